@@ -1,0 +1,60 @@
+import { z } from "zod";
+import {
+  ApprovalReplyV1, ApprovalRequestV1, DeadLetterV1, DecisionV1, FleetEventV1, HeartbeatV1,
+  JobOutcomeV1, JobQueuedV1, JobScoredV1, RunnerStateV1, WeightsUpdateV1,
+} from "./payloads.js";
+
+/** A named payload schema: the unit the bus validates against. */
+export interface Contract<T> {
+  readonly name: string;
+  readonly schema: z.ZodType<T>;
+}
+
+function contract<S extends z.ZodType>(name: string, schema: S): Contract<z.infer<S>> {
+  return { name, schema: schema as z.ZodType<z.infer<S>> };
+}
+
+/** Every payload on the bus, by the name used in metrics and dead letters. */
+export const contracts = {
+  runnerState: contract("runner.state", RunnerStateV1),
+  jobQueued: contract("job.queued", JobQueuedV1),
+  jobScored: contract("job.scored", JobScoredV1),
+  decision: contract("decision", DecisionV1),
+  jobOutcome: contract("job.outcome", JobOutcomeV1),
+  approvalRequest: contract("approval.request", ApprovalRequestV1),
+  approvalReply: contract("approval.reply", ApprovalReplyV1),
+  weightsUpdate: contract("weights.update", WeightsUpdateV1),
+  heartbeat: contract("heartbeat", HeartbeatV1),
+  fleetEvent: contract("event", FleetEventV1),
+  deadLetter: contract("deadletter", DeadLetterV1),
+} as const;
+
+/** Why a payload was refused. Never retried: the same bytes fail the same way. */
+export class ContractViolation extends Error {
+  readonly code = "CONTRACT_VIOLATION";
+  readonly retryable = false;
+  constructor(readonly contract: string, readonly reason: string, options?: { cause?: unknown }) {
+    super(`${contract}: ${reason}`, options);
+    this.name = "ContractViolation";
+  }
+}
+
+/** Parses raw JSON text against a contract; throws ContractViolation with a readable reason. */
+export function decode<T>(c: Contract<T>, raw: string): T {
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch (cause) {
+    throw new ContractViolation(c.name, `not JSON: ${(cause as Error).message}`, { cause });
+  }
+  return validate(c, data);
+}
+
+/** Validates a value against a contract; throws ContractViolation naming each bad field. */
+export function validate<T>(c: Contract<T>, data: unknown): T {
+  const result = c.schema.safeParse(data);
+  if (!result.success) {
+    throw new ContractViolation(c.name, z.prettifyError(result.error).replace(/\n/g, "; "), { cause: result.error });
+  }
+  return result.data;
+}

@@ -1,0 +1,4 @@
+export * from "./subjects.js";
+export * from "./common.js";
+export * from "./payloads.js";
+export * from "./contract.js";

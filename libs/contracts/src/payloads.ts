@@ -1,0 +1,220 @@
+import { z } from "zod";
+import {
+  DecisionModeSchema, EpochMs, JobId, JobStatusSchema, RunnerStatusSchema, Token, TrustTierSchema,
+} from "./common.js";
+import { AGENT_NAMES } from "./subjects.js";
+
+/** One runner's state as the monitor sees it. `limit` 0 means unlimited. */
+export const RunnerStateV1 = z.object({
+  v: z.literal(1),
+  runnerId: Token,
+  description: z.string().max(256),
+  pool: Token,
+  tags: z.array(z.string().max(128)).max(64),
+  runUntagged: z.boolean(),
+  protected: z.boolean().describe("runner takes only protected-ref jobs"),
+  paused: z.boolean(),
+  status: RunnerStatusSchema,
+  draining: z.boolean().describe("gets no new job; set when disk is over threshold or by an operator"),
+  healthy: z.boolean(),
+  limit: z.number().int().nonnegative(),
+  running: z.number().int().nonnegative(),
+  runningJobIds: z.array(JobId).max(1024),
+  diskUsedRatio: z.number().min(0).max(1).nullable(),
+  cpus: z.number().positive().nullable(),
+  memoryGiB: z.number().positive().nullable(),
+  version: z.string().max(64).nullable(),
+  contactedAt: EpochMs.nullable(),
+  updatedAt: EpochMs,
+});
+export type RunnerState = z.infer<typeof RunnerStateV1>;
+
+/** Where a job is headed: the environment a deploy job targets. */
+export const EnvironmentV1 = z.object({
+  name: z.string().max(255),
+  tier: z.string().max(32).nullable(),
+  action: z.string().max(32).nullable(),
+});
+
+/**
+ * A job held by Switchyard, waiting for a decision. Never carries a token: job names,
+ * refs and stages are author-controlled text and are treated as untrusted data.
+ */
+export const JobQueuedV1 = z.object({
+  v: z.literal(1),
+  jobId: JobId,
+  pool: Token,
+  projectId: z.number().int().nonnegative(),
+  projectPath: z.string().max(512).nullable(),
+  pipelineId: z.number().int().nonnegative().nullable(),
+  name: z.string().max(512),
+  stage: z.string().max(255),
+  ref: z.string().max(512).nullable(),
+  protectedRef: z.boolean(),
+  pipelineSource: z.string().max(64).nullable(),
+  environment: EnvironmentV1.nullable(),
+  jobClass: z.string().max(64),
+  tier: TrustTierSchema,
+  priority: z.number(),
+  arrivedAt: EpochMs,
+  gitlabQueueSeconds: z.number().nonnegative(),
+  timeoutSeconds: z.number().int().nonnegative().nullable(),
+});
+export type JobQueued = z.infer<typeof JobQueuedV1>;
+
+/** One scoring plugin's contribution to a candidate's total. */
+export const PluginContributionV1 = z.object({
+  plugin: z.string().max(64),
+  score: z.number().min(0).max(100),
+  weight: z.number().nonnegative(),
+});
+export type PluginContribution = z.infer<typeof PluginContributionV1>;
+
+/** A runner that passed every filter, with its weighted total and breakdown. */
+export const CandidateV1 = z.object({
+  runnerId: Token,
+  total: z.number(),
+  contributions: z.array(PluginContributionV1),
+});
+export type Candidate = z.infer<typeof CandidateV1>;
+
+/** A runner a filter rejected, and which filter said so. */
+export const RejectionV1 = z.object({ runnerId: Token, filter: z.string().max(64), reason: z.string().max(256) });
+
+/** Ranked candidates for one job, best first. */
+export const JobScoredV1 = z.object({
+  v: z.literal(1),
+  jobId: JobId,
+  pool: Token,
+  candidates: z.array(CandidateV1),
+  rejected: z.array(RejectionV1),
+  weightsVersion: z.number().int().nonnegative(),
+  scorerId: z.string().max(128),
+  scoredAt: EpochMs,
+  latencyMs: z.number().nonnegative(),
+});
+export type JobScored = z.infer<typeof JobScoredV1>;
+
+/** The record of an LLM tie-break: question, answer, and whether it counted. */
+export const LlmTieBreakV1 = z.object({
+  asked: z.boolean(),
+  skippedReason: z.string().max(256).nullable(),
+  model: z.string().max(128).nullable(),
+  choice: Token.nullable(),
+  accepted: z.boolean(),
+  reason: z.string().max(2000).nullable(),
+  latencyMs: z.number().nonnegative().nullable(),
+  auditId: z.string().max(128).nullable(),
+});
+
+/** Which job goes where, how that was decided, and why. */
+export const DecisionV1 = z.object({
+  v: z.literal(1),
+  decisionId: z.string().max(128),
+  jobId: JobId,
+  pool: Token,
+  jobClass: z.string().max(64),
+  tier: TrustTierSchema,
+  runnerId: Token.nullable(),
+  mode: DecisionModeSchema,
+  enforced: z.boolean().describe("false for advisory decisions and unapproved supervised ones"),
+  fifoRunnerId: Token.nullable().describe("what plain FIFO did or would do"),
+  rationale: z.string().max(2000),
+  reasons: z.array(z.string().max(256)).max(16),
+  candidates: z.array(CandidateV1).max(8),
+  margin: z.number().nullable().describe("(top - second) / top, null with fewer than two candidates"),
+  fallbackReason: z.string().max(256).nullable(),
+  llm: LlmTieBreakV1.nullable(),
+  latencyMs: z.number().nonnegative(),
+  queuedAt: EpochMs,
+  decidedAt: EpochMs,
+});
+export type Decision = z.infer<typeof DecisionV1>;
+
+/** A job started or finished on a runner, with how long it waited and ran. */
+export const JobOutcomeV1 = z.object({
+  v: z.literal(1),
+  jobId: JobId,
+  pool: Token,
+  runnerId: Token,
+  phase: z.enum(["started", "finished"]),
+  status: JobStatusSchema,
+  failureReason: z.string().max(128).nullable(),
+  jobClass: z.string().max(64).nullable(),
+  decisionId: z.string().max(128).nullable(),
+  projectId: z.number().int().nonnegative().nullable(),
+  queueSeconds: z.number().nonnegative().describe("GitLab's queue time plus Switchyard's hold time"),
+  holdSeconds: z.number().nonnegative(),
+  runSeconds: z.number().nonnegative().nullable(),
+  at: EpochMs,
+});
+export type JobOutcome = z.infer<typeof JobOutcomeV1>;
+
+/** A supervised decision awaiting a human. */
+export const ApprovalRequestV1 = z.object({
+  v: z.literal(1),
+  decisionId: z.string().max(128),
+  jobId: JobId,
+  pool: Token,
+  jobClass: z.string().max(64),
+  proposedRunnerId: Token,
+  fifoRunnerId: Token.nullable(),
+  rationale: z.string().max(2000),
+  expiresAt: EpochMs,
+});
+export type ApprovalRequest = z.infer<typeof ApprovalRequestV1>;
+
+/** A human's answer to an approval request. */
+export const ApprovalReplyV1 = z.object({
+  v: z.literal(1),
+  decisionId: z.string().max(128),
+  approved: z.boolean(),
+  by: z.string().min(1).max(128),
+  at: EpochMs,
+});
+export type ApprovalReply = z.infer<typeof ApprovalReplyV1>;
+
+/** New scoring weights, with the reason they changed. */
+export const WeightsUpdateV1 = z.object({
+  v: z.literal(1),
+  version: z.number().int().nonnegative(),
+  weights: z.record(z.string().max(64), z.number().nonnegative()),
+  reason: z.string().max(1000),
+  frozen: z.boolean(),
+  at: EpochMs,
+});
+export type WeightsUpdate = z.infer<typeof WeightsUpdateV1>;
+
+/** An agent is alive. */
+export const HeartbeatV1 = z.object({
+  v: z.literal(1),
+  agent: z.enum(AGENT_NAMES),
+  instanceId: z.string().max(128),
+  ready: z.boolean(),
+  at: EpochMs,
+});
+export type Heartbeat = z.infer<typeof HeartbeatV1>;
+
+/** Something happened to the fleet or to an agent's state machine. */
+export const FleetEventV1 = z.object({
+  v: z.literal(1),
+  kind: z.string().max(64),
+  runnerId: Token.nullable(),
+  pool: Token.nullable(),
+  reason: z.string().max(1000),
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  at: EpochMs,
+});
+export type FleetEvent = z.infer<typeof FleetEventV1>;
+
+/** A message that failed its contract, as copied to the dead-letter subject. */
+export const DeadLetterV1 = z.object({
+  v: z.literal(1),
+  subject: z.string(),
+  contract: z.string(),
+  reason: z.string().max(4000),
+  payload: z.string().max(65536).describe("the raw payload, truncated"),
+  agent: z.string(),
+  at: EpochMs,
+});
+export type DeadLetter = z.infer<typeof DeadLetterV1>;

@@ -1,0 +1,110 @@
+import {
+  ContractViolation, contracts, decode, subjects as buildSubjects, validate,
+  type Contract, type Subjects,
+} from "@switchyard/contracts";
+import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import type { Metrics } from "./metrics.js";
+
+/** Receives a payload that already passed its contract. */
+export type Handler<T> = (payload: T, msg: Msg) => void | Promise<void>;
+
+/** Validated publish, subscribe and request over NATS; bad input is dead-lettered, never thrown at the loop. */
+export interface Bus {
+  readonly subjects: Subjects;
+  readonly nc: NatsConnection;
+  publish<T>(contract: Contract<T>, subject: string, payload: T): void;
+  subscribe<T>(contract: Contract<T>, subject: string, handler: Handler<T>, options?: { queue?: string }): Subscription;
+  request<Q, R>(contract: Contract<Q>, subject: string, payload: Q, reply: Contract<R>, timeoutMs: number): Promise<R>;
+  respond<T>(msg: Msg, contract: Contract<T>, payload: T): void;
+}
+
+export interface BusDeps {
+  nc: NatsConnection;
+  prefix: string;
+  agent: string;
+  log: Logger;
+  metrics: Metrics;
+}
+
+const MAX_DEAD_LETTER_PAYLOAD = 65_536;
+
+export function createBus(deps: BusDeps): Bus {
+  const subjects = buildSubjects(deps.prefix);
+  const log = deps.log.child({ component: "bus" });
+  const loggedOnce = new Set<string>();
+
+  function encode<T>(contract: Contract<T>, payload: T): string {
+    return JSON.stringify(validate(contract, payload));
+  }
+
+  /** Counts, logs once per contract and subject, and copies the raw bytes to the dead-letter subject. */
+  function reject(contract: Contract<unknown>, msg: Msg, violation: ContractViolation): void {
+    deps.metrics.invalidMessages.inc({ contract: contract.name, agent: deps.agent });
+    const key = `${contract.name}|${msg.subject}`;
+    if (!loggedOnce.has(key)) {
+      loggedOnce.add(key);
+      log.warn({ subject: msg.subject, contract: contract.name, reason: violation.reason }, "invalid message dead-lettered");
+    }
+    const raw = msg.string();
+    try {
+      deps.nc.publish(subjects.deadLetter(contract.name.replace(/[^A-Za-z0-9_-]/g, "_")), encode(contracts.deadLetter, {
+        v: 1,
+        subject: msg.subject,
+        contract: contract.name,
+        reason: violation.reason.slice(0, 4000),
+        payload: raw.slice(0, MAX_DEAD_LETTER_PAYLOAD),
+        agent: deps.agent,
+        at: Date.now(),
+      }));
+    } catch (err) {
+      log.error({ err: (err as Error).message }, "dead-letter publish failed");
+    }
+  }
+
+  return {
+    subjects,
+    nc: deps.nc,
+    publish(contract, subject, payload) {
+      deps.nc.publish(subject, encode(contract, payload));
+    },
+    subscribe(contract, subject, handler, options) {
+      return deps.nc.subscribe(subject, {
+        ...(options?.queue ? { queue: options.queue } : {}),
+        callback: (err, msg) => {
+          if (err) {
+            log.error({ err: err.message, subject }, "subscription error");
+            return;
+          }
+          let payload;
+          try {
+            payload = decode(contract, msg.string());
+          } catch (violation) {
+            if (violation instanceof ContractViolation) return reject(contract as Contract<unknown>, msg, violation);
+            throw violation;
+          }
+          try {
+            const done = handler(payload, msg);
+            if (done instanceof Promise) {
+              done.catch((e: unknown) => log.error({ err: (e as Error).message, subject: msg.subject }, "handler failed"));
+            }
+          } catch (e) {
+            log.error({ err: (e as Error).message, subject: msg.subject }, "handler failed");
+          }
+        },
+      });
+    },
+    async request(contract, subject, payload, reply, timeoutMs) {
+      const msg = await deps.nc.request(subject, encode(contract, payload), { timeout: timeoutMs });
+      try {
+        return decode(reply, msg.string());
+      } catch (violation) {
+        if (violation instanceof ContractViolation) reject(reply as Contract<unknown>, msg, violation);
+        throw violation;
+      }
+    },
+    respond(msg, contract, payload) {
+      msg.respond(encode(contract, payload));
+    },
+  };
+}

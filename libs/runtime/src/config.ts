@@ -1,0 +1,99 @@
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+
+/** Settings every agent shares. Agent schemas extend this one. */
+export const baseConfigSchema = z.object({
+  natsUrl: z.string().min(1).default("nats://127.0.0.1:4222").describe("NATS server URL(s), comma-separated"),
+  redisUrl: z.string().min(1).default("redis://127.0.0.1:6379").describe("Redis URL"),
+  subjectPrefix: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/).default("switchyard").describe("prefix of every NATS subject"),
+  keyPrefix: z.string().regex(/^[A-Za-z0-9_:-]+$/).default("switchyard").describe("prefix of every Redis key"),
+  httpHost: z.string().default("127.0.0.1").describe("address of the metrics/health HTTP server"),
+  httpPort: z.coerce.number().int().min(0).max(65535).default(0).describe("port of the metrics/health HTTP server; 0 picks a free one"),
+  logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  instanceId: z.string().min(1).max(128).optional().describe("unique name of this process; defaults to host-pid"),
+  heartbeatIntervalMs: z.coerce.number().int().positive().default(1000),
+});
+export type BaseConfig = z.infer<typeof baseConfigSchema>;
+
+/** A config value that fails its schema, reported with every other problem at once. */
+export class ConfigError extends Error {
+  readonly code = "CONFIG_INVALID";
+  readonly retryable = false;
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Env name of a config key: `natsUrl` → `SWITCHYARD_NATS_URL` (NATS_URL and REDIS_URL are accepted too). */
+export function envNameOf(key: string): string {
+  return `SWITCHYARD_${key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}`;
+}
+
+const SHORT_ALIASES: Record<string, string> = { natsUrl: "NATS_URL", redisUrl: "REDIS_URL" };
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Path of a YAML or JSON file; defaults to `SWITCHYARD_CONFIG` from env. */
+  file?: string;
+}
+
+/**
+ * Builds an agent's config from a file (optional) overlaid by environment variables,
+ * validates it once, and returns it deeply frozen. Object-valued keys take JSON in env.
+ */
+export function loadConfig<S extends z.ZodObject>(schema: S, options: LoadConfigOptions = {}): Readonly<z.infer<S>> {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env.SWITCHYARD_CONFIG;
+  const problems: string[] = [];
+  let raw: Record<string, unknown> = {};
+  if (file) {
+    try {
+      const parsed: unknown = parseYaml(readFileSync(file, "utf8"));
+      if (parsed && typeof parsed === "object") raw = { ...(parsed as Record<string, unknown>) };
+      else if (parsed != null) problems.push(`${file}: must hold a mapping at the top level`);
+    } catch (err) {
+      problems.push(`${file}: ${(err as Error).message}`);
+    }
+  }
+  for (const key of Object.keys(schema.shape)) {
+    const name = envNameOf(key);
+    const value = env[name] ?? (SHORT_ALIASES[key] ? env[SHORT_ALIASES[key]] : undefined);
+    if (value === undefined || value === "") continue;
+    raw[key] = looksStructured(value) ? tryJson(value, name, problems) : value;
+  }
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const path = issue.path.join(".");
+      const top = String(issue.path[0] ?? "");
+      problems.push(`${path || "(root)"} (env ${envNameOf(top)}): ${issue.message}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(result.data as z.infer<S>);
+}
+
+function looksStructured(value: string): boolean {
+  const first = value.trimStart()[0];
+  return first === "{" || first === "[";
+}
+
+function tryJson(value: string, name: string, problems: string[]): unknown {
+  try {
+    return JSON.parse(value);
+  } catch (err) {
+    problems.push(`${name}: not valid JSON (${(err as Error).message})`);
+    return undefined;
+  }
+}
+
+/** Freezes an object graph so config cannot drift after start-up. */
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value as Record<string, unknown>)) deepFreeze(child);
+  }
+  return value;
+}

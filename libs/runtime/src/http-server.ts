@@ -1,0 +1,67 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Registry } from "prom-client";
+
+/** Answers a request it owns and returns true, or returns false to pass it on. */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+
+export interface AgentHttpServer {
+  readonly server: Server;
+  readonly port: number;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export interface AgentHttpOptions {
+  host: string;
+  port: number;
+  registry: Registry;
+  /** Ready once connections are up and the agent's loop runs. */
+  isReady: () => boolean;
+  routes?: RouteHandler[];
+}
+
+/** Serves /metrics, /healthz and /readyz, then any extra routes; port 0 picks a free port. */
+export async function startAgentHttpServer(options: AgentHttpOptions): Promise<AgentHttpServer> {
+  const server = createServer((req, res) => {
+    void handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+      res.end(`internal error: ${(err as Error).message}\n`);
+    });
+  });
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? "/").split("?")[0];
+    if (req.method === "GET" && path === "/metrics") {
+      res.writeHead(200, { "content-type": options.registry.contentType });
+      res.end(await options.registry.metrics());
+      return;
+    }
+    if (req.method === "GET" && path === "/healthz") {
+      res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+      return;
+    }
+    if (req.method === "GET" && path === "/readyz") {
+      const ready = options.isReady();
+      res.writeHead(ready ? 200 : 503, { "content-type": "text/plain" }).end(ready ? "ready\n" : "not ready\n");
+      return;
+    }
+    for (const route of options.routes ?? []) {
+      if (await route(req, res)) return;
+    }
+    res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+  }
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    server,
+    port,
+    url: `http://${options.host}:${port}`,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The one Redis key layout, built from a configurable prefix. Documented in
+ * docs/ARCHITECTURE.md; change both together.
+ */
+export function redisKeys(prefix: string) {
+  const p = prefix;
+  return {
+    prefix: p,
+    /** HASH runnerId → RunnerState JSON (monitor writes; scorer, assigner, dashboard read). */
+    runners: `${p}:runners`,
+    /** STRING runner state with TTL: a runner that stops answering expires instead of lying. */
+    runnerAlive: (runnerId: string) => `${p}:runner:${runnerId}:alive`,
+    /** HASH runnerId → JSON of downstream runner registrations (token hash, pool, description). */
+    runnerRegistry: `${p}:registry`,
+    /** HASH sha256(token) → runnerId: looks up a downstream runner by its token without storing the token. */
+    runnerTokens: `${p}:registry:tokens`,
+    /** HASH jobId → held job JSON (the GitLab payload, with its job token: the protocol needs it). */
+    jobs: `${p}:jobs`,
+    /** HASH jobId → job metadata JSON without secrets (class, pool, arrival, decision). */
+    jobMeta: `${p}:jobs:meta`,
+    /** ZSET per pool: held jobs awaiting a decision, scored by queue order (lower first). */
+    queue: (pool: string) => `${p}:queue:${pool}`,
+    /** ZSET per pool: jobs taken from GitLab still held, by arrival time (keep-alive and max hold). */
+    held: (pool: string) => `${p}:held:${pool}`,
+    /** LIST per runner: jobs reserved for that runner, oldest first. */
+    reserved: (runnerId: string) => `${p}:reserved:${runnerId}`,
+    /** ZSET: reservations by deadline; an uncollected one goes back to its queue. */
+    reservationDeadlines: `${p}:reservations`,
+    /** HASH jobId → runnerId: every hand-off, exactly one per job. */
+    handoffs: `${p}:handoffs`,
+    /** ZSET per pool: runners with an open long poll (free-slot signal), scored by last poll time. */
+    polling: (pool: string) => `${p}:polling:${pool}`,
+    /** HASH runnerId → number of jobs Switchyard handed to it that have not finished. */
+    runnerLoad: `${p}:load`,
+    /** STRING per pool: queue version echoed as X-GitLab-Last-Update. */
+    queueVersion: (pool: string) => `${p}:queue-version:${pool}`,
+    /** STRING per pool: arrival sequence for FIFO order. */
+    sequence: (pool: string) => `${p}:seq:${pool}`,
+    /** HASH: current scoring weights and their version. */
+    weights: `${p}:weights`,
+    /** LIST: latest decisions (capped), for the dashboard. */
+    recentDecisions: `${p}:decisions:recent`,
+    /** STRING with TTL: agent heartbeats and leases. */
+    heartbeat: (agent: string, instanceId: string) => `${p}:heartbeat:${agent}:${instanceId}`,
+    lease: (name: string) => `${p}:lease:${name}`,
+  } as const;
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>;

@@ -1,0 +1,23 @@
+import { Redis } from "ioredis";
+import type { Logger } from "pino";
+
+export { Redis } from "ioredis";
+
+/** Connects to Redis with endless reconnects and a bounded command queue while offline. */
+export async function connectRedis(url: string, name: string, log: Logger): Promise<Redis> {
+  const redis = new Redis(url, {
+    connectionName: name,
+    lazyConnect: true,
+    maxRetriesPerRequest: 2,
+    enableOfflineQueue: true,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
+  });
+  let lastError = "";
+  redis.on("error", (err: Error) => {
+    if (err.message !== lastError) log.warn({ err: err.message }, "redis error");
+    lastError = err.message;
+  });
+  redis.on("ready", () => { lastError = ""; });
+  await redis.connect();
+  return redis;
+}
