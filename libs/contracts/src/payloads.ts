@@ -59,6 +59,8 @@ export const JobQueuedV1 = z.object({
   arrivedAt: EpochMs,
   gitlabQueueSeconds: z.number().nonnegative(),
   timeoutSeconds: z.number().int().nonnegative().nullable(),
+  openRunners: z.array(z.object({ runnerId: Token, freeSlots: z.number().int().nonnegative() })).max(1000)
+    .describe("runners asking the broker for work right now (the free-slot signal); the scorer ranks only these"),
 });
 export type JobQueued = z.infer<typeof JobQueuedV1>;
 
@@ -146,6 +148,8 @@ export const JobOutcomeV1 = z.object({
   queueSeconds: z.number().nonnegative().describe("GitLab's queue time plus Switchyard's hold time"),
   holdSeconds: z.number().nonnegative(),
   runSeconds: z.number().nonnegative().nullable(),
+  projectJobsRunning: z.string().max(16).optional()
+    .describe("GitLab's job_info.project_jobs_running_on_instance_runners_count (\"0\"..\"3+\"), for job_queuing_durations"),
   at: EpochMs,
 });
 export type JobOutcome = z.infer<typeof JobOutcomeV1>;

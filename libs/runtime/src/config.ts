@@ -97,3 +97,14 @@ export function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+/** For a composition root: loads config, or prints every problem and exits with code 2. */
+export function loadConfigOrExit<S extends z.ZodObject>(schema: S, processName: string, options: LoadConfigOptions = {}): Readonly<z.infer<S>> {
+  try {
+    return loadConfig(schema, options);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${processName}: ${err.message}\n`);
+    process.exit(2);
+  }
+}

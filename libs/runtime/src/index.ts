@@ -10,3 +10,5 @@ export * from "./heartbeat.js";
 export * from "./lifecycle.js";
 export * from "./agent.js";
 export * from "./redis-keys.js";
+export * from "./streams.js";
+export * from "./runner-registry.js";

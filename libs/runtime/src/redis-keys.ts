@@ -30,8 +30,12 @@ export function redisKeys(prefix: string) {
     handoffs: `${p}:handoffs`,
     /** ZSET per pool: runners with an open long poll (free-slot signal), scored by last poll time. */
     polling: (pool: string) => `${p}:polling:${pool}`,
+    /** HASH runnerId → long-poll version, bumped on every reservation for that runner. */
+    runnerVersions: `${p}:runner-versions`,
     /** HASH runnerId → number of jobs Switchyard handed to it that have not finished. */
     runnerLoad: `${p}:load`,
+    /** HASH per pool: projectId → jobs handed to runners and not finished (fair scheduling). */
+    projectLoad: (pool: string) => `${p}:project-load:${pool}`,
     /** STRING per pool: queue version echoed as X-GitLab-Last-Update. */
     queueVersion: (pool: string) => `${p}:queue-version:${pool}`,
     /** STRING per pool: arrival sequence for FIFO order. */
@@ -40,6 +44,14 @@ export function redisKeys(prefix: string) {
     weights: `${p}:weights`,
     /** LIST: latest decisions (capped), for the dashboard. */
     recentDecisions: `${p}:decisions:recent`,
+    /** HASH per pool and job class: queue-time SLI running totals (optimizer writes, dashboard reads).
+     *  Fields: jobs, exceeded, overTarget, queueSecondsSum, updatedAt, and `le:<bucket>` (non-cumulative
+     *  count per histogram bucket 1,3,10,30,60,120,300,900,1800,3600,+Inf). */
+    sliSummary: (pool: string, jobClass: string) => `${p}:sli:summary:${pool}:${jobClass}`,
+    /** SET of JSON `{"pool","jobClass"}`: every sliSummary hash that exists. */
+    sliSummaryIndex: `${p}:sli:summary-index`,
+    /** STRING with TTL per job: its queue time was counted once (dedupe across redeliveries and restarts). */
+    sliObserved: (jobId: string) => `${p}:sli:observed:${jobId}`,
     /** STRING with TTL: agent heartbeats and leases. */
     heartbeat: (agent: string, instanceId: string) => `${p}:heartbeat:${agent}:${instanceId}`,
     lease: (name: string) => `${p}:lease:${name}`,

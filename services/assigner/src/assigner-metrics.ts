@@ -1,0 +1,21 @@
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+
+/** Every metric the assigner exports, registered on the agent's registry. */
+export function createAssignerMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    requests: new Counter({ name: "switchyard_broker_requests_total", help: "Runner-facing API requests", labelNames: ["endpoint", "status"] as const, registers }),
+    handoffs: new Counter({ name: "switchyard_handoffs_total", help: "Jobs handed to downstream runners", labelNames: ["pool"] as const, registers }),
+    handoffSeconds: new Histogram({ name: "switchyard_hold_seconds", help: "Time a job waited in Switchyard before its hand-off", labelNames: ["pool"] as const, buckets: [0.01, 0.1, 0.5, 1, 3, 10, 30, 60, 120, 300, 900, 1800], registers }),
+    decisions: new Counter({ name: "switchyard_decisions_total", help: "Decisions by mode and tier", labelNames: ["pool", "mode", "tier"] as const, registers }),
+    decisionSeconds: new Histogram({ name: "switchyard_decision_seconds", help: "Time to decide one job", labelNames: ["mode"] as const, buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2], registers }),
+    upstreamPolls: new Counter({ name: "switchyard_upstream_polls_total", help: "jobs/request calls to GitLab by result", labelNames: ["pool", "result"] as const, registers }),
+    heldEvents: new Counter({ name: "switchyard_held_job_events_total", help: "Keep-alives, cancellations, expiries of held jobs", labelNames: ["event"] as const, registers }),
+    outcomes: new Counter({ name: "switchyard_job_outcomes_total", help: "Job outcomes observed through the proxy", labelNames: ["pool", "phase", "status"] as const, registers }),
+    breakerState: new Gauge({ name: "switchyard_breaker_state", help: "Scorer circuit breaker: 0 closed, 1 open (FIFO), 2 half-open", registers }),
+    breakerTransitions: new Counter({ name: "switchyard_breaker_transitions_total", help: "Breaker state changes", labelNames: ["to"] as const, registers }),
+    queueDepth: new Gauge({ name: "switchyard_queue_depth", help: "Jobs waiting for a decision", labelNames: ["pool"] as const, registers }),
+    waitingPolls: new Gauge({ name: "switchyard_waiting_polls", help: "Runner long polls held by this broker", registers }),
+  };
+}
+export type AssignerMetrics = ReturnType<typeof createAssignerMetrics>;

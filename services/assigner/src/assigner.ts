@@ -1,0 +1,126 @@
+import { jetstream } from "@nats-io/jetstream";
+import { defaultQueueOrderConfig } from "@switchyard/decision";
+import { ensureOutcomeStream, redisKeys, type AgentRuntime } from "@switchyard/runtime";
+import type { AssignerConfig } from "./config.js";
+import { createAssignerMetrics } from "./assigner-metrics.js";
+import { createJobClassifier } from "./deciding/job-classifier.js";
+import { createScorerClient } from "./deciding/scorer-client.js";
+import { createDispatcher } from "./dispatcher.js";
+import { startBrokerServer, type BrokerServer } from "./downstream/broker-server.js";
+import { createJobProxy } from "./downstream/job-proxy.js";
+import { createPollWaiters } from "./downstream/poll-waiters.js";
+import { createRunnerRegistry } from "@switchyard/runtime";
+import { createJobLifecycle } from "./job-lifecycle.js";
+import { createDispatchQueue } from "./queue/dispatch-queue.js";
+import { createSignal } from "./signal.js";
+import { createGitLabRunnerApi } from "./upstream/gitlab-runner-api.js";
+import { startHeldKeeper } from "./upstream/held-keeper.js";
+import { createIntake } from "./upstream/intake.js";
+import { startPoolPoller } from "./upstream/pool-poller.js";
+
+export interface Assigner {
+  readonly broker: BrokerServer;
+  stop(): Promise<void>;
+}
+
+/**
+ * The assigner with its broker: pulls jobs from GitLab per pool, holds them in Redis,
+ * decides which runner gets which, and serves downstream runners the GitLab protocol.
+ */
+export async function startAssigner(rt: AgentRuntime, config: AssignerConfig): Promise<Assigner> {
+  const log = rt.log;
+  const keys = redisKeys(config.keyPrefix);
+  const metrics = createAssignerMetrics(rt.metrics.registry);
+  const queue = createDispatchQueue(rt.redis, keys);
+  const classifier = createJobClassifier(config.classRules, defaultQueueOrderConfig, config.tiers);
+  const registry = createRunnerRegistry(rt.redis, keys, config.runners);
+  const api = createGitLabRunnerApi({ gitlabUrl: config.gitlabUrl, version: "switchyard-0.1.0", requestTimeoutMs: 120_000 });
+  const capacity = createSignal();
+  const waiters = createPollWaiters();
+  const pools = config.pools.map((p) => p.name);
+
+  await ensureOutcomeStream(rt.nc, rt.bus.subjects).catch((err: unknown) => log.warn({ err: (err as Error).message }, "outcome stream unavailable; outcomes go out on plain NATS"));
+  const js = jetstream(rt.nc);
+
+  const scorer = createScorerClient({
+    bus: rt.bus, log, budgetMs: config.scorerBudgetMs, failuresToOpen: config.breakerFailures,
+    halfOpenAfterMs: config.breakerHalfOpenMs, breakerState: metrics.breakerState, breakerTransitions: metrics.breakerTransitions,
+  });
+
+  // Wake-ups cross replicas over NATS; a lost one is covered by the poll's own re-check.
+  const wakeSub = rt.nc.subscribe(rt.bus.subjects.runnerWakeAll, {
+    callback: (_err, msg) => waiters.wake(msg.subject.slice(msg.subject.lastIndexOf(".") + 1)),
+  });
+  const wake = (runnerId: string) => {
+    waiters.wake(runnerId);
+    try { rt.nc.publish(rt.bus.subjects.runnerWake(runnerId)); } catch { /* NATS down: re-check covers it */ }
+  };
+
+  const dispatcher = createDispatcher({
+    queue, classifier, scorer, bus: rt.bus, log, metrics, wake,
+    marginRatio: config.marginRatio, reservationTtlMs: config.reservationTtlMs,
+    pollFreshMs: config.longPollMs + 30_000, headSize: config.headSize,
+  });
+
+  const lifecycle = createJobLifecycle({
+    queue, bus: rt.bus, js, log, outcomes: metrics.outcomes,
+    onSlotFreed: (pool) => { capacity.notify(); dispatcher.requestRound(pool); },
+  });
+
+  const intake = createIntake({ queue, classifier, log, onUnreadable: (reason) => log.error({ reason }, "unreadable job from GitLab") });
+  const pollers = config.pools.map((pool) => startPoolPoller({
+    pool, api, queue, intake, capacity, log, pulled: metrics.upstreamPolls, systemId: `s_${rt.instanceId.replace(/[^A-Za-z0-9]/g, "").slice(0, 24)}`,
+    concurrency: config.upstreamConcurrency,
+    freeSlots: async () => (await queue.pollingRunners(pool.name, Date.now() - config.longPollMs - 30_000)).length,
+    jobArrived: (p) => dispatcher.requestRound(p),
+  }));
+
+  const proxy = createJobProxy({
+    gitlabUrl: config.gitlabUrl, log, maxUpdateBytes: config.maxBodyBytes,
+    onJobUpdate: (update) => { void lifecycle.observe(update).catch((err: unknown) => log.warn({ err: (err as Error).message }, "outcome tracking failed")); },
+  });
+
+  const broker = await startBrokerServer({
+    registry, queue, waiters, proxy, log, longPollMs: config.longPollMs, maxBodyBytes: config.maxBodyBytes,
+    metrics: { requests: metrics.requests, handoffs: metrics.handoffs, handoffSeconds: metrics.handoffSeconds },
+    onRunnerAsking: (runner) => {
+      void queue.markPolling(runner.pool, runner.id, Date.now()).then(() => {
+        capacity.notify();
+        dispatcher.requestRound(runner.pool);
+      });
+    },
+    onRunnerGone: (runner) => { void queue.unmarkPolling(runner.pool, runner.id); },
+    onHandoff: () => capacity.notify(),
+  }, config.brokerHost, config.brokerPort);
+
+  const keeper = startHeldKeeper({
+    queue, api, pools, log, keepAliveIntervalMs: config.keepAliveIntervalMs, maxHoldMs: config.maxHoldSeconds * 1000,
+    handoffAckTimeoutMs: config.handoffAckTimeoutMs, sweepIntervalMs: config.sweepIntervalMs, events: metrics.heldEvents,
+    onDropped: (pool, jobId, status, reason) => lifecycle.gaveUp(pool, jobId, status, reason),
+    onRequeued: (pool) => dispatcher.requestRound(pool),
+  });
+
+  const gauges = setInterval(() => {
+    metrics.waitingPolls.set(waiters.count());
+    for (const pool of pools) void queue.depth(pool).then((d) => metrics.queueDepth.set({ pool }, d)).catch(() => undefined);
+  }, 1_000);
+  gauges.unref();
+  // A restarted broker resumes what Redis holds: dispatch whatever is queued.
+  for (const pool of pools) dispatcher.requestRound(pool);
+
+  log.info({ broker: broker.url, pools }, "assigner broker listening");
+  return {
+    broker,
+    async stop() {
+      clearInterval(gauges);
+      keeper.stop();
+      dispatcher.stop();
+      await Promise.all(pollers.map((p) => p.stop()));
+      await broker.close();
+      await dispatcher.idle();
+      wakeSub.unsubscribe();
+      await proxy.close();
+      await api.close();
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { z } from "zod";
+import { TrustTierSchema } from "@switchyard/contracts";
+import { baseConfigSchema } from "@switchyard/runtime";
+
+const token = z.string().regex(/^[A-Za-z0-9_-]+$/).max(128);
+
+/** Features gitlab-runner's network client always advertises (research §1.4). */
+export const BASE_RUNNER_FEATURES: Record<string, boolean> = {
+  variables: true, image: true, services: true, artifacts: true, cache: true, shared: true,
+  upload_multiple_artifacts: true, upload_raw_artifacts: true, refspecs: true, masking: true, proxy: false,
+  raw_variables: true, artifacts_exclude: true, multi_build_steps: true, trace_reset: true, trace_checksum: true,
+  trace_size: true, cancelable: true, return_exit_code: true, service_variables: true, cancel_gracefully: true,
+  session: false, terminal: false, vault_secrets: false, two_phase_job_commit: false,
+};
+
+export const poolSchema = z.object({
+  name: token.describe("pool name; one upstream GitLab registration"),
+  upstreamToken: z.string().min(1).describe("the pool's runner authentication token in GitLab (secret)"),
+  lookahead: z.number().int().min(0).default(2).describe("jobs held beyond free slots, to reorder; 0 = pass-through FIFO"),
+  features: z.record(z.string(), z.boolean()).default(BASE_RUNNER_FEATURES)
+    .describe("features advertised upstream: only what every downstream runner of the pool has"),
+});
+
+export const downstreamRunnerSchema = z.object({
+  id: token,
+  pool: token,
+  token: z.string().min(16).describe("token Switchyard issued to this runner (secret)"),
+});
+
+/** The assigner's configuration: broker, queue, deciding and breaker settings. */
+export const assignerConfigSchema = baseConfigSchema.extend({
+  gitlabUrl: z.url().describe("GitLab base URL, e.g. https://gitlab.example.com"),
+  brokerHost: z.string().default("0.0.0.0").describe("address the runner-facing API listens on"),
+  brokerPort: z.coerce.number().int().min(0).max(65535).default(8080),
+  pools: z.array(poolSchema).min(1),
+  runners: z.array(downstreamRunnerSchema).default([]),
+  upstreamConcurrency: z.coerce.number().int().min(1).max(32).default(2),
+  longPollMs: z.coerce.number().int().positive().default(50_000),
+  reservationTtlMs: z.coerce.number().int().positive().default(10_000),
+  handoffAckTimeoutMs: z.coerce.number().int().positive().default(60_000),
+  keepAliveIntervalMs: z.coerce.number().int().positive().default(5 * 60_000).describe("PUT state=running for held jobs; GitLab drops after 1 h"),
+  maxHoldSeconds: z.coerce.number().int().positive().default(1800),
+  sweepIntervalMs: z.coerce.number().int().positive().default(1_000),
+  headSize: z.coerce.number().int().positive().default(32).describe("queued jobs considered per pick"),
+  scorerBudgetMs: z.coerce.number().int().positive().default(250),
+  breakerFailures: z.coerce.number().int().positive().default(3),
+  breakerHalfOpenMs: z.coerce.number().int().positive().default(2_000),
+  marginRatio: z.coerce.number().min(0).max(1).default(0.15),
+  classRules: z.unknown().optional().describe("job class rules; defaults to the built-in rules"),
+  tiers: z.record(z.string(), TrustTierSchema).default({}).describe("trust tier per job class, overriding the rules"),
+  maxBodyBytes: z.coerce.number().int().positive().default(1 << 20),
+});
+export type AssignerConfig = z.infer<typeof assignerConfigSchema>;

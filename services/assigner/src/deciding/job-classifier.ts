@@ -1,0 +1,33 @@
+import {
+  classify, compileClassRules, pickNext, queueKey,
+  type ClassRules, type PickContext, type QueueEntry, type QueueOrderConfig,
+} from "@switchyard/decision";
+import type { TrustTier } from "@switchyard/contracts";
+import type { HeldJobMeta } from "../queue/dispatch-queue.js";
+
+/** The assigner's view of the decision library: class, tier and queue order of held jobs. */
+export interface JobClassifier {
+  classify(variables: Record<string, string>): { jobClass: string; weight: number; tier: TrustTier };
+  queueKey(meta: HeldJobMeta): number;
+  pickNext(head: readonly HeldJobMeta[], ctx: PickContext): HeldJobMeta | undefined;
+}
+
+export function createJobClassifier(ruleSpecs: unknown, order: QueueOrderConfig, tierOverrides: Readonly<Record<string, TrustTier>>): JobClassifier {
+  const rules: ClassRules = compileClassRules(ruleSpecs);
+  const entryOf = (m: HeldJobMeta): QueueEntry => ({
+    jobId: m.jobId, projectId: m.projectId, jobClass: m.jobClass, weight: m.weight,
+    arrivedAt: m.arrivedAt, environment: m.environment, isDeploy: m.isDeploy,
+  });
+  return {
+    classify(variables) {
+      const c = classify(rules, variables);
+      return { ...c, tier: tierOverrides[c.jobClass] ?? c.tier };
+    },
+    queueKey: (meta) => queueKey(entryOf(meta), order),
+    pickNext(head, ctx) {
+      const byId = new Map(head.map((m) => [m.jobId, m]));
+      const picked = pickNext(head.map(entryOf), ctx, order);
+      return picked ? byId.get(picked.jobId) : undefined;
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Agent, request, type Dispatcher } from "undici";
+import type { Logger } from "@switchyard/runtime";
+import { header, readBody, BodyTooLarge } from "./http-body.js";
+
+/** What a job update told us, observed on its way to GitLab. */
+export interface ObservedJobUpdate {
+  jobId: number;
+  /** `running`, `success`, `failed`, ... as the runner sent it. */
+  state: string | null;
+  failureReason: string | null;
+  /** GitLab's answer: 200 accepted, 202 retry later, 403 job no longer running, ... */
+  status: number;
+  jobStatus: string | null;
+}
+
+/** Streams every other `/api/v4/jobs/:id/...` call to GitLab with headers and status intact. */
+export interface JobProxy {
+  forward(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface JobProxyDeps {
+  gitlabUrl: string;
+  log: Logger;
+  /** Job updates (PUT /jobs/:id) are small JSON; larger ones are refused. */
+  maxUpdateBytes: number;
+  onJobUpdate: (update: ObservedJobUpdate) => void;
+}
+
+// Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are not forwarded.
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "host"]);
+const JOB_UPDATE = /^\/api\/v4\/jobs\/(\d+)$/;
+
+export function createJobProxy(deps: JobProxyDeps): JobProxy {
+  const base = new URL(deps.gitlabUrl);
+  const dispatcher: Dispatcher = new Agent({ connections: 256, headersTimeout: 600_000, bodyTimeout: 3_600_000 });
+
+  function forwardHeaders(req: IncomingMessage): Record<string, string | string[]> {
+    const out: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value === undefined || HOP_BY_HOP.has(name)) continue;
+      out[name] = value;
+    }
+    out["x-forwarded-for"] = req.socket.remoteAddress ?? "";
+    return out;
+  }
+
+  return {
+    async forward(req, res) {
+      const path = req.url ?? "/";
+      const update = req.method === "PUT" ? JOB_UPDATE.exec(path.split("?")[0] ?? "") : null;
+      let body: Buffer | IncomingMessage | undefined;
+      let state: string | null = null;
+      let failureReason: string | null = null;
+      if (update) {
+        // Job updates are read whole so the outcome can be observed; they are tiny.
+        body = await readBody(req, deps.maxUpdateBytes).catch((err: unknown) => {
+          if (err instanceof BodyTooLarge) throw err;
+          throw err;
+        });
+        try {
+          const parsed = JSON.parse(body.toString("utf8")) as { state?: unknown; failure_reason?: unknown };
+          state = typeof parsed.state === "string" ? parsed.state : null;
+          failureReason = typeof parsed.failure_reason === "string" ? parsed.failure_reason : null;
+        } catch {
+          // Not JSON: GitLab will answer 400 itself; we pass it through.
+        }
+      } else if (req.method !== "GET" && req.method !== "HEAD") {
+        body = req;
+      }
+      const upstream = await request(new URL(path, base), {
+        method: req.method as Dispatcher.HttpMethod,
+        headers: forwardHeaders(req),
+        body,
+        dispatcher,
+      }).catch((err: unknown) => {
+        deps.log.warn({ err: (err as Error).message, path: path.split("?")[0] }, "proxy to GitLab failed");
+        return null;
+      });
+      if (!upstream) {
+        if (!res.headersSent) res.writeHead(502, { "content-type": "application/json" }).end(JSON.stringify({ message: "502 Bad Gateway" }));
+        return;
+      }
+      const headers: Record<string, string | string[]> = {};
+      for (const [name, value] of Object.entries(upstream.headers)) {
+        if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
+      }
+      res.writeHead(upstream.statusCode, headers);
+      for await (const chunk of upstream.body) {
+        if (!res.write(chunk)) await new Promise((r) => res.once("drain", r));
+      }
+      res.end();
+      if (update) {
+        const jobStatusHeader = upstream.headers["job-status"];
+        deps.onJobUpdate({
+          jobId: Number(update[1]),
+          state,
+          failureReason,
+          status: upstream.statusCode,
+          jobStatus: Array.isArray(jobStatusHeader) ? (jobStatusHeader[0] ?? null) : (jobStatusHeader ?? null),
+        });
+      } else if (upstream.statusCode === 403) {
+        const js = header(req, "job-token") ? upstream.headers["job-status"] : undefined;
+        if (typeof js === "string") {
+          const jobId = Number(/^\/api\/v4\/jobs\/(\d+)/.exec(path)?.[1]);
+          if (jobId) deps.onJobUpdate({ jobId, state: null, failureReason: null, status: 403, jobStatus: js });
+        }
+      }
+    },
+    close: () => dispatcher.close(),
+  };
+}

@@ -1,0 +1,99 @@
+import { contracts, type JobOutcome } from "@switchyard/contracts";
+import type { Bus, Logger } from "@switchyard/runtime";
+import type { JetStreamClient } from "@nats-io/jetstream";
+import type { Counter } from "prom-client";
+import type { ObservedJobUpdate } from "./downstream/job-proxy.js";
+import type { DispatchQueue } from "./queue/dispatch-queue.js";
+
+/** Turns job updates seen by the proxy into outcomes, and frees the runner's slot at the end. */
+export interface JobLifecycle {
+  observe(update: ObservedJobUpdate): Promise<void>;
+  /** Publishes a terminal outcome for a job Switchyard itself gave up on. */
+  gaveUp(pool: string, jobId: number, status: "failed" | "canceled", reason: string): Promise<void>;
+}
+
+export interface JobLifecycleDeps {
+  queue: DispatchQueue;
+  bus: Bus;
+  js: JetStreamClient | null;
+  log: Logger;
+  outcomes: Counter<"pool" | "phase" | "status">;
+  /** A runner's slot freed up: the pool may pull and dispatch more. */
+  onSlotFreed: (pool: string) => void;
+  now?: () => number;
+}
+
+const FINAL_STATES = new Set(["success", "failed", "canceled"]);
+
+export function createJobLifecycle(deps: JobLifecycleDeps): JobLifecycle {
+  const now = deps.now ?? Date.now;
+  const log = deps.log.child({ component: "lifecycle" });
+
+  function publish(outcome: JobOutcome): void {
+    deps.outcomes.inc({ pool: outcome.pool, phase: outcome.phase, status: outcome.status });
+    const subject = deps.bus.subjects.jobOutcome(outcome.pool);
+    // Outcomes feed the optimizer; losing one must never slow a job update, so it is fire-and-forget.
+    try {
+      if (deps.js) {
+        const data = JSON.stringify(contracts.jobOutcome.schema.parse(outcome));
+        deps.js.publish(subject, data).catch((err: unknown) => log.warn({ err: (err as Error).message }, "outcome publish failed"));
+      } else {
+        deps.bus.publish(contracts.jobOutcome, subject, outcome);
+      }
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, "outcome publish failed");
+    }
+  }
+
+  async function outcomeOf(jobId: number, phase: JobOutcome["phase"], status: JobOutcome["status"], failureReason: string | null): Promise<JobOutcome | null> {
+    const [meta, handoff] = await Promise.all([deps.queue.meta(jobId), deps.queue.handoffOf(jobId)]);
+    if (!meta || !handoff) return null;
+    const holdSeconds = Math.max(0, (handoff.at - meta.arrivedAt) / 1000);
+    return {
+      v: 1,
+      jobId,
+      pool: meta.pool,
+      runnerId: handoff.runnerId,
+      phase,
+      status,
+      failureReason,
+      jobClass: meta.jobClass,
+      decisionId: meta.decisionId ?? null,
+      projectId: meta.projectId,
+      queueSeconds: meta.gitlabQueueSeconds + holdSeconds,
+      holdSeconds,
+      runSeconds: phase === "finished" ? Math.max(0, (now() - handoff.at) / 1000) : null,
+      at: now(),
+    };
+  }
+
+  return {
+    async observe(update) {
+      const canceled = update.status === 403 || update.jobStatus === "canceled" || update.jobStatus === "failed";
+      if (update.state === "running" && update.status === 200) {
+        const handoff = await deps.queue.handoffOf(update.jobId);
+        if (handoff && !handoff.acked) {
+          await deps.queue.markAcked(update.jobId);
+          const outcome = await outcomeOf(update.jobId, "started", "running", null);
+          if (outcome) publish(outcome);
+        }
+        return;
+      }
+      const finished = update.state !== null && FINAL_STATES.has(update.state) && update.status === 200;
+      if (!finished && !canceled) return;
+      const status = canceled ? "canceled" : (update.state as JobOutcome["status"]);
+      const outcome = await outcomeOf(update.jobId, "finished", status, update.failureReason);
+      if (!outcome) return;
+      publish(outcome);
+      await deps.queue.forget(outcome.pool, update.jobId);
+      deps.onSlotFreed(outcome.pool);
+    },
+    async gaveUp(pool, jobId, status, reason) {
+      const meta = await deps.queue.meta(jobId);
+      await deps.queue.forget(pool, jobId);
+      if (!meta) return;
+      deps.outcomes.inc({ pool, phase: "finished", status });
+      log.warn({ jobId, pool, reason }, `held job ${status}`);
+    },
+  };
+}

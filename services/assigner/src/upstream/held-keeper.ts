@@ -1,0 +1,102 @@
+import type { Logger } from "@switchyard/runtime";
+import type { Counter } from "prom-client";
+import type { DispatchQueue } from "../queue/dispatch-queue.js";
+import type { GitLabRunnerApi } from "./gitlab-runner-api.js";
+import { GitLabJobPayload } from "./job-payload.js";
+
+/**
+ * Looks after jobs Switchyard holds: GitLab sees them as running, so they are kept alive
+ * well inside GitLab's stale-job window, dropped when cancelled, failed with
+ * `runner_system_failure` past the maximum hold (so GitLab's retry rules apply), and
+ * reservations or hand-offs that went nowhere are put back in the queue.
+ */
+export interface HeldKeeper {
+  sweep(): Promise<void>;
+  stop(): void;
+}
+
+export interface HeldKeeperDeps {
+  queue: DispatchQueue;
+  api: GitLabRunnerApi;
+  pools: readonly string[];
+  log: Logger;
+  keepAliveIntervalMs: number;
+  maxHoldMs: number;
+  handoffAckTimeoutMs: number;
+  sweepIntervalMs: number;
+  events: Counter<"event">;
+  /** A job left the queue for good (cancelled, failed by us). */
+  onDropped: (pool: string, jobId: number, status: "failed" | "canceled", reason: string) => Promise<void>;
+  /** Something went back into a queue. */
+  onRequeued: (pool: string) => void;
+  now?: () => number;
+}
+
+const STOP_STATUSES = new Set(["canceled", "canceling", "failed", "success"]);
+
+export function startHeldKeeper(deps: HeldKeeperDeps): HeldKeeper {
+  const now = deps.now ?? Date.now;
+  const log = deps.log.child({ component: "held-keeper" });
+  const lastKeepAlive = new Map<number, number>();
+
+  async function sweepPool(pool: string): Promise<void> {
+    for (const { jobId, arrivedAt } of await deps.queue.heldJobs(pool)) {
+      const handoff = await deps.queue.handoffOf(jobId);
+      if (handoff) { await deps.queue.dropHeld(pool, jobId); continue; } // on a runner: its own updates keep it alive
+      const raw = await deps.queue.payload(jobId);
+      const parsed = raw ? GitLabJobPayload.safeParse(JSON.parse(raw)) : null;
+      if (!parsed?.success) {
+        await deps.onDropped(pool, jobId, "failed", "held job payload missing or unreadable");
+        continue;
+      }
+      const token = parsed.data.token;
+      if (now() - arrivedAt > deps.maxHoldMs) {
+        const res = await deps.api.updateJob(jobId, token, "failed", "runner_system_failure").catch(() => null);
+        deps.events.inc({ event: "max_hold_failed" });
+        log.warn({ jobId, pool, status: res?.status }, "held too long: failed upstream so GitLab can retry it");
+        lastKeepAlive.delete(jobId);
+        await deps.onDropped(pool, jobId, "failed", "max hold exceeded");
+        continue;
+      }
+      const last = lastKeepAlive.get(jobId) ?? arrivedAt;
+      if (now() - last < deps.keepAliveIntervalMs) continue;
+      const res = await deps.api.updateJob(jobId, token, "running").catch((err: unknown) => {
+        log.warn({ jobId, err: (err as Error).message }, "keep-alive failed");
+        return null;
+      });
+      if (!res) continue;
+      lastKeepAlive.set(jobId, now());
+      deps.events.inc({ event: "keep_alive" });
+      if (res.status === 403 || res.status === 404 || (res.jobStatus && STOP_STATUSES.has(res.jobStatus))) {
+        log.info({ jobId, pool, jobStatus: res.jobStatus, status: res.status }, "held job cancelled in GitLab; dropped");
+        lastKeepAlive.delete(jobId);
+        deps.events.inc({ event: "cancelled_while_held" });
+        await deps.onDropped(pool, jobId, "canceled", `GitLab says ${res.jobStatus ?? res.status}`);
+      }
+    }
+  }
+
+  async function sweep(): Promise<void> {
+    const expired = await deps.queue.expireReservations(now());
+    if (expired > 0) deps.events.inc({ event: "reservation_expired" }, expired);
+    for (const { jobId, runnerId } of await deps.queue.unackedHandoffs(now() - deps.handoffAckTimeoutMs)) {
+      if (await deps.queue.undoHandoff(jobId, runnerId)) {
+        deps.events.inc({ event: "handoff_unacked_requeued" });
+        log.warn({ jobId, runnerId }, "runner never acknowledged its job; requeued");
+      }
+    }
+    for (const pool of deps.pools) {
+      await sweepPool(pool);
+      if (expired > 0) deps.onRequeued(pool);
+    }
+  }
+
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    sweep().catch((err: unknown) => log.warn({ err: (err as Error).message }, "sweep failed")).finally(() => { running = false; });
+  }, deps.sweepIntervalMs);
+  timer.unref();
+  return { sweep, stop: () => clearInterval(timer) };
+}

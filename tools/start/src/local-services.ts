@@ -1,0 +1,91 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** A NATS or Redis server the demo uses: found running, or started here and stopped on exit. */
+export interface LocalService {
+  readonly url: string;
+  readonly startedHere: boolean;
+  stop(): Promise<void>;
+}
+
+/** Resolves true if something accepts TCP connections at host:port within the timeout. */
+export function canConnect(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once("error", () => done(false));
+    socket.connect(port, host, () => done(true));
+  });
+}
+
+/** A port nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function onPath(binary: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${binary}`], { stdio: "ignore" }).status === 0;
+}
+
+async function waitForPort(port: number, child: ChildProcess, what: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}`);
+    if (await canConnect("127.0.0.1", port, 200)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not open port ${port} within 15 s`);
+}
+
+function stopChild(child: ChildProcess, dir: string): () => Promise<void> {
+  return async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+}
+
+const HOW_TO_INSTALL = "install them (Debian/Ubuntu: `apt-get install nats-server redis-server`; macOS: `brew install nats-server redis`) or run `docker compose -f deploy/compose/docker-compose.yml up`";
+
+/** Uses NATS at `url` if it answers; else starts `nats-server -js` on a free port with a throw-away store. */
+export async function findOrStartNats(url: string | undefined): Promise<LocalService> {
+  const target = new URL(url ?? "nats://127.0.0.1:4222");
+  if (await canConnect(target.hostname, Number(target.port || 4222))) return { url: target.toString(), startedHere: false, stop: async () => undefined };
+  if (url) throw new Error(`NATS at ${url} does not answer`);
+  if (!onPath("nats-server")) throw new Error(`no NATS answers on 127.0.0.1:4222 and nats-server is not installed: ${HOW_TO_INSTALL}`);
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "switchyard-nats-"));
+  const child = spawn("nats-server", ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", dir], { stdio: "ignore" });
+  await waitForPort(port, child, "nats-server");
+  return { url: `nats://127.0.0.1:${port}`, startedHere: true, stop: stopChild(child, dir) };
+}
+
+/** Uses Redis at `url` if it answers; else starts `redis-server` on a free port that keeps nothing on disk. */
+export async function findOrStartRedis(url: string | undefined): Promise<LocalService> {
+  const target = new URL(url ?? "redis://127.0.0.1:6379");
+  if (await canConnect(target.hostname, Number(target.port || 6379))) return { url: target.toString(), startedHere: false, stop: async () => undefined };
+  if (url) throw new Error(`Redis at ${url} does not answer`);
+  if (!onPath("redis-server")) throw new Error(`no Redis answers on 127.0.0.1:6379 and redis-server is not installed: ${HOW_TO_INSTALL}`);
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "switchyard-redis-"));
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { stdio: "ignore" });
+  await waitForPort(port, child, "redis-server");
+  return { url: `redis://127.0.0.1:${port}`, startedHere: true, stop: stopChild(child, dir) };
+}
