@@ -109,6 +109,13 @@ export const LlmTieBreakV1 = z.object({
   auditId: z.string().max(128).nullable(),
 });
 
+/** A human's verdict on a supervised decision, or the timeout that stood in for one. */
+export const ApprovalRecordV1 = z.object({
+  state: z.enum(["approved", "rejected", "timed-out"]),
+  by: z.string().max(128).nullable(),
+  at: EpochMs,
+});
+
 /** Which job goes where, how that was decided, and why. */
 export const DecisionV1 = z.object({
   v: z.literal(1),
@@ -127,6 +134,7 @@ export const DecisionV1 = z.object({
   margin: z.number().nullable().describe("(top - second) / top, null with fewer than two candidates"),
   fallbackReason: z.string().max(256).nullable(),
   llm: LlmTieBreakV1.nullable(),
+  approval: ApprovalRecordV1.nullable().default(null),
   latencyMs: z.number().nonnegative(),
   queuedAt: EpochMs,
   decidedAt: EpochMs,

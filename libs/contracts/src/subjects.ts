@@ -43,8 +43,8 @@ export function subjects(prefix: string) {
     /** every agent: liveness. */
     heartbeat: (agent: AgentName) => `${p}.heartbeat.${agent}`,
     heartbeatAll: `${p}.heartbeat.>`,
-    /** any agent: fleet events (draining, recycling, breaker transitions). */
-    event: (kind: string) => `${p}.event.${token(kind)}`,
+    /** any agent: fleet events (draining, recycling, breaker transitions); a dotted kind ("runner.draining") becomes dotted tokens. */
+    event: (kind: string) => `${p}.event.${kind.split(".").map(token).join(".")}`,
     eventAll: `${p}.event.>`,
     /** any agent: a message that failed its contract, with the reason. */
     deadLetter: (kind: string) => `${p}.deadletter.${token(kind)}`,

@@ -5,7 +5,9 @@ import type { AssignerConfig } from "./config.js";
 import { createAssignerMetrics } from "./assigner-metrics.js";
 import { createJobClassifier } from "./deciding/job-classifier.js";
 import { createScorerClient } from "./deciding/scorer-client.js";
-import { createDispatcher } from "./dispatcher.js";
+import { createApprovals } from "./deciding/approvals.js";
+import { createDecisionRecorder } from "./decision-recorder.js";
+import { createDispatcher, type TieBreakerPort } from "./dispatcher.js";
 import { startBrokerServer, type BrokerServer } from "./downstream/broker-server.js";
 import { createJobProxy } from "./downstream/job-proxy.js";
 import { createPollWaiters } from "./downstream/poll-waiters.js";
@@ -27,7 +29,17 @@ export interface Assigner {
  * The assigner with its broker: pulls jobs from GitLab per pool, holds them in Redis,
  * decides which runner gets which, and serves downstream runners the GitLab protocol.
  */
-export async function startAssigner(rt: AgentRuntime, config: AssignerConfig): Promise<Assigner> {
+export interface AssignerDeps {
+  /** The LLM tie-breaker; absent means tie-break off. */
+  tieBreaker?: TieBreakerPort;
+}
+
+const TIE_BREAK_OFF: TieBreakerPort = {
+  enabled: false,
+  tieBreak: () => Promise.reject(new Error("tie-break off")),
+};
+
+export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, deps: AssignerDeps = {}): Promise<Assigner> {
   const log = rt.log;
   const keys = redisKeys(config.keyPrefix);
   const metrics = createAssignerMetrics(rt.metrics.registry);
@@ -56,9 +68,14 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig): P
     try { rt.nc.publish(rt.bus.subjects.runnerWake(runnerId)); } catch { /* NATS down: re-check covers it */ }
   };
 
+  const approvals = createApprovals(rt.bus, log);
+  const recorder = createDecisionRecorder({
+    bus: rt.bus, redis: rt.redis, recentKey: keys.recentDecisions, log,
+    decisions: metrics.decisions, decisionSeconds: metrics.decisionSeconds,
+  });
   const dispatcher = createDispatcher({
-    queue, classifier, scorer, bus: rt.bus, log, metrics, wake,
-    marginRatio: config.marginRatio, reservationTtlMs: config.reservationTtlMs,
+    queue, classifier, scorer, tieBreaker: deps.tieBreaker ?? TIE_BREAK_OFF, approvals, recorder, log, wake,
+    marginRatio: config.marginRatio, reservationTtlMs: config.reservationTtlMs, approvalWindowMs: config.approvalWindowMs,
     pollFreshMs: config.longPollMs + 30_000, headSize: config.headSize,
   });
 
@@ -115,6 +132,7 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig): P
       clearInterval(gauges);
       keeper.stop();
       dispatcher.stop();
+      approvals.stop();
       await Promise.all(pollers.map((p) => p.stop()));
       await broker.close();
       await dispatcher.idle();

@@ -1,53 +1,60 @@
-import { randomUUID } from "node:crypto";
-import { contracts, type Decision, type JobQueued, type TrustTier } from "@switchyard/contracts";
-import type { Bus, Logger } from "@switchyard/runtime";
-import type { Counter, Histogram } from "prom-client";
+import type { Candidate, JobQueued, TrustTier } from "@switchyard/contracts";
+import type { Logger } from "@switchyard/runtime";
+import type { Approvals } from "./deciding/approvals.js";
 import type { JobClassifier } from "./deciding/job-classifier.js";
 import { ruleChoice } from "./deciding/rule-choice.js";
 import type { ScorerClient } from "./deciding/scorer-client.js";
-import type { DispatchQueue, HeldJobMeta } from "./queue/dispatch-queue.js";
+import type { DecisionRecorder, Placement } from "./decision-recorder.js";
+import type { DispatchQueue, HeldJobMeta, LlmRecord } from "./queue/dispatch-queue.js";
+
+/** The LLM tie-breaker as the dispatcher uses it: never throws, bounded in time. */
+export interface TieBreakerPort {
+  readonly enabled: boolean;
+  tieBreak(input: { job: JobQueued; first: Candidate; second: Candidate; ruleChoice: string }): Promise<LlmRecord>;
+}
 
 /** Runs dispatch rounds: which held job goes next, to which asking runner, and records why. */
 export interface Dispatcher {
   /** Asks for a round on a pool; rounds for one pool never overlap and requests coalesce. */
   requestRound(pool: string): void;
-  /** Resolves when no round is running or requested (tests, shutdown). */
+  /** Resolves when no round or side question (LLM, approval) is running. */
   idle(): Promise<void>;
   stop(): void;
-}
-
-export interface DispatcherMetrics {
-  decisions: Counter<"pool" | "mode" | "tier">;
-  decisionSeconds: Histogram<"mode">;
 }
 
 export interface DispatcherDeps {
   queue: DispatchQueue;
   classifier: JobClassifier;
   scorer: ScorerClient;
-  bus: Bus;
+  tieBreaker: TieBreakerPort;
+  approvals: Approvals;
+  recorder: DecisionRecorder;
   log: Logger;
-  metrics: DispatcherMetrics;
   /** Wakes the long poll of a runner a job was reserved for, wherever it is held. */
   wake: (runnerId: string) => void;
   marginRatio: number;
   reservationTtlMs: number;
+  approvalWindowMs: number;
   /** A runner counts as asking if it polled within this window. */
   pollFreshMs: number;
   headSize: number;
   now?: () => number;
 }
 
+const NO_KEY = "LLM tie-break off";
+
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const now = deps.now ?? Date.now;
   const log = deps.log.child({ component: "dispatcher" });
-  const running = new Map<string, Promise<void>>();
+  const rounds = new Map<string, Promise<void>>();
   const again = new Set<string>();
+  /** Jobs waiting on a side question (LLM or human); rounds skip them meanwhile. */
+  const asking = new Map<number, Promise<void>>();
   let stopped = false;
 
   function requestRound(pool: string): void {
     if (stopped) return;
-    if (running.has(pool)) { again.add(pool); return; }
+    if (rounds.has(pool)) { again.add(pool); return; }
     const p = (async () => {
       do {
         again.delete(pool);
@@ -57,8 +64,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           log.error({ err: (err as Error).message, pool }, "dispatch round failed");
         }
       } while (again.has(pool) && !stopped);
-    })().finally(() => running.delete(pool));
-    running.set(pool, p);
+    })().finally(() => rounds.delete(pool));
+    rounds.set(pool, p);
   }
 
   async function round(pool: string): Promise<void> {
@@ -67,87 +74,102 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       if (stopped) return;
       const open = await deps.queue.pollingRunners(pool, now() - deps.pollFreshMs);
       if (open.length === 0) return;
-      const head = (await deps.queue.head(pool, deps.headSize)).filter((m) => !skipped.has(m.jobId));
+      const head = (await deps.queue.head(pool, deps.headSize)).filter((m) => !skipped.has(m.jobId) && !asking.has(m.jobId));
       if (head.length === 0) return;
       const job = deps.classifier.pickNext(head, {
         now: now(), runningByProject: await deps.queue.projectLoad(pool), highClassUsedByProject: new Map(),
       });
       if (!job) return;
-      const placed = await decideAndReserve(pool, job, open);
-      if (!placed) skipped.add(job.jobId);
+      if (!(await place(pool, job, open))) skipped.add(job.jobId);
     }
   }
 
-  async function decideAndReserve(pool: string, job: HeldJobMeta, open: string[]): Promise<boolean> {
+  /** Decides one job among the open runners; false when it cannot be placed this round. */
+  async function place(pool: string, job: HeldJobMeta, open: string[]): Promise<boolean> {
     const started = now();
     const fifoRunnerId = open[0] ?? null;
-    const request = toJobQueued(job, open);
-    const result = await deps.scorer.score(request);
-    let decision: Decision;
+    if (fifoRunnerId === null) return false;
+    if (job.fifoOnly) {
+      return reserve(job, fifoRunnerId, started, { mode: "rule", enforced: false, fifoRunnerId, rationale: `FIFO: ${fifoRunnerId} asked first; ${job.fifoOnly}`, reasons: [], candidates: [], margin: null, fallbackReason: null });
+    }
+    const result = await deps.scorer.score(toJobQueued(job, open));
     if (!result.ok) {
-      decision = record(job, started, {
-        runnerId: fifoRunnerId, mode: "fifo-fallback", enforced: true, fifoRunnerId,
-        rationale: `FIFO: ${fifoRunnerId} asked first; ${result.reason}`, reasons: [], candidates: [], margin: null,
-        fallbackReason: result.reason,
-      });
-    } else {
-      const choice = ruleChoice(result.scored, deps.marginRatio);
-      if (choice.runnerId === null) {
-        log.debug({ jobId: job.jobId, pool, why: choice.rationale }, "no candidate for job this round");
-        return false;
+      return reserve(job, fifoRunnerId, started, { mode: "fifo-fallback", enforced: true, fifoRunnerId, rationale: `FIFO: ${fifoRunnerId} asked first; ${result.reason}`, reasons: [], candidates: [], margin: null, fallbackReason: result.reason });
+    }
+    const choice = ruleChoice(result.scored, deps.marginRatio);
+    if (choice.runnerId === null) {
+      log.debug({ jobId: job.jobId, pool, why: choice.rationale }, "no candidate for job this round");
+      return false;
+    }
+    const tier = job.tier as TrustTier;
+    if (tier === "supervised" && !job.approval) {
+      ask(job, () => askHuman(job, choice.runnerId as string, fifoRunnerId, choice.rationale));
+      return true;
+    }
+    const [first, second] = choice.candidates;
+    if (choice.withinMargin && first && second && !job.llm) {
+      if (deps.tieBreaker.enabled) {
+        ask(job, async () => {
+          const llm = await deps.tieBreaker.tieBreak({ job: toJobQueued(job, open), first, second, ruleChoice: first.runnerId });
+          await deps.queue.updateMeta({ ...job, llm });
+        });
+        return true;
       }
-      const enforced = (job.tier as TrustTier) === "autonomous";
-      decision = record(job, started, {
-        runnerId: enforced ? choice.runnerId : fifoRunnerId,
-        mode: "rule",
-        enforced,
-        fifoRunnerId,
-        rationale: enforced ? choice.rationale : `advisory: FIFO gave it to ${fifoRunnerId}; Switchyard would pick ${choice.rationale}`,
-        reasons: choice.reasons,
-        candidates: choice.candidates,
-        margin: choice.margin,
-        fallbackReason: null,
-        llm: choice.withinMargin ? { asked: false, skippedReason: "LLM tie-break not configured", model: null, choice: null, accepted: false, reason: null, latencyMs: null, auditId: null } : null,
-      });
+      job.llm = { asked: false, skippedReason: `no ANTHROPIC_API_KEY: ${NO_KEY}`, model: null, choice: null, accepted: false, reason: null, latencyMs: null, auditId: null };
     }
-    const runnerId = decision.runnerId;
-    if (runnerId === null) return false;
-    await deps.queue.updateMeta({ ...job, decisionId: decision.decisionId, decisionRationale: decision.rationale, decisionMode: decision.mode });
-    const reserved = await deps.queue.reserve(pool, job.jobId, runnerId, now() + deps.reservationTtlMs);
-    if (!reserved) return true; // another replica placed it; move on
-    await deps.queue.unmarkPolling(pool, runnerId);
-    deps.wake(runnerId);
-    decision.latencyMs = now() - started;
-    deps.metrics.decisions.inc({ pool, mode: decision.mode, tier: decision.tier });
-    deps.metrics.decisionSeconds.observe({ mode: decision.mode }, decision.latencyMs / 1000);
-    try {
-      deps.bus.publish(contracts.decision, deps.bus.subjects.decision(pool), decision);
-    } catch (err) {
-      log.warn({ err: (err as Error).message }, "decision publish failed");
-    }
-    return true;
+    // The LLM's pick stands only if it is still one of the candidates now.
+    const llmPick = job.llm?.accepted && job.llm.choice && choice.candidates.some((c) => c.runnerId === job.llm?.choice) ? job.llm.choice : null;
+    const enforced = tier !== "advisory";
+    const smart = llmPick ?? choice.runnerId;
+    const runnerId = enforced ? smart : fifoRunnerId;
+    const approval = job.approval ? ` (approved by ${job.approval.by})` : "";
+    const rationale = !enforced
+      ? `advisory: FIFO gave it to ${fifoRunnerId}; Switchyard would pick ${choice.rationale}`
+      : llmPick && llmPick !== choice.runnerId
+        ? `LLM tie-break chose ${llmPick} over ${choice.runnerId}: ${job.llm?.reason ?? ""}; ${choice.rationale}${approval}`
+        : `${choice.rationale}${approval}`;
+    return reserve(job, runnerId, started, {
+      mode: llmPick ? "llm" : "rule", enforced, fifoRunnerId, rationale, reasons: choice.reasons,
+      candidates: choice.candidates, margin: choice.margin, fallbackReason: null,
+    });
   }
 
-  function record(job: HeldJobMeta, started: number, parts: Omit<Decision, "v" | "decisionId" | "jobId" | "pool" | "jobClass" | "tier" | "latencyMs" | "queuedAt" | "decidedAt" | "llm"> & { llm?: Decision["llm"] }): Decision {
-    return {
-      v: 1,
-      decisionId: randomUUID(),
-      jobId: job.jobId,
-      pool: job.pool,
-      jobClass: job.jobClass,
-      tier: job.tier as TrustTier,
-      llm: null,
-      ...parts,
-      latencyMs: now() - started,
-      queuedAt: job.arrivedAt,
-      decidedAt: now(),
-    };
+  async function askHuman(job: HeldJobMeta, proposed: string, fifoRunnerId: string | null, rationale: string): Promise<void> {
+    const decisionId = `approval-${job.jobId}-${now()}`;
+    const verdict = await deps.approvals.ask({
+      v: 1, decisionId, jobId: job.jobId, pool: job.pool, jobClass: job.jobClass, proposedRunnerId: proposed,
+      fifoRunnerId, rationale, expiresAt: now() + deps.approvalWindowMs,
+    }, deps.approvalWindowMs);
+    const fresh = (await deps.queue.meta(job.jobId)) ?? job;
+    await deps.queue.updateMeta({
+      ...fresh,
+      approval: verdict,
+      ...(verdict.state === "approved" ? {} : { fifoOnly: verdict.state === "rejected" ? `approval rejected by ${verdict.by}` : "no approval within the window: safe default" }),
+    });
+  }
+
+  function ask(job: HeldJobMeta, question: () => Promise<void>): void {
+    const p = question()
+      .catch((err: unknown) => log.warn({ err: (err as Error).message, jobId: job.jobId }, "side question failed"))
+      .finally(() => { asking.delete(job.jobId); requestRound(job.pool); });
+    asking.set(job.jobId, p);
+  }
+
+  async function reserve(job: HeldJobMeta, runnerId: string, started: number, placement: Placement): Promise<boolean> {
+    const decision = deps.recorder.build(job, runnerId, started, placement);
+    // The explanation must be in Redis before the reservation: the hand-off reads it.
+    await deps.queue.updateMeta({ ...job, decisionId: decision.decisionId, decisionRationale: decision.rationale, decisionMode: decision.mode });
+    if (!(await deps.queue.reserve(job.pool, job.jobId, runnerId, now() + deps.reservationTtlMs))) return true;
+    await deps.queue.unmarkPolling(job.pool, runnerId);
+    deps.wake(runnerId);
+    deps.recorder.publish(decision, now() - started);
+    return true;
   }
 
   return {
     requestRound,
     async idle() {
-      while (running.size > 0) await Promise.allSettled([...running.values()]);
+      while (rounds.size > 0 || asking.size > 0) await Promise.allSettled([...rounds.values(), ...asking.values()]);
     },
     stop() { stopped = true; },
   };

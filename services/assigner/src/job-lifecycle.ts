@@ -36,7 +36,8 @@ export function createJobLifecycle(deps: JobLifecycleDeps): JobLifecycle {
     try {
       if (deps.js) {
         const data = JSON.stringify(contracts.jobOutcome.schema.parse(outcome));
-        deps.js.publish(subject, data).catch((err: unknown) => log.warn({ err: (err as Error).message }, "outcome publish failed"));
+        // msgID lets JetStream drop a duplicate when two replicas observe the same update.
+        deps.js.publish(subject, data, { msgID: `${outcome.jobId}:${outcome.phase}` }).catch((err: unknown) => log.warn({ err: (err as Error).message }, "outcome publish failed"));
       } else {
         deps.bus.publish(contracts.jobOutcome, subject, outcome);
       }
@@ -60,6 +61,7 @@ export function createJobLifecycle(deps: JobLifecycleDeps): JobLifecycle {
       jobClass: meta.jobClass,
       decisionId: meta.decisionId ?? null,
       projectId: meta.projectId,
+      ...(meta.projectJobsRunning !== null ? { projectJobsRunning: meta.projectJobsRunning } : {}),
       queueSeconds: meta.gitlabQueueSeconds + holdSeconds,
       holdSeconds,
       runSeconds: phase === "finished" ? Math.max(0, (now() - handoff.at) / 1000) : null,

@@ -27,9 +27,29 @@ export interface HeldJobMeta {
   fifoSeq: number;
   queueKey: number;
   gitlabQueueSeconds: number;
+  /** GitLab's project_jobs_running_on_instance_runners_count ("0".."3+"), for the SLI's regexp. */
+  projectJobsRunning: string | null;
   decisionId?: string;
   decisionRationale?: string;
   decisionMode?: string;
+  /** Set when the job must be placed in plain FIFO: why (advisory, approval rejected or timed out). */
+  fifoOnly?: string;
+  /** The LLM tie-break already asked for this job (asked once per job). */
+  llm?: LlmRecord;
+  /** The human verdict on a supervised job. */
+  approval?: { state: "approved" | "rejected" | "timed-out"; by: string | null; at: number };
+}
+
+/** The recorded LLM tie-break for a job (the LlmTieBreakV1 contract). */
+export interface LlmRecord {
+  asked: boolean;
+  skippedReason: string | null;
+  model: string | null;
+  choice: string | null;
+  accepted: boolean;
+  reason: string | null;
+  latencyMs: number | null;
+  auditId: string | null;
 }
 
 /** A job collected by a runner: the GitLab payload to hand down and its metadata. */

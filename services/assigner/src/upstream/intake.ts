@@ -59,6 +59,7 @@ export function createIntake(deps: IntakeDeps): Intake {
       fifoSeq: await deps.queue.nextFifoSeq(pool),
       queueKey: 0,
       gitlabQueueSeconds: job.job_info.time_in_queue_seconds ?? 0,
+      projectJobsRunning: job.job_info.project_jobs_running_on_instance_runners_count ?? null,
     };
     meta.queueKey = deps.classifier.queueKey(meta);
     await deps.queue.enqueue(meta, body);

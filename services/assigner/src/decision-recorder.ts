@@ -1,0 +1,64 @@
+import { randomUUID } from "node:crypto";
+import { contracts, type Decision, type TrustTier } from "@switchyard/contracts";
+import type { Bus, Logger } from "@switchyard/runtime";
+import type { Redis } from "ioredis";
+import type { Counter, Histogram } from "prom-client";
+import type { HeldJobMeta } from "./queue/dispatch-queue.js";
+
+/** How a job was placed, before it becomes a Decision record. */
+export type Placement = Pick<Decision, "mode" | "enforced" | "fifoRunnerId" | "rationale" | "reasons" | "candidates" | "margin" | "fallbackReason">;
+
+/** Builds decision records and publishes them (NATS subject, metrics, the dashboard's recent list). */
+export interface DecisionRecorder {
+  build(job: HeldJobMeta, runnerId: string, started: number, placement: Placement): Decision;
+  publish(decision: Decision, latencyMs: number): void;
+}
+
+export interface DecisionRecorderDeps {
+  bus: Bus;
+  redis: Redis;
+  recentKey: string;
+  log: Logger;
+  decisions: Counter<"pool" | "mode" | "tier">;
+  decisionSeconds: Histogram<"mode">;
+  now?: () => number;
+}
+
+const RECENT = 200;
+
+export function createDecisionRecorder(deps: DecisionRecorderDeps): DecisionRecorder {
+  const now = deps.now ?? Date.now;
+  return {
+    build(job, runnerId, started, placement) {
+      return {
+        v: 1,
+        decisionId: randomUUID(),
+        jobId: job.jobId,
+        pool: job.pool,
+        jobClass: job.jobClass,
+        tier: job.tier as TrustTier,
+        runnerId,
+        ...placement,
+        llm: job.llm ?? null,
+        approval: job.approval ?? null,
+        latencyMs: now() - started,
+        queuedAt: job.arrivedAt,
+        decidedAt: now(),
+      };
+    },
+    publish(decision, latencyMs) {
+      decision.latencyMs = latencyMs;
+      decision.decidedAt = now();
+      deps.decisions.inc({ pool: decision.pool, mode: decision.mode, tier: decision.tier });
+      deps.decisionSeconds.observe({ mode: decision.mode }, latencyMs / 1000);
+      try {
+        deps.bus.publish(contracts.decision, deps.bus.subjects.decision(decision.pool), decision);
+      } catch (err) {
+        deps.log.warn({ err: (err as Error).message }, "decision publish failed");
+      }
+      // The dashboard reads the latest decisions from Redis even when NATS is away.
+      deps.redis.multi().lpush(deps.recentKey, JSON.stringify(decision)).ltrim(deps.recentKey, 0, RECENT - 1).exec()
+        .catch(() => undefined);
+    },
+  };
+}

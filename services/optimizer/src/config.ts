@@ -1,0 +1,38 @@
+import { baseConfigSchema } from "@switchyard/runtime";
+import { z } from "zod";
+import { compileJobQueuingDurations, jobQueuingDurationSchema, JobQueuingDurationError, JobQueuingDurationsInvalid } from "./sli/job-queuing-durations.js";
+
+/** A per-class queue-time objective, e.g. production-deploy: 95% of jobs wait at most 30 s. */
+export const classTargetSchema = z.object({
+  jobClass: z.string().min(1).max(64).describe("job class the target applies to"),
+  thresholdSeconds: z.number().positive().describe("queue time a job should not exceed"),
+  objective: z.number().gt(0).lt(1).default(0.95).describe("fraction of jobs that must meet the threshold (p95 = 0.95)"),
+});
+export type ClassTarget = z.infer<typeof classTargetSchema>;
+
+// Operators paste entries from config.toml: accept gitlab-runner's snake_case key too.
+const entrySchema = z.preprocess((raw) => {
+  if (!raw || typeof raw !== "object" || !("jobs_running_for_project" in raw)) return raw;
+  const { jobs_running_for_project: rx, ...rest } = raw as Record<string, unknown>;
+  return { jobsRunningForProject: rx, ...rest };
+}, jobQueuingDurationSchema);
+
+const jobQueuingDurations = z.array(entrySchema).default([]).superRefine((entries, ctx) => {
+  try {
+    compileJobQueuingDurations(entries);
+  } catch (err) {
+    const problems = err instanceof JobQueuingDurationsInvalid ? err.problems : [err as JobQueuingDurationError];
+    for (const p of problems) ctx.addIssue({ code: "custom", path: [p.index ?? 0], message: p.message });
+  }
+});
+
+/** The optimizer's config: `SWITCHYARD_JOB_QUEUING_DURATIONS` / `SWITCHYARD_CLASS_TARGETS` take JSON; or a YAML file. */
+export const optimizerConfigSchema = baseConfigSchema.extend({
+  jobQueuingDurations: jobQueuingDurations.describe("gitlab-runner's [[runners.monitoring.job_queuing_durations]]; last entry in period wins"),
+  classTargets: z.array(classTargetSchema).default([
+    { jobClass: "production-deploy", thresholdSeconds: 30, objective: 0.95 },
+  ]).describe("per job class queue-time objectives for the burn-rate gauges"),
+  durableName: z.string().regex(/^[A-Za-z0-9_-]+$/).default("optimizer").describe("JetStream durable consumer name for job outcomes"),
+  seenJobTtlSeconds: z.coerce.number().int().positive().default(7 * 24 * 3600).describe("how long a job id is remembered to observe its queue time once"),
+});
+export type OptimizerConfig = z.infer<typeof optimizerConfigSchema>;

@@ -1,0 +1,28 @@
+import { subjects as buildSubjects } from "@switchyard/contracts";
+import { loadConfig, redisKeys, startAgentRuntime } from "@switchyard/runtime";
+import { optimizerConfigSchema } from "./config.js";
+import { createOptimizer } from "./optimizer.js";
+
+/** Composition root of the optimizer agent. */
+async function main(): Promise<void> {
+  const config = loadConfig(optimizerConfigSchema);
+  const runtime = await startAgentRuntime({ agent: "optimizer", config });
+  const optimizer = createOptimizer({
+    nc: runtime.nc,
+    redis: runtime.redis,
+    keys: redisKeys(config.keyPrefix),
+    subjects: buildSubjects(config.subjectPrefix),
+    metrics: runtime.metrics,
+    log: runtime.log,
+    config,
+  });
+  // Registered after NATS and Redis, so it runs before them: stop consuming, then drain.
+  runtime.lifecycle.onShutdown("optimizer", () => optimizer.stop());
+  await optimizer.start();
+  runtime.setReady(true);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,54 @@
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { BurnRateTracker } from "./burn-rate.js";
+import type { ClassTarget } from "./config.js";
+
+/** gitlab-runner's `job_queue_duration_seconds` buckets. */
+export const QUEUE_DURATION_BUCKETS = [1, 3, 10, 30, 60, 120, 300, 900, 1800, 3600] as const;
+
+/** Burn-rate windows, as in multi-window SLO alerting. */
+export const BURN_RATE_WINDOWS = { "5m": 5 * 60_000, "1h": 3600_000 } as const;
+
+/** The optimizer's SLI instruments, registered on the agent's registry. */
+export interface SliMetrics {
+  readonly queueDuration: Histogram<"pool" | "job_class">;
+  readonly exceeded: Counter<"pool" | "job_class">;
+}
+
+/** Registers the histogram, the exceeded counter and burn-rate gauges computed at scrape time. */
+export function createSliMetrics(deps: {
+  registry: Registry;
+  burnRates: BurnRateTracker;
+  targets: readonly ClassTarget[];
+  now?: () => number;
+}): SliMetrics {
+  const now = deps.now ?? Date.now;
+  const queueDuration = new Histogram({
+    name: "switchyard_job_queue_duration_seconds",
+    help: "Time jobs waited before starting (GitLab queue plus Switchyard hold), per pool and job class",
+    labelNames: ["pool", "job_class"] as const,
+    buckets: [...QUEUE_DURATION_BUCKETS],
+    registers: [deps.registry],
+  });
+  const exceeded = new Counter({
+    name: "switchyard_acceptable_job_queuing_duration_exceeded_total",
+    help: "Jobs whose queue time exceeded the active job_queuing_durations threshold (gitlab-runner semantics)",
+    labelNames: ["pool", "job_class"] as const,
+    registers: [deps.registry],
+  });
+  new Gauge({
+    name: "switchyard_sli_burn_rate",
+    help: "Fraction of jobs over their class queue-time target divided by the error budget (1 = burning exactly on budget)",
+    labelNames: ["job_class", "window"] as const,
+    registers: [deps.registry],
+    collect() {
+      this.reset();
+      const at = now();
+      for (const target of deps.targets) {
+        for (const [window, ms] of Object.entries(BURN_RATE_WINDOWS)) {
+          this.set({ job_class: target.jobClass, window }, deps.burnRates.burnRate(target.jobClass, ms, target.objective, at));
+        }
+      }
+    },
+  });
+  return { queueDuration, exceeded };
+}
