@@ -1,0 +1,5 @@
+export * from "./types.js";
+export * from "./errors.js";
+export { parseRetryAfter, backoffDelayMs } from "./backoff.js";
+export type { RetryObserver } from "./retrying-requester.js";
+export { createGitLabClient, type GitLabClientOptions } from "./gitlab-client.js";

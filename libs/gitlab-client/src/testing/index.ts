@@ -1,0 +1,1 @@
+export * from "./fixture-gitlab.js";

@@ -1,0 +1,57 @@
+import { createGitLabClient } from "@switchyard/gitlab-client";
+import { loadConfig, redisKeys, startAgentRuntime } from "@switchyard/runtime";
+import { monitorConfigSchema } from "./config.js";
+import { createFailureStreaks } from "./failure-streaks.js";
+import { createFifoWatchdog } from "./fifo-watchdog.js";
+import { createEventEmitter } from "./fleet-events.js";
+import { createFleetReader } from "./fleet-reader.js";
+import { createGitLabSource } from "./gitlab-source.js";
+import { createMonitor } from "./monitor.js";
+import { createMonitorMetrics } from "./monitor-metrics.js";
+import { createRecycler } from "./recycler.js";
+import { createRunnerStateStore } from "./runner-state-store.js";
+
+// Composition root of the monitor agent: config once, then wiring.
+const config = loadConfig(monitorConfigSchema);
+const rt = await startAgentRuntime({ agent: "monitor", config });
+const log = rt.log;
+const metrics = createMonitorMetrics(rt.metrics.registry);
+const streaks = createFailureStreaks(log);
+const now = Date.now;
+const emit = createEventEmitter({ bus: rt.bus, log, metrics, now });
+
+const gitlab = config.gitlabUrl && config.gitlabToken
+  ? createGitLabClient({
+    url: config.gitlabUrl, token: config.gitlabToken, log,
+    retry: { requestTimeoutMs: config.gitlabRequestTimeoutMs, maxAttempts: config.gitlabMaxAttempts },
+    onRetry: (info) => metrics.gitlabRetries.inc({ status: info.status === null ? "network" : String(info.status) }),
+  })
+  : null;
+
+const monitor = createMonitor({
+  settings: config,
+  reader: createFleetReader({ gitlab: gitlab ? createGitLabSource({ api: gitlab }) : null, scrapeTimeoutMs: config.scrapeTimeoutMs, metrics, streaks, log }),
+  store: createRunnerStateStore({ redis: rt.redis, keys: redisKeys(config.keyPrefix), ttlMs: config.staleAfterMs }),
+  bus: rt.bus, emit, metrics, streaks, log, now,
+  recycler: gitlab && config.recycling
+    ? createRecycler({ fleet: config.fleet, gitlab, emit, streaks, log, maxRecyclingShare: config.maxRecyclingShare, diskThreshold: config.diskThreshold })
+    : null,
+});
+rt.lifecycle.onShutdown("monitor", () => monitor.stop());
+rt.addRoute((req, res) => {
+  if (req.method !== "GET" || (req.url ?? "").split("?")[0] !== "/api/fleet") return false;
+  res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ runners: [...monitor.states().values()] }));
+  return true;
+});
+
+if (gitlab && config.directRunnerIds.length > 0) {
+  const watchdog = createFifoWatchdog({
+    bus: rt.bus, gitlab, directRunnerIds: config.directRunnerIds, thresholdMs: config.watchdogThresholdMs, emit, streaks, log, now,
+  });
+  watchdog.start();
+  rt.lifecycle.onShutdown("fifo-watchdog", () => watchdog.stop());
+}
+
+log.info({ runners: config.fleet.length, gitlab: config.gitlabUrl ?? null, pollIntervalMs: config.pollIntervalMs }, "monitor starting");
+await monitor.start();
+rt.setReady(true);
