@@ -34,6 +34,8 @@ export interface StartAgentOptions {
   agent: AgentName;
   config: BaseConfig;
   routes?: RouteHandler[];
+  /** Off in tests that run several agents in one process. */
+  handleSignals?: boolean;
 }
 
 /**
@@ -44,7 +46,7 @@ export async function startAgentRuntime(options: StartAgentOptions): Promise<Age
   const { agent, config } = options;
   const instanceId = config.instanceId ?? `${agent}-${hostname()}-${process.pid}`;
   const log = createLogger({ name: agent, level: config.logLevel }).child({ instance: instanceId });
-  const lifecycle = createLifecycle({ log });
+  const lifecycle = createLifecycle({ log, handleSignals: options.handleSignals ?? true });
   const metrics = createMetrics(agent);
   const nc = await connectNats(config.natsUrl, instanceId, log);
   lifecycle.onShutdown("nats", async () => { await nc.drain(); });

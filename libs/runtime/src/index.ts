@@ -12,3 +12,4 @@ export * from "./agent.js";
 export * from "./redis-keys.js";
 export * from "./streams.js";
 export * from "./runner-registry.js";
+export * from "./format-decision.js";

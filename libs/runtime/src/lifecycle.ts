@@ -25,9 +25,10 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
     shutdown(reason) {
       stopping ??= (async () => {
         options.log.info({ reason }, "shutting down");
+        // The hard deadline belongs to a process that owns its signals, never to a test runner.
         const timer = setTimeout(() => {
           options.log.error("shutdown took too long; exiting");
-          exit(1);
+          if (options.handleSignals !== false) exit(1);
         }, options.timeoutMs ?? 10_000);
         timer.unref();
         for (const { name, step } of [...steps].reverse()) {

@@ -40,8 +40,13 @@ export function redisKeys(prefix: string) {
     queueVersion: (pool: string) => `${p}:queue-version:${pool}`,
     /** STRING per pool: arrival sequence for FIFO order. */
     sequence: (pool: string) => `${p}:seq:${pool}`,
-    /** HASH: current scoring weights and their version. */
+    /** HASH: current scoring weights and their version (optimizer writes): field per plugin name → weight,
+     *  plus `version`, `reason`, `at` (epoch ms). Readers look up plugin names only. */
     weights: `${p}:weights`,
+    /** STRING: the assigner's scorer breaker, JSON {state, at, reason} (dashboard, watchers). */
+    breaker: `${p}:breaker`,
+    /** HASH decisionId → ApprovalRequest JSON: supervised decisions awaiting a human. */
+    pendingApprovals: `${p}:approvals:pending`,
     /** LIST: latest decisions (capped), for the dashboard. */
     recentDecisions: `${p}:decisions:recent`,
     /** HASH per pool and job class: queue-time SLI running totals (optimizer writes, dashboard reads).
@@ -55,6 +60,17 @@ export function redisKeys(prefix: string) {
     /** STRING with TTL: agent heartbeats and leases. */
     heartbeat: (agent: string, instanceId: string) => `${p}:heartbeat:${agent}:${instanceId}`,
     lease: (name: string) => `${p}:lease:${name}`,
+    /** STRING: set (any value) by an operator to freeze the optimizer's weight tuning. */
+    weightsFrozen: `${p}:weights:frozen`,
+    /** HASH per pool: machineId → Machine JSON recorded by the optimizer's local (simulated) provisioner. */
+    machines: (pool: string) => `${p}:machines:${pool}`,
+    /** SET: pools that have a machines hash (local provisioner). */
+    machinePools: `${p}:machines:pools`,
+    /** HASH auditId → LLM tie-break audit entry JSON (question sent, raw answer, choice, cost; never the API key),
+     *  with LIST `<llmAudit>:order` of auditIds newest first, capped (assigner writes; replay and audit read). */
+    llmAudit: `${p}:llm:audit`,
+    /** STRING: latest optimizer learning report JSON (plugin accuracy, regret, LLM, trust evidence). */
+    learningReport: `${p}:optimizer:learning-report`,
   } as const;
 }
 

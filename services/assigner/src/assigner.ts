@@ -1,6 +1,7 @@
 import { jetstream } from "@nats-io/jetstream";
 import { defaultQueueOrderConfig } from "@switchyard/decision";
-import { ensureOutcomeStream, redisKeys, type AgentRuntime } from "@switchyard/runtime";
+import { contracts } from "@switchyard/contracts";
+import { createRunnerRegistry, ensureOutcomeStream, redisKeys, type AgentRuntime } from "@switchyard/runtime";
 import type { AssignerConfig } from "./config.js";
 import { createAssignerMetrics } from "./assigner-metrics.js";
 import { createJobClassifier } from "./deciding/job-classifier.js";
@@ -11,7 +12,6 @@ import { createDispatcher, type TieBreakerPort } from "./dispatcher.js";
 import { startBrokerServer, type BrokerServer } from "./downstream/broker-server.js";
 import { createJobProxy } from "./downstream/job-proxy.js";
 import { createPollWaiters } from "./downstream/poll-waiters.js";
-import { createRunnerRegistry } from "@switchyard/runtime";
 import { createJobLifecycle } from "./job-lifecycle.js";
 import { createDispatchQueue } from "./queue/dispatch-queue.js";
 import { createSignal } from "./signal.js";
@@ -57,6 +57,15 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
   const scorer = createScorerClient({
     bus: rt.bus, log, budgetMs: config.scorerBudgetMs, failuresToOpen: config.breakerFailures,
     halfOpenAfterMs: config.breakerHalfOpenMs, breakerState: metrics.breakerState, breakerTransitions: metrics.breakerTransitions,
+    onTransition: (state, reason) => {
+      const at = Date.now();
+      void rt.redis.set(keys.breaker, JSON.stringify({ state, at, reason, instance: rt.instanceId })).catch(() => undefined);
+      try {
+        rt.bus.publish(contracts.fleetEvent, rt.bus.subjects.event(`breaker.${state === "half-open" ? "half_open" : state}`), {
+          v: 1, kind: `breaker.${state}`, runnerId: null, pool: null, reason, details: { instance: rt.instanceId }, at,
+        });
+      } catch { /* NATS may be the reason the breaker opened */ }
+    },
   });
 
   // Wake-ups cross replicas over NATS; a lost one is covered by the poll's own re-check.
@@ -68,7 +77,7 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
     try { rt.nc.publish(rt.bus.subjects.runnerWake(runnerId)); } catch { /* NATS down: re-check covers it */ }
   };
 
-  const approvals = createApprovals(rt.bus, log);
+  const approvals = createApprovals(rt.bus, log, rt.redis, keys.pendingApprovals);
   const recorder = createDecisionRecorder({
     bus: rt.bus, redis: rt.redis, recentKey: keys.recentDecisions, log,
     decisions: metrics.decisions, decisionSeconds: metrics.decisionSeconds,

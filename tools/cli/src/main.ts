@@ -3,10 +3,10 @@ import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { contracts, type Contract } from "@switchyard/contracts";
 import {
-  connectNats, connectRedis, createBus, createLogger, createMetrics, createRunnerRegistry, loadConfigOrExit, redisKeys,
+  connectNats, connectRedis, createBus, createLogger, createMetrics, createRunnerRegistry, formatDecision, loadConfigOrExit, redisKeys,
 } from "@switchyard/runtime";
 import { cliConfigSchema } from "./cli-config.js";
-import { formatDecision } from "./format-decision.js";
+
 
 const USAGE = `usage: switchyard <command>
   watch [decisions|outcomes|events|approvals|deadletters|all]   print live messages (default: decisions)

@@ -1,5 +1,6 @@
 import { contracts, type ApprovalRequest } from "@switchyard/contracts";
 import type { Bus, Logger } from "@switchyard/runtime";
+import type { Redis } from "ioredis";
 
 /** A human's verdict, or the timeout that stands in for one (the safe default applies). */
 export type ApprovalVerdict =
@@ -16,7 +17,8 @@ export interface Approvals {
   stop(): void;
 }
 
-export function createApprovals(bus: Bus, log: Logger, now: () => number = Date.now): Approvals {
+/** Pending requests are also kept in a Redis HASH so the dashboard can show them with buttons. */
+export function createApprovals(bus: Bus, log: Logger, redis: Redis, pendingKey: string, now: () => number = Date.now): Approvals {
   const waiting = new Map<string, (v: ApprovalVerdict) => void>();
   const sub = bus.subscribe(contracts.approvalReply, bus.subjects.approvalReply, (reply) => {
     const settle = waiting.get(reply.decisionId);
@@ -30,8 +32,10 @@ export function createApprovals(bus: Bus, log: Logger, now: () => number = Date.
           if (!waiting.has(request.decisionId)) return;
           waiting.delete(request.decisionId);
           clearTimeout(timer);
+          void redis.hdel(pendingKey, request.decisionId).catch(() => undefined);
           resolve(v);
         };
+        void redis.hset(pendingKey, request.decisionId, JSON.stringify(request)).catch(() => undefined);
         const timer = setTimeout(() => settle({ state: "timed-out", by: null, at: now() }), windowMs);
         waiting.set(request.decisionId, settle);
         bus.request(contracts.approvalRequest, bus.subjects.approvalRequest(request.jobClass), request, contracts.approvalReply, windowMs)

@@ -1,5 +1,5 @@
 import {
-  classify, compileClassRules, pickNext, queueKey,
+  classify, compileClassRules, defaultClassRules, pickNext, queueKey,
   type ClassRules, type PickContext, type QueueEntry, type QueueOrderConfig,
 } from "@switchyard/decision";
 import type { TrustTier } from "@switchyard/contracts";
@@ -13,7 +13,7 @@ export interface JobClassifier {
 }
 
 export function createJobClassifier(ruleSpecs: unknown, order: QueueOrderConfig, tierOverrides: Readonly<Record<string, TrustTier>>): JobClassifier {
-  const rules: ClassRules = compileClassRules(ruleSpecs);
+  const rules: ClassRules = compileClassRules(ruleSpecs ?? defaultClassRules);
   const entryOf = (m: HeldJobMeta): QueueEntry => ({
     jobId: m.jobId, projectId: m.projectId, jobClass: m.jobClass, weight: m.weight,
     arrivedAt: m.arrivedAt, environment: m.environment, isDeploy: m.isDeploy,

@@ -23,6 +23,8 @@ export interface ScorerClientDeps {
   halfOpenAfterMs: number;
   breakerState: Gauge;
   breakerTransitions: Counter<"to">;
+  /** Told of every transition, e.g. to record it where the dashboard reads it. */
+  onTransition?: (state: ScorerClient["state"], reason: string) => void;
 }
 
 /**
@@ -38,17 +40,23 @@ export function createScorerClient(deps: ScorerClientDeps): ScorerClient {
   const budget = timeout(deps.budgetMs, TimeoutStrategy.Aggressive);
   const policy = wrap(breaker, budget);
   let state: ScorerClient["state"] = "closed";
-  const setState = (next: ScorerClient["state"], value: number) => {
+  let lastFailure = "";
+  const setState = (next: ScorerClient["state"], value: number, reason: string) => {
     if (state === next) return;
     state = next;
     deps.breakerState.set(value);
     deps.breakerTransitions.inc({ to: next });
-    log.warn({ to: next }, `scorer breaker ${next}`);
+    log.warn({ to: next, reason }, `scorer breaker ${next}`);
+    deps.onTransition?.(next, reason);
   };
   deps.breakerState.set(0);
-  breaker.onBreak(() => setState("open", 1));
-  breaker.onHalfOpen(() => setState("half-open", 2));
-  breaker.onReset(() => setState("closed", 0));
+  deps.onTransition?.("closed", "start");
+  breaker.onFailure(({ reason }) => {
+    lastFailure = "error" in reason ? describe(reason.error) : "bad result";
+  });
+  breaker.onBreak(() => setState("open", 1, `dispatch in FIFO: ${lastFailure}`));
+  breaker.onHalfOpen(() => setState("half-open", 2, "probing the scorer"));
+  breaker.onReset(() => setState("closed", 0, "scorer answered in time"));
 
   return {
     get state() { return state; },
@@ -64,6 +72,11 @@ export function createScorerClient(deps: ScorerClientDeps): ScorerClient {
       }
     },
   };
+
+  function describe(err: unknown): string {
+    if (err instanceof TaskCancelledError) return `scorer slower than ${deps.budgetMs} ms`;
+    return `scorer failed: ${(err as Error).message}`;
+  }
 
   async function requestScores(job: JobQueued, signal: AbortSignal): Promise<JobScored> {
     const reply = deps.bus.request(contracts.jobQueued, deps.bus.subjects.jobQueued(job.pool), job, contracts.jobScored, deps.budgetMs + 50);

@@ -51,9 +51,13 @@ export async function startBrokerServer(deps: BrokerServerDeps, host: string, po
   const server: Server = createServer((req, res) => {
     void route(req, res).catch((err: unknown) => {
       const status = err instanceof BodyTooLarge ? 413 : 500;
-      if (status === 500) log.error({ err: (err as Error).message, path: req.url }, "broker request failed");
-      if (!res.headersSent) reply(res, status, { message: status === 413 ? "413 Request Entity Too Large" : "500 Internal Server Error" });
-      else res.destroy();
+      if (status === 500) log.error({ err: (err as Error).message, path: req.url?.split("?")[0] }, "broker request failed");
+      if (res.headersSent) { res.destroy(); return; }
+      deps.metrics.requests.inc({ endpoint: "any", status: String(status) });
+      // An oversized body is not read to its end: answer, then drop the connection.
+      res.shouldKeepAlive = false;
+      res.writeHead(status, { "content-type": "application/json", connection: "close" });
+      res.end(JSON.stringify({ message: status === 413 ? "413 Request Entity Too Large" : "500 Internal Server Error" }), () => req.destroy());
     });
   });
   server.keepAliveTimeout = 75_000;

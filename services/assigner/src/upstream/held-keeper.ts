@@ -51,9 +51,14 @@ export function startHeldKeeper(deps: HeldKeeperDeps): HeldKeeper {
       }
       const token = parsed.data.token;
       if (now() - arrivedAt > deps.maxHoldMs) {
-        const res = await deps.api.updateJob(jobId, token, "failed", "runner_system_failure").catch(() => null);
+        const res = await deps.api.updateJob(jobId, token, "failed", "runner_system_failure").catch((err: unknown) => {
+          log.warn({ jobId, err: (err as Error).message }, "failing a job upstream failed");
+          return null;
+        });
+        // 202 means GitLab accepted but has not finished the transition: ask again next sweep.
+        if (!res || res.status === 202 || res.status >= 500) continue;
         deps.events.inc({ event: "max_hold_failed" });
-        log.warn({ jobId, pool, status: res?.status }, "held too long: failed upstream so GitLab can retry it");
+        log.warn({ jobId, pool, status: res.status }, "held too long: failed upstream so GitLab can retry it");
         lastKeepAlive.delete(jobId);
         await deps.onDropped(pool, jobId, "failed", "max hold exceeded");
         continue;

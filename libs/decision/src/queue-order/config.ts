@@ -1,0 +1,45 @@
+import { z } from "zod";
+
+/** How held jobs are ordered: class weight as head start, per-project fairness, a budget for high classes. */
+export interface QueueOrderConfig {
+  /** Aging: one weight point is this many seconds of head start. */
+  secondsPerWeightPoint: number;
+  /** Delay added per job the project already runs (fairness between projects). */
+  fairnessPenaltySecondsPerRunningJob: number;
+  /** Cap on the fairness delay, so the wait bound stays finite. */
+  fairnessPenaltyMaxSeconds: number;
+  /**
+   * Jobs of weight ≥ `minWeight` from a project that dispatched `perProjectPerHour` of them in
+   * the last hour are treated at `demotedWeight` (stops "everything is a production deploy").
+   */
+  highClassBudget: { minWeight: number; perProjectPerHour: number; demotedWeight: number };
+  /** How many entries at the head of the static order the picker looks at. */
+  lookaheadK: number;
+}
+
+/** Zod schema of QueueOrderConfig, for agent configs. */
+export const queueOrderConfigSchema = z.object({
+  secondsPerWeightPoint: z.number().nonnegative().describe("aging: one class-weight point = N seconds of head start"),
+  fairnessPenaltySecondsPerRunningJob: z.number().nonnegative().describe("delay per job the project already runs"),
+  fairnessPenaltyMaxSeconds: z.number().nonnegative().describe("cap on the fairness delay"),
+  highClassBudget: z.object({
+    minWeight: z.number().nonnegative(),
+    perProjectPerHour: z.number().int().nonnegative(),
+    demotedWeight: z.number().nonnegative(),
+  }),
+  lookaheadK: z.number().int().positive().max(1000),
+});
+
+/**
+ * Defaults for the default class rules (weights 10..100): 30 s per point gives a production
+ * deploy 40 min of head start over default-class work; fairness adds 20 s per running job of
+ * the same project, at most 10 min; a project gets 20 deploy-class jobs an hour before its
+ * further ones rank as protected-branch work (40).
+ */
+export const defaultQueueOrderConfig: QueueOrderConfig = Object.freeze({
+  secondsPerWeightPoint: 30,
+  fairnessPenaltySecondsPerRunningJob: 20,
+  fairnessPenaltyMaxSeconds: 600,
+  highClassBudget: Object.freeze({ minWeight: 60, perProjectPerHour: 20, demotedWeight: 40 }),
+  lookaheadK: 32,
+});

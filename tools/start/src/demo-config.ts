@@ -1,0 +1,64 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import type { Fleet } from "@switchyard/gitlab-sim";
+
+/** Where each process of the demo finds its configuration and who listens where. */
+export interface DemoLayout {
+  fleetFile: string;
+  assignerConfig: string;
+  monitorConfig: string;
+  optimizerConfig: string;
+  scorerConfig: string;
+  brokerUrl: string;
+}
+
+export interface DemoPorts {
+  gitlab: number;
+  broker: number;
+  runnersMetrics: number;
+}
+
+/** Writes the fleet description and one config file per agent, all derived from one fleet. */
+export function writeDemoConfig(dir: string, fleet: Fleet, ports: DemoPorts): DemoLayout {
+  const gitlabUrl = `http://127.0.0.1:${ports.gitlab}`;
+  const brokerUrl = `http://127.0.0.1:${ports.broker}`;
+  const layout: DemoLayout = {
+    fleetFile: join(dir, "fleet.yaml"),
+    assignerConfig: join(dir, "assigner.yaml"),
+    monitorConfig: join(dir, "monitor.yaml"),
+    optimizerConfig: join(dir, "optimizer.yaml"),
+    scorerConfig: join(dir, "scorer.yaml"),
+    brokerUrl,
+  };
+  writeFileSync(layout.fleetFile, stringify(fleet));
+  writeFileSync(layout.assignerConfig, stringify({
+    gitlabUrl,
+    brokerHost: "127.0.0.1",
+    brokerPort: ports.broker,
+    pools: fleet.pools.map((p) => ({ name: p.name, upstreamToken: p.upstreamToken, lookahead: 4 })),
+    runners: fleet.runners.map((r) => ({ id: r.id, pool: r.pool, token: r.token })),
+    longPollMs: 20_000,
+    approvalWindowMs: 15_000,
+    tiers: { "production-deploy": "autonomous" },
+  }));
+  writeFileSync(layout.monitorConfig, stringify({
+    gitlabUrl,
+    gitlabToken: fleet.gitlab.adminToken,
+    pollIntervalMs: 2_000,
+    fleet: fleet.runners.map((r) => ({
+      id: r.id, pool: r.pool, gitlabRunnerId: r.gitlabRunnerId,
+      metricsUrl: `http://127.0.0.1:${ports.runnersMetrics}/runners/${r.id}/metrics`,
+      ...(r.cpus ? { cpus: r.cpus } : {}), ...(r.memoryGiB ? { memoryGiB: r.memoryGiB } : {}),
+    })),
+    directRunnerIds: fleet.directRunners.map((d) => d.gitlabRunnerId),
+  }));
+  writeFileSync(layout.optimizerConfig, stringify({
+    jobQueuingDurations: [
+      { periods: ["* * * * * * *"], threshold: "1m" },
+      { periods: ["* * * * * sat,sun *"], threshold: "5m" },
+    ],
+  }));
+  writeFileSync(layout.scorerConfig, stringify({}));
+  return layout;
+}

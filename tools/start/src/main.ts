@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+import { mkdirSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { contracts, type Decision } from "@switchyard/contracts";
+import { generateFleet } from "@switchyard/gitlab-sim";
+import { connectNats, connectRedis, createBus, createLogger, createMetrics, deleteStream, formatDecision } from "@switchyard/runtime";
+import { startChild, type Child } from "./children.js";
+import { writeDemoConfig } from "./demo-config.js";
+import { findOrStartNats, findOrStartRedis, freePort, type LocalService } from "./local-services.js";
+
+// `npm start`: the whole system on a simulated GitLab fleet, every process a child of this one.
+const root = resolve(fileURLToPath(import.meta.url), "../../../..");
+const { values } = parseArgs({ options: {
+  "runners-per-pool": { type: "string", default: "6" },
+  rate: { type: "string", default: "12" },
+  speed: { type: "string", default: "60" },
+  seed: { type: "string", default: "42" },
+} });
+const prefix = "switchyard_demo";
+const workDir = join(root, ".switchyard-demo");
+const log = createLogger({ name: "start", level: "warn" });
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+const services: LocalService[] = [];
+const children: Child[] = [];
+let stopping = false;
+
+async function stopAll(code: number): Promise<never> {
+  if (stopping) process.exit(code);
+  stopping = true;
+  say("\nstopping…");
+  for (const child of [...children].reverse()) await child.stop();
+  for (const service of services.reverse()) await service.stop();
+  say(`stopped; logs kept in ${join(workDir, "logs")}`);
+  process.exit(code);
+}
+process.on("SIGINT", () => void stopAll(0));
+process.on("SIGTERM", () => void stopAll(0));
+
+try {
+  const nats = await findOrStartNats(process.env.NATS_URL);
+  services.push(nats);
+  const redisService = await findOrStartRedis(process.env.REDIS_URL);
+  services.push(redisService);
+  say(`NATS  ${nats.url}${nats.startedHere ? " (started here)" : ""}`);
+  say(`Redis ${redisService.url}${redisService.startedHere ? " (started here)" : ""}`);
+
+  // A fresh demo every time: the demo prefix's keys and outcome stream are cleared first.
+  const redis = await connectRedis(redisService.url, "switchyard-start", log);
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== "0");
+  await redis.quit();
+  const nc = await connectNats(nats.url, "switchyard-start", log);
+  const bus = createBus({ nc, prefix, agent: "start", log, metrics: createMetrics("start") });
+  await deleteStream(nc, bus.subjects.outcomeStream);
+
+  rmSync(workDir, { recursive: true, force: true });
+  mkdirSync(join(workDir, "logs"), { recursive: true });
+  const fleet = generateFleet({ runnersPerPool: Number(values["runners-per-pool"]), seed: Number(values.seed) });
+  const ports = { gitlab: await freePort(), broker: await freePort(), runnersMetrics: await freePort() };
+  const layout = writeDemoConfig(workDir, fleet, ports);
+  const onImportantLine = (name: string, line: string) => say(`[${name}] ${line.slice(0, 400)}`);
+  const child = (name: string, script: string, env: Record<string, string>) => {
+    const c = startChild({ name, script: join(root, script), env, logFile: join(workDir, "logs", `${name}.log`), onImportantLine });
+    children.push(c);
+    return c;
+  };
+  const sim = child("sim-gitlab", "libs/gitlab-sim/dist/gitlab-main.js", {
+    SIM_PORT: String(ports.gitlab), SIM_FLEET_FILE: layout.fleetFile, SIM_RATE: String(values.rate), SIM_SPEED: String(values.speed), SIM_SEED: String(values.seed),
+  });
+  await sim.waitForLine(/sim-gitlab listening on (\S+)/);
+
+  const agentEnv = (config: string, port: number) => ({
+    NATS_URL: nats.url, REDIS_URL: redisService.url, SWITCHYARD_SUBJECT_PREFIX: prefix, SWITCHYARD_KEY_PREFIX: prefix,
+    SWITCHYARD_CONFIG: config, SWITCHYARD_HTTP_PORT: String(port), SWITCHYARD_LOG_LEVEL: "info",
+  });
+  const agentPorts: Record<string, number> = {};
+  for (const [name, config] of [["scorer", layout.scorerConfig], ["optimizer", layout.optimizerConfig], ["monitor", layout.monitorConfig], ["assigner", layout.assignerConfig]] as const) {
+    agentPorts[name] = await freePort();
+    const agent = child(name, `services/${name}/dist/main.js`, agentEnv(config, agentPorts[name]));
+    await agent.waitForLine(new RegExp(`${name} listening`));
+  }
+  const runners = child("sim-runners", "libs/gitlab-sim/dist/runners-main.js", {
+    SIM_BROKER_URL: layout.brokerUrl, SIM_FLEET_FILE: layout.fleetFile, SIM_SPEED: String(values.speed), SIM_METRICS_PORT: String(ports.runnersMetrics),
+  });
+  await runners.waitForLine(/sim-runners started/);
+
+  say("");
+  say(`Switchyard is running on a simulated fleet: ${fleet.runners.length} runners in pools ${fleet.pools.map((p) => p.name).join(", ")}; 1 simulated minute = ${(60 / Number(values.speed)).toFixed(1)} s.`);
+  say(`  dashboard     http://127.0.0.1:${agentPorts.monitor}/`);
+  for (const [name, port] of Object.entries(agentPorts)) say(`  ${name.padEnd(13)} http://127.0.0.1:${port}/metrics`);
+  say(`  broker        ${layout.brokerUrl} (what runners use as their GitLab url)`);
+  say(`  simulated GitLab ${`http://127.0.0.1:${ports.gitlab}`}`);
+  say(`  watch:  SWITCHYARD_SUBJECT_PREFIX=${prefix} NATS_URL=${nats.url} npx switchyard watch`);
+  say(`     or:  nats --server ${nats.url} sub '${prefix}.decision.>'`);
+  say(`  logs:   ${join(workDir, "logs")}`);
+  say("Ctrl-C stops everything.\n");
+
+  const modes: Record<string, number> = {};
+  bus.subscribe(contracts.decision, bus.subjects.decisionAll, (d: Decision) => {
+    modes[d.mode] = (modes[d.mode] ?? 0) + 1;
+    say(formatDecision(d));
+  });
+  const summary = setInterval(() => {
+    say(`— decisions so far: ${Object.entries(modes).map(([m, n]) => `${m} ${n}`).join(", ") || "none yet"}`);
+  }, 30_000);
+  summary.unref();
+} catch (err) {
+  say(`npm start failed: ${(err as Error).message}`);
+  await stopAll(1);
+}
