@@ -1,0 +1,96 @@
+import type { Logger } from "@switchyard/runtime";
+import { JobAborted, jobVariable, rangeEnd, sleep, traceChecksum } from "./runner-protocol.js";
+
+/** The parts of a jobs/request 201 body a simulated runner uses. */
+export interface ReceivedJob {
+  id: number;
+  token: string;
+  job_info?: { name?: string; stage?: string };
+  variables?: { key: string; value: string }[];
+}
+
+export interface JobExecutionDeps {
+  url: string;
+  info: Record<string, unknown>;
+  speed: number;
+  /** Longest real wait between final-update retries on 202 (the server's interval is scaled, then capped). */
+  maxRetryWaitMs: number;
+  signal: AbortSignal;
+  log: Logger;
+}
+
+/** How a job run ended on the runner side. */
+export type JobRunResult = { kind: "finished"; state: "success" | "failed"; durationSeconds: number } | { kind: "aborted"; jobStatus: string | null };
+
+/**
+ * Runs one received job like gitlab-runner: accept with PUT state=running, stream trace chunks with
+ * Content-Range (rewinding on 416), "work" for SIM_JOB_DURATION_SECONDS / speed, then send the final
+ * state, retrying on 202 after X-GitLab-Trace-Update-Interval. A 403 or Job-Status canceled/failed aborts.
+ */
+export async function executeJob(job: ReceivedJob, deps: JobExecutionDeps): Promise<JobRunResult> {
+  const { url, info, speed, signal } = deps;
+  let trace = Buffer.alloc(0);
+  let sent = 0;
+  const headers = { "Content-Type": "application/json", Accept: "application/json", "JOB-TOKEN": job.token };
+  const checkAbort = (res: Response, final = false) => {
+    const jobStatus = res.headers.get("job-status");
+    if (res.status === 403 || res.status === 404 || jobStatus === "canceled" || jobStatus === "canceling") throw new JobAborted(job.id, jobStatus);
+    if (jobStatus === "failed" && !final) throw new JobAborted(job.id, jobStatus);
+  };
+  const update = async (state: string, extra: Record<string, unknown> = {}) => {
+    const res = await fetch(`${url}/api/v4/jobs/${job.id}`, {
+      method: "PUT", headers, signal,
+      body: JSON.stringify({ info, token: job.token, state, output: { checksum: traceChecksum(trace), bytesize: trace.length }, ...extra }),
+    });
+    await res.arrayBuffer();
+    checkAbort(res, state === "success" || state === "failed");
+    return res;
+  };
+  const flushTrace = async () => {
+    for (let attempt = 0; sent < trace.length && attempt < 10; attempt++) {
+      const res = await fetch(`${url}/api/v4/jobs/${job.id}/trace?debug_trace=false`, {
+        method: "PATCH", signal, body: trace.subarray(sent),
+        headers: { "Content-Type": "text/plain", "JOB-TOKEN": job.token, "Content-Range": `${sent}-${trace.length - 1}` },
+      });
+      await res.arrayBuffer();
+      checkAbort(res);
+      const end = rangeEnd(res.headers.get("range"));
+      if (res.status === 416) sent = Math.min(end ?? 0, trace.length);
+      else if (res.status === 202) sent = end ?? trace.length;
+      else throw new Error(`patch trace: unexpected status ${res.status}`);
+    }
+  };
+  const log = (line: string) => { trace = Buffer.concat([trace, Buffer.from(`${line}\n`)]); };
+
+  try {
+    await update("running");
+    const duration = Number(jobVariable(job, "SIM_JOB_DURATION_SECONDS") ?? 1);
+    const outcome = jobVariable(job, "SIM_JOB_OUTCOME") === "failed" ? "failed" : "success";
+    log(`Running with gitlab-runner (simulated) on job ${job.id} ${job.job_info?.name ?? ""}`);
+    await flushTrace();
+    const steps = 3;
+    for (let i = 1; i <= steps && !signal.aborted; i++) {
+      await sleep((duration * 1000) / speed / steps, signal);
+      log(`step ${i}/${steps} done`);
+      await flushTrace();
+    }
+    if (signal.aborted) return { kind: "aborted", jobStatus: null };
+    log(outcome === "success" ? "Job succeeded" : "ERROR: Job failed: exit code 1");
+    await flushTrace();
+    for (;;) {
+      const res = await update(outcome, outcome === "failed" ? { failure_reason: "script_failure", exit_code: 1 } : { exit_code: 0 });
+      if (res.status === 200) return { kind: "finished", state: outcome, durationSeconds: duration };
+      if (res.status !== 202) throw new Error(`final update: unexpected status ${res.status}`);
+      const interval = Number(res.headers.get("x-gitlab-trace-update-interval") ?? 3);
+      await sleep(Math.min((interval * 1000) / speed, deps.maxRetryWaitMs), signal);
+      if (signal.aborted) return { kind: "aborted", jobStatus: null };
+    }
+  } catch (err) {
+    if (err instanceof JobAborted) {
+      deps.log.info({ jobId: job.id, jobStatus: err.jobStatus }, "job aborted by server");
+      return { kind: "aborted", jobStatus: err.jobStatus };
+    }
+    if (signal.aborted) return { kind: "aborted", jobStatus: null };
+    throw err;
+  }
+}

@@ -1,0 +1,43 @@
+import { z } from "zod";
+import type { GitLabState } from "./gitlab-state.js";
+import type { PipelineRunner } from "./pipelines.js";
+import { jobSpecSchema } from "./model.js";
+import { jsonBody, reply, route, type Route } from "./http-kit.js";
+import { requirePrivateToken } from "./rest-api.js";
+
+const postJobsSchema = z.union([jobSpecSchema, z.array(jobSpecSchema), z.object({ jobs: z.array(jobSpecSchema) })]);
+
+export interface AdminApiDeps {
+  state: GitLabState;
+  pipelines: PipelineRunner;
+  adminToken: string;
+}
+
+/** Simulator-only endpoints for other processes: queue jobs, read one job, read counts. PRIVATE-TOKEN required. */
+export function adminApiRoutes({ state, pipelines, adminToken }: AdminApiDeps): Route[] {
+  return [
+    route("POST", "/sim/jobs", (req) => {
+      if (!requirePrivateToken(req, adminToken)) return;
+      const parsed = postJobsSchema.safeParse(jsonBody(req));
+      if (!parsed.success) return reply(req.res, 400, { error: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) });
+      const specs = Array.isArray(parsed.data) ? parsed.data : "jobs" in parsed.data ? parsed.data.jobs : [parsed.data];
+      reply(req.res, 201, { ids: specs.map((spec) => state.enqueueJob(spec)) });
+    }),
+    route("GET", "/sim/jobs/:id", (req) => {
+      if (!requirePrivateToken(req, adminToken)) return;
+      const job = state.job(Number(req.params.id));
+      if (!job) return reply(req.res, 404, { message: "404 Job Not Found" });
+      reply(req.res, 200, job);
+    }),
+    route("GET", "/sim/stats", (req) => {
+      if (!requirePrivateToken(req, adminToken)) return;
+      const perRunner: Record<string, number> = {};
+      for (const job of state.jobs()) if (job.runnerId !== null) perRunner[job.runnerId] = (perRunner[job.runnerId] ?? 0) + 1;
+      const pipes = pipelines.pipelines();
+      reply(req.res, 200, {
+        now: new Date(state.clock.now()).toISOString(), speed: state.clock.speed, jobs: state.counts(), jobsPerRunner: perRunner,
+        pipelines: { total: pipes.length, running: pipes.filter((p) => p.status === "running").length },
+      });
+    }),
+  ];
+}

@@ -1,0 +1,239 @@
+import { EventEmitter } from "node:events";
+import { randomBytes } from "node:crypto";
+import type { Logger } from "@switchyard/runtime";
+import type { SimClock } from "../clock.js";
+import {
+  jobSpecSchema, runnerRegistrationSchema,
+  type JobSpecInput, type JobStateChange, type JobStatus, type JobView, type RunnerRegistrationInput, type SimJob, type SimRunner,
+} from "./model.js";
+import { missingFeatures, orderCandidates, runnerCanTake } from "./job-matching.js";
+
+/** GitLab drops a running job whose updated_at is older than this (StuckBuilds::DropRunningService). */
+export const STALE_RUNNING_MS = 60 * 60_000;
+/** PUT state=running touches updated_at only when it is older than this (Ci::Build#needs_touch?). */
+export const TOUCH_AFTER_MS = 15 * 60_000;
+/** Grace GitLab adds to a job's timeout before dropping it (TimedOutBuilds MINUTE_BUFFER). */
+export const TIMEOUT_BUFFER_MS = 15 * 60_000;
+
+/** Runner metadata sent in jobs/request `info`. */
+export interface RunnerInfo {
+  name?: string; version?: string; revision?: string; platform?: string; architecture?: string; executor?: string;
+  features?: Record<string, unknown>;
+}
+
+/** Outcome of one job pick: a job, or why there was none. */
+export type PickResult = { kind: "job"; job: SimJob; instanceRunningForProject: number } | { kind: "none" };
+
+/** The in-process state API of the simulated GitLab: runners, jobs, queue versions, events ("job"). */
+export interface GitLabState {
+  readonly events: EventEmitter<{ job: [JobStateChange] }>;
+  readonly clock: SimClock;
+  registerRunner(input: RunnerRegistrationInput): SimRunner;
+  runner(id: number): SimRunner | undefined;
+  runnerByToken(token: string): SimRunner | undefined;
+  runners(): SimRunner[];
+  setPaused(runnerId: number, paused: boolean): SimRunner;
+  /** Effective contact time: own contact or the runner it is seen through. */
+  contactedAt(runner: SimRunner): number | null;
+  heartbeat(runner: SimRunner, info: RunnerInfo | undefined, ip: string | null): void;
+  queueVersion(runnerId: number): string;
+  /** Resolves when the runner's queue version differs from `version`, or after `timeoutMs`. */
+  waitForQueueChange(runnerId: number, version: string, timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  enqueueJob(spec: JobSpecInput, pipelineId?: number): number;
+  nextPipelineId(): number;
+  pickJob(runner: SimRunner, info: RunnerInfo | undefined): PickResult;
+  jobRecord(id: number): SimJob | undefined;
+  job(id: number): JobView | undefined;
+  jobs(): SimJob[];
+  /** Keep-alive: touches updated_at when older than 15 simulated minutes. */
+  touch(job: SimJob): void;
+  finish(job: SimJob, state: "success" | "failed", failureReason: string | null, exitCode: number | null): void;
+  cancel(jobId: number): SimJob | undefined;
+  /** Drops stale and timed-out running jobs; returns the ids dropped. */
+  reapStale(): number[];
+  counts(): Record<JobStatus, number>;
+}
+
+export interface GitLabStateDeps {
+  clock: SimClock;
+  log: Logger;
+  /** Drop running jobs past timeout + 15 min as job_execution_timeout (default true). */
+  enforceJobTimeout?: boolean;
+}
+
+/** Creates the simulated GitLab's state. Single-threaded JS makes every pick atomic. */
+export function createGitLabState({ clock, log, enforceJobTimeout = true }: GitLabStateDeps): GitLabState {
+  const events = new EventEmitter<{ job: [JobStateChange] }>();
+  events.setMaxListeners(0);
+  const runners = new Map<number, SimRunner>();
+  const byToken = new Map<string, SimRunner>();
+  const jobs = new Map<number, SimJob>();
+  const pending = new Set<number>();
+  const versions = new Map<number, string>();
+  const waiters = new Map<number, Set<() => void>>();
+  let nextJobId = 1000;
+  let pipelineSeq = 100;
+
+  const newVersion = () => randomBytes(8).toString("hex");
+  const tick = (runnerId: number) => {
+    versions.set(runnerId, newVersion());
+    for (const wake of waiters.get(runnerId) ?? []) wake();
+  };
+  const transition = (job: SimJob, to: JobStatus) => {
+    const from = job.status;
+    job.status = to;
+    job.updatedAt = clock.now();
+    if (to !== "pending") pending.delete(job.id);
+    if (to === "success" || to === "failed" || to === "canceled") job.finishedAt = job.updatedAt;
+    log.debug({ jobId: job.id, from, to, runnerId: job.runnerId, failureReason: job.failureReason }, "job state change");
+    events.emit("job", { id: job.id, pipelineId: job.pipelineId, from, to, runnerId: job.runnerId, failureReason: job.failureReason });
+  };
+  const drop = (job: SimJob, reason: string) => { job.failureReason = reason; transition(job, "failed"); };
+  const instanceRunningCounts = () => {
+    const counts = new Map<number, number>();
+    for (const job of jobs.values()) {
+      if (job.status !== "running" || job.runnerId === null) continue;
+      if (runners.get(job.runnerId)?.runnerType !== "instance_type") continue;
+      counts.set(job.spec.projectId, (counts.get(job.spec.projectId) ?? 0) + 1);
+    }
+    return counts;
+  };
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+  const state: GitLabState = {
+    events, clock,
+    registerRunner(input) {
+      const reg = runnerRegistrationSchema.parse(input);
+      if (runners.has(reg.id)) throw new Error(`register runner: id ${reg.id} already registered`);
+      if (byToken.has(reg.token)) throw new Error(`register runner ${reg.id}: token already in use`);
+      const runner: SimRunner = { ...reg, contactedAt: null, ipAddress: null, version: null, revision: null, platform: null, architecture: null, name: null };
+      runners.set(runner.id, runner);
+      byToken.set(runner.token, runner);
+      versions.set(runner.id, newVersion());
+      return runner;
+    },
+    runner: (id) => runners.get(id),
+    runnerByToken: (token) => byToken.get(token),
+    runners: () => [...runners.values()].sort((a, b) => a.id - b.id),
+    setPaused(runnerId, paused) {
+      const runner = runners.get(runnerId);
+      if (!runner) throw new Error(`set paused: runner ${runnerId} not found`);
+      runner.paused = paused;
+      tick(runnerId);
+      return runner;
+    },
+    contactedAt(runner) {
+      const via = runner.contactedVia === undefined ? undefined : runners.get(runner.contactedVia);
+      const own = runner.contactedAt ?? -Infinity;
+      const other = via?.contactedAt ?? -Infinity;
+      const best = Math.max(own, other);
+      return best === -Infinity ? null : best;
+    },
+    heartbeat(runner, info, ip) {
+      runner.contactedAt = clock.now();
+      runner.ipAddress = ip ?? runner.ipAddress;
+      if (info) {
+        runner.name = info.name ?? runner.name;
+        runner.version = info.version ?? runner.version;
+        runner.revision = info.revision ?? runner.revision;
+        runner.platform = info.platform ?? runner.platform;
+        runner.architecture = info.architecture ?? runner.architecture;
+      }
+    },
+    queueVersion(runnerId) {
+      let v = versions.get(runnerId);
+      if (v === undefined) { v = newVersion(); versions.set(runnerId, v); }
+      return v;
+    },
+    waitForQueueChange(runnerId, version, timeoutMs, signal) {
+      if (state.queueVersion(runnerId) !== version) return Promise.resolve();
+      return new Promise((resolve) => {
+        const set = waiters.get(runnerId) ?? new Set<() => void>();
+        waiters.set(runnerId, set);
+        const done = () => { clearTimeout(timer); set.delete(done); signal?.removeEventListener("abort", done); resolve(); };
+        const timer = setTimeout(done, timeoutMs);
+        set.add(done);
+        signal?.addEventListener("abort", done, { once: true });
+      });
+    },
+    nextPipelineId: () => ++pipelineSeq,
+    enqueueJob(input, pipelineId) {
+      const spec = jobSpecSchema.parse(input);
+      const now = clock.now();
+      const job: SimJob = {
+        id: ++nextJobId, spec, pipelineId: pipelineId ?? spec.pipelineId ?? state.nextPipelineId(),
+        token: `glcbt-64_${randomBytes(15).toString("base64url")}`, status: "pending", runnerId: null,
+        createdAt: now, startedAt: null, finishedAt: null, updatedAt: now, failureReason: null, exitCode: null,
+        trace: Buffer.alloc(0), finalUpdateAttempts: 0, artifact: null,
+      };
+      jobs.set(job.id, job);
+      pending.add(job.id);
+      events.emit("job", { id: job.id, pipelineId: job.pipelineId, from: null, to: "pending", runnerId: null, failureReason: null });
+      for (const runner of runners.values()) if (runnerCanTake(runner, job)) tick(runner.id);
+      return job.id;
+    },
+    pickJob(runner, info) {
+      const candidates = [...pending].map((id) => jobs.get(id)!).filter((job) => runnerCanTake(runner, job));
+      const counts = instanceRunningCounts();
+      for (const job of orderCandidates(runner, candidates, counts)) {
+        const missing = missingFeatures(job, info?.features);
+        if (missing.length > 0) {
+          log.info({ jobId: job.id, runnerId: runner.id, missing }, "job dropped: runner_unsupported");
+          drop(job, "runner_unsupported");
+          continue;
+        }
+        job.runnerId = runner.id;
+        job.startedAt = clock.now();
+        transition(job, "running");
+        return { kind: "job", job, instanceRunningForProject: counts.get(job.spec.projectId) ?? 0 };
+      }
+      return { kind: "none" };
+    },
+    jobRecord: (id) => jobs.get(id),
+    job(id) {
+      const job = jobs.get(id);
+      if (!job) return undefined;
+      return {
+        id: job.id, name: job.spec.name, stage: job.spec.stage, projectId: job.spec.projectId, pipelineId: job.pipelineId,
+        status: job.status, runnerId: job.runnerId, createdAt: iso(job.createdAt)!, startedAt: iso(job.startedAt),
+        finishedAt: iso(job.finishedAt), failureReason: job.failureReason, exitCode: job.exitCode, traceSize: job.trace.length,
+        artifact: job.artifact ? { filename: job.artifact.filename, size: job.artifact.bytes.length } : null,
+        tags: job.spec.tags, protected: job.spec.protected, environmentTier: job.spec.environment?.tier ?? null,
+      };
+    },
+    jobs: () => [...jobs.values()],
+    touch(job) {
+      if (clock.now() - job.updatedAt > TOUCH_AFTER_MS) job.updatedAt = clock.now();
+    },
+    finish(job, to, failureReason, exitCode) {
+      job.failureReason = to === "failed" ? (failureReason ?? "script_failure") : null;
+      job.exitCode = exitCode;
+      transition(job, to);
+    },
+    cancel(jobId) {
+      const job = jobs.get(jobId);
+      if (!job) return undefined;
+      if (job.status === "pending" || job.status === "running") transition(job, "canceled");
+      return job;
+    },
+    reapStale() {
+      const now = clock.now();
+      const dropped: number[] = [];
+      for (const job of jobs.values()) {
+        if (job.status !== "running") continue;
+        if (now - job.updatedAt >= STALE_RUNNING_MS) { drop(job, "stuck_or_timeout_failure"); dropped.push(job.id); }
+        else if (enforceJobTimeout && job.startedAt !== null && now - job.startedAt >= job.spec.timeoutSeconds * 1000 + TIMEOUT_BUFFER_MS) {
+          drop(job, "job_execution_timeout");
+          dropped.push(job.id);
+        }
+      }
+      return dropped;
+    },
+    counts() {
+      const out: Record<JobStatus, number> = { pending: 0, running: 0, success: 0, failed: 0, canceled: 0 };
+      for (const job of jobs.values()) out[job.status]++;
+      return out;
+    },
+  };
+  return state;
+}

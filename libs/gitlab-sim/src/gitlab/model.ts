@@ -1,0 +1,121 @@
+import { z } from "zod";
+
+/** What a test or workload asks the simulated GitLab to queue: one CI job. */
+export const jobSpecSchema = z.object({
+  name: z.string().min(1),
+  stage: z.string().min(1).default("test"),
+  projectId: z.number().int().positive().default(1),
+  projectPath: z.string().min(1).default("grp/app"),
+  pipelineId: z.number().int().positive().optional().describe("filled in by enqueuePipeline; otherwise one pipeline per job"),
+  pipelineSource: z.enum(["push", "merge_request_event", "schedule", "web", "api", "trigger"]).default("push"),
+  ref: z.string().min(1).default("main"),
+  refType: z.enum(["branch", "tag"]).default("branch"),
+  defaultBranch: z.string().min(1).default("main"),
+  protected: z.boolean().default(false).describe("the ref is protected"),
+  tags: z.array(z.string().min(1)).default([]),
+  environment: z.object({
+    name: z.string().min(1),
+    tier: z.enum(["production", "staging", "testing", "development", "other"]).default("other"),
+    action: z.enum(["start", "prepare", "stop"]).default("start"),
+  }).optional(),
+  durationSeconds: z.number().nonnegative().default(1).describe("simulated seconds the runner should 'run' the job"),
+  outcome: z.enum(["success", "failed"]).default("success"),
+  requiredFeatures: z.array(z.string().min(1)).default([]).describe("runner info.features the job needs (else runner_unsupported)"),
+  timeoutSeconds: z.number().int().positive().default(3600),
+  image: z.string().default("alpine:3.20"),
+  script: z.array(z.string()).default(["echo simulated"]),
+  allowFailure: z.boolean().default(false),
+  variables: z.record(z.string(), z.string()).default({}),
+});
+/** A validated job spec with defaults applied. */
+export type JobSpec = z.infer<typeof jobSpecSchema>;
+/** A job spec as callers write it (defaults optional). */
+export type JobSpecInput = z.input<typeof jobSpecSchema>;
+
+/** GitLab's runner types. */
+export const RunnerType = { instance: "instance_type", group: "group_type", project: "project_type" } as const;
+export type RunnerType = (typeof RunnerType)[keyof typeof RunnerType];
+
+/** A runner registered with the simulated GitLab. */
+export const runnerRegistrationSchema = z.object({
+  id: z.number().int().positive(),
+  token: z.string().min(1),
+  description: z.string().default(""),
+  tags: z.array(z.string().min(1)).default([]),
+  runUntagged: z.boolean().default(true),
+  accessLevel: z.enum(["not_protected", "ref_protected"]).default("not_protected"),
+  runnerType: z.enum(["instance_type", "group_type", "project_type"]).default("instance_type"),
+  paused: z.boolean().default(false),
+  locked: z.boolean().default(false),
+  maximumTimeout: z.number().int().positive().nullable().default(null),
+  features: z.array(z.string()).optional().describe("features this runner is known to have (informational)"),
+  contactedVia: z.number().int().positive().optional()
+    .describe("id of another runner whose contact also counts as this one's (downstream runners seen through the broker's pool registration)"),
+});
+export type RunnerRegistration = z.infer<typeof runnerRegistrationSchema>;
+export type RunnerRegistrationInput = z.input<typeof runnerRegistrationSchema>;
+
+/** Job statuses the simulator uses (a subset of GitLab's). */
+export const JobStatus = { pending: "pending", running: "running", success: "success", failed: "failed", canceled: "canceled" } as const;
+export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
+
+/** Live state of a registered runner inside the simulator. */
+export interface SimRunner extends RunnerRegistration {
+  contactedAt: number | null;
+  ipAddress: string | null;
+  version: string | null;
+  revision: string | null;
+  platform: string | null;
+  architecture: string | null;
+  name: string | null;
+}
+
+/** Live state of one job inside the simulator. */
+export interface SimJob {
+  readonly id: number;
+  readonly spec: JobSpec;
+  readonly pipelineId: number;
+  readonly token: string;
+  status: JobStatus;
+  runnerId: number | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  updatedAt: number;
+  failureReason: string | null;
+  exitCode: number | null;
+  trace: Buffer;
+  finalUpdateAttempts: number;
+  artifact: { filename: string; bytes: Buffer } | null;
+}
+
+/** A job state transition, as emitted on the state API's event emitter ("job"). */
+export interface JobStateChange {
+  id: number;
+  pipelineId: number;
+  from: JobStatus | null;
+  to: JobStatus;
+  runnerId: number | null;
+  failureReason: string | null;
+}
+
+/** Read-only view of a job for tests and the admin endpoint (no token). */
+export interface JobView {
+  id: number;
+  name: string;
+  stage: string;
+  projectId: number;
+  pipelineId: number;
+  status: JobStatus;
+  runnerId: number | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  failureReason: string | null;
+  exitCode: number | null;
+  traceSize: number;
+  artifact: { filename: string; size: number } | null;
+  tags: string[];
+  protected: boolean;
+  environmentTier: string | null;
+}

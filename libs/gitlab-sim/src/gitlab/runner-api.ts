@@ -1,0 +1,136 @@
+import { randomBytes } from "node:crypto";
+import type { Logger } from "@switchyard/runtime";
+import type { GitLabState, RunnerInfo } from "./gitlab-state.js";
+import type { SimJob } from "./model.js";
+import { buildJobPayload } from "./job-payload.js";
+import { parseMultipart } from "./multipart.js";
+import { header, jsonBody, reply, replyMessage, route, type Route, type SimRequest } from "./http-kit.js";
+
+/** Test knobs of the runner API, changeable at runtime. */
+export interface RunnerApiKnobs {
+  /** Workhorse long-poll duration; 0 turns long polling off. */
+  longPollMs: number;
+  /** The first N final updates (success/failed) of every job answer 202 before 200. */
+  finalUpdateAcceptedTimes: number;
+  /** Value of X-GitLab-Trace-Update-Interval, seconds. */
+  traceUpdateIntervalSeconds: number;
+}
+
+export interface RunnerApiDeps {
+  state: GitLabState;
+  knobs: RunnerApiKnobs;
+  serverUrl: () => string;
+  log: Logger;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+/** The runner-facing routes: verify, jobs/request (with Workhorse long polling), job updates, trace, artifacts. */
+export function runnerApiRoutes({ state, knobs, serverUrl, log }: RunnerApiDeps): Route[] {
+  const objects = new Map<string, number>(); // object-storage key → job id
+
+  const authenticateJob = (req: SimRequest, body: Record<string, unknown> | undefined): SimJob | undefined => {
+    const job = state.jobRecord(Number(req.params.id));
+    const token = str(body?.token) ?? header(req, "job-token");
+    if (!job || !token || token !== job.token) { replyMessage(req.res, 403, "403 Forbidden"); return undefined; }
+    if (job.status !== "running") {
+      replyMessage(req.res, 403, "403 Forbidden - Job is not running", { "Job-Status": job.status });
+      return undefined;
+    }
+    return job;
+  };
+  const interval = () => String(knobs.traceUpdateIntervalSeconds);
+
+  return [
+    route("POST", "/api/v4/runners/verify", (req) => {
+      const body = jsonBody(req);
+      const runner = state.runnerByToken(str(body?.token) ?? header(req, "runner-token") ?? "");
+      if (!runner) return replyMessage(req.res, 403, "403 Forbidden");
+      state.heartbeat(runner, body?.info as RunnerInfo | undefined, req.remoteAddress);
+      reply(req.res, 200, { id: runner.id, token: runner.token, token_expires_at: null });
+    }),
+
+    route("POST", "/api/v4/jobs/request", async (req) => {
+      const polling = { "Gitlab-Ci-Builds-Polling": "yes" };
+      const body = jsonBody(req) ?? {};
+      const token = str(body.token) ?? header(req, "runner-token");
+      const runner = token ? state.runnerByToken(token) : undefined;
+      const lastUpdate = str(body.last_update);
+      const info = body.info as RunnerInfo | undefined;
+      // Workhorse: a request carrying token + last_update equal to the queue value waits for a change.
+      if (runner && str(body.token) && lastUpdate && knobs.longPollMs > 0 && state.queueVersion(runner.id) === lastUpdate) {
+        state.heartbeat(runner, info, req.remoteAddress);
+        await state.waitForQueueChange(runner.id, lastUpdate, knobs.longPollMs, req.signal);
+        state.heartbeat(runner, info, req.remoteAddress);
+        return reply(req.res, 204, undefined, { ...polling, "X-GitLab-Last-Update": lastUpdate });
+      }
+      if (!runner) return replyMessage(req.res, 403, "403 Forbidden", polling);
+      state.heartbeat(runner, info, req.remoteAddress);
+      const version = state.queueVersion(runner.id);
+      const noJob = { ...polling, "X-GitLab-Last-Update": version };
+      if (runner.paused || lastUpdate === version) return reply(req.res, 204, undefined, noJob);
+      const picked = state.pickJob(runner, info);
+      if (picked.kind === "none") return reply(req.res, 204, undefined, noJob);
+      const payload = buildJobPayload(picked.job, runner, { serverUrl: serverUrl(), now: state.clock.now(), instanceRunningForProject: picked.instanceRunningForProject });
+      log.debug({ jobId: picked.job.id, runnerId: runner.id }, "job picked");
+      reply(req.res, 201, payload, polling);
+    }),
+
+    route("PUT", "/api/v4/jobs/:id", (req) => {
+      const body = jsonBody(req);
+      if (!body) return reply(req.res, 400, { error: "body is not valid JSON" });
+      const job = authenticateJob(req, body);
+      if (!job) return;
+      const state_ = str(body.state);
+      const headers = { "X-GitLab-Trace-Update-Interval": interval(), "Job-Status": job.status };
+      if (state_ === "running" || state_ === "pending") { state.touch(job); return reply(req.res, 200, "200", headers); }
+      if (state_ !== "success" && state_ !== "failed") return reply(req.res, 400, { error: "state does not have a valid value" });
+      job.finalUpdateAttempts++;
+      if (job.finalUpdateAttempts <= knobs.finalUpdateAcceptedTimes) return reply(req.res, 202, "202", headers);
+      const exitCode = typeof body.exit_code === "number" ? body.exit_code : null;
+      state.finish(job, state_, str(body.failure_reason) ?? null, exitCode);
+      reply(req.res, 200, "200", { ...headers, "Job-Status": job.status });
+    }),
+
+    route("PATCH", "/api/v4/jobs/:id/trace", (req) => {
+      const job = authenticateJob(req, undefined);
+      if (!job) return;
+      const range = /^(\d+)-(\d+)$/.exec(header(req, "content-range") ?? "");
+      if (!range) return replyMessage(req.res, 400, "400 Bad request - Missing Content-Range header");
+      const size = job.trace.length;
+      if (Number(range[1]) !== size) return reply(req.res, 416, undefined, { Range: `0-${size}` });
+      job.trace = Buffer.concat([job.trace, req.body]);
+      state.touch(job);
+      reply(req.res, 202, undefined, {
+        "Job-Status": job.status, Range: `0-${job.trace.length}`, "X-GitLab-Trace-Update-Interval": interval(),
+      });
+    }),
+
+    route("POST", "/api/v4/jobs/:id/artifacts", (req) => {
+      const job = authenticateJob(req, undefined);
+      if (!job) return;
+      const file = parseMultipart(header(req, "content-type"), req.body)?.find((p) => p.name === "file");
+      if (!file) return replyMessage(req.res, 400, "400 Bad request - file is missing");
+      job.artifact = { filename: file.filename ?? "artifacts.zip", bytes: file.data };
+      reply(req.res, 201, {});
+    }),
+
+    route("GET", "/api/v4/jobs/:id/artifacts", (req) => {
+      const job = state.jobRecord(Number(req.params.id));
+      const token = header(req, "job-token") ?? req.query.get("job_token") ?? "";
+      const caller = state.jobs().find((j) => j.token === token && j.status === "running");
+      if (!caller) return replyMessage(req.res, 401, "401 Unauthorized");
+      if (!job?.artifact) return replyMessage(req.res, 404, "404 Not found");
+      const key = randomBytes(12).toString("hex");
+      objects.set(key, job.id);
+      reply(req.res, 302, undefined, { Location: `${serverUrl()}/sim-object-storage/artifacts/${key}/${encodeURIComponent(job.artifact.filename)}` });
+    }),
+
+    route("GET", "/sim-object-storage/artifacts/:key/:filename", (req) => {
+      const jobId = objects.get(req.params.key ?? "");
+      const artifact = jobId === undefined ? undefined : state.jobRecord(jobId)?.artifact;
+      if (!artifact) return reply(req.res, 404, "NoSuchKey");
+      reply(req.res, 200, artifact.bytes, { "Content-Type": "application/octet-stream" });
+    }),
+  ];
+}
