@@ -28,21 +28,24 @@ export interface RunningAssigner {
   stop(): Promise<void>;
 }
 
+/** Env for an assigner on the test's own prefixes, in front of `gitlabUrl`, with `runners` downstream runners. */
+export function assignerEnv(env: TestEnv, gitlabUrl: string, runners: number, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...env.agentEnv({ SWITCHYARD_LOG_LEVEL: "silent" }),
+    SWITCHYARD_GITLAB_URL: gitlabUrl,
+    SWITCHYARD_BROKER_HOST: "127.0.0.1",
+    SWITCHYARD_BROKER_PORT: "0",
+    SWITCHYARD_POOLS: JSON.stringify([{ name: "linux", upstreamToken: POOL_TOKEN, lookahead: 2 }]),
+    SWITCHYARD_RUNNERS: JSON.stringify(Array.from({ length: runners }, (_, i) => ({ id: runnerId(i + 1), pool: "linux", token: runnerToken(i + 1) }))),
+    SWITCHYARD_LONG_POLL_MS: "5000",
+    SWITCHYARD_SWEEP_INTERVAL_MS: "100",
+    ...overrides,
+  };
+}
+
 /** The assigner in this process, on the test's own prefixes, in front of `gitlabUrl`. */
 export async function startTestAssigner(env: TestEnv, gitlabUrl: string, runners: number, overrides: Record<string, string> = {}, deps: AssignerDeps = {}): Promise<RunningAssigner> {
-  const config = loadConfig(assignerConfigSchema, {
-    env: {
-      ...env.agentEnv({ SWITCHYARD_LOG_LEVEL: "silent" }),
-      SWITCHYARD_GITLAB_URL: gitlabUrl,
-      SWITCHYARD_BROKER_HOST: "127.0.0.1",
-      SWITCHYARD_BROKER_PORT: "0",
-      SWITCHYARD_POOLS: JSON.stringify([{ name: "linux", upstreamToken: POOL_TOKEN, lookahead: 2 }]),
-      SWITCHYARD_RUNNERS: JSON.stringify(Array.from({ length: runners }, (_, i) => ({ id: runnerId(i + 1), pool: "linux", token: runnerToken(i + 1) }))),
-      SWITCHYARD_LONG_POLL_MS: "5000",
-      SWITCHYARD_SWEEP_INTERVAL_MS: "100",
-      ...overrides,
-    },
-  });
+  const config = loadConfig(assignerConfigSchema, { env: assignerEnv(env, gitlabUrl, runners, overrides) });
   const rt = await startAgentRuntime({ agent: "assigner", config, handleSignals: false });
   const assigner = await startAssigner(rt, config, deps);
   rt.setReady(true);

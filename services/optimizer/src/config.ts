@@ -1,5 +1,7 @@
 import { baseConfigSchema } from "@switchyard/runtime";
 import { z } from "zod";
+import { autoscalingConfigSchema } from "./capacity/autoscaling-config.js";
+import { learningConfigSchema } from "./learning/learning-config.js";
 import { compileJobQueuingDurations, jobQueuingDurationSchema, JobQueuingDurationError, JobQueuingDurationsInvalid } from "./sli/job-queuing-durations.js";
 
 /** A per-class queue-time objective, e.g. production-deploy: 95% of jobs wait at most 30 s. */
@@ -34,5 +36,7 @@ export const optimizerConfigSchema = baseConfigSchema.extend({
   ]).describe("per job class queue-time objectives for the burn-rate gauges"),
   durableName: z.string().regex(/^[A-Za-z0-9_-]+$/).default("optimizer").describe("JetStream durable consumer name for job outcomes"),
   seenJobTtlSeconds: z.coerce.number().int().positive().default(7 * 24 * 3600).describe("how long a job id is remembered to observe its queue time once"),
+  learning: learningConfigSchema.prefault({}).describe("outcome learning: weight tuning and trust proposals (SWITCHYARD_LEARNING takes JSON)"),
+  autoscaling: autoscalingConfigSchema.prefault({}).describe("per-pool autoscaling through a provisioner; off without pools (SWITCHYARD_AUTOSCALING takes JSON)"),
 });
 export type OptimizerConfig = z.infer<typeof optimizerConfigSchema>;

@@ -1,10 +1,17 @@
-import { contracts, decode, ContractViolation, type Subjects } from "@switchyard/contracts";
+import { contracts, decode, validate, ContractViolation, type Contract, type Subjects } from "@switchyard/contracts";
 import type { Metrics, RedisKeys } from "@switchyard/runtime";
 import { jetstream, type ConsumerMessages, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { createBurnRateTracker } from "./burn-rate.js";
+import { createAutoscaler, type Autoscaler } from "./capacity/autoscaler.js";
+import type { AutoscalingConfig } from "./capacity/autoscaling-config.js";
+import { createCapacityMetrics } from "./capacity/capacity-metrics.js";
+import { compilePoolScaling } from "./capacity/scaling-policy.js";
+import { createLearner, type Learner } from "./learning/learner.js";
+import type { LearningConfig } from "./learning/learning-config.js";
+import type { Provisioner } from "./provisioning/provisioner.js";
 import type { OptimizerConfig } from "./config.js";
 import { ensureOutcomeConsumer, ensureOutcomeStream } from "./outcome-stream.js";
 import { BURN_RATE_WINDOWS, createSliMetrics, type SliMetrics } from "./sli-metrics.js";
@@ -20,7 +27,15 @@ export interface OptimizerDeps {
   subjects: Subjects;
   metrics: Metrics;
   log: Logger;
-  config: Pick<OptimizerConfig, "jobQueuingDurations" | "classTargets" | "durableName" | "seenJobTtlSeconds">;
+  config: Pick<OptimizerConfig, "jobQueuingDurations" | "classTargets" | "durableName" | "seenJobTtlSeconds"> & {
+    /** Outcome learning; absent = off. */
+    learning?: LearningConfig;
+    /** Autoscaling; off without pools or without a provisioner. */
+    autoscaling?: AutoscalingConfig;
+  };
+  /** This process's instance id: owner of the machines it creates. */
+  instanceId?: string;
+  provisioner?: Provisioner;
   now?: () => number;
 }
 
@@ -28,6 +43,8 @@ export interface OptimizerDeps {
 export interface Optimizer {
   readonly sli: SliMetrics;
   readonly observer: SliObserver;
+  readonly learner: Learner | null;
+  readonly autoscaler: Autoscaler | null;
   /** Ensures the outcome stream and durable consumer, then consumes until stopped. */
   start(): Promise<void>;
   /** Stops consuming; unacknowledged outcomes are redelivered to the next instance. */
@@ -46,6 +63,20 @@ export function createOptimizer(deps: OptimizerDeps): Optimizer {
   });
   const store = createSliSummaryStore({ redis: deps.redis, keys: deps.keys, seenTtlSeconds: deps.config.seenJobTtlSeconds });
   const observer = createSliObserver({ store, metrics: sli, burnRates, entries, targets: deps.config.classTargets, log });
+  const publish = <T>(contract: Contract<T>, subject: string, payload: T): void => {
+    deps.nc.publish(subject, JSON.stringify(validate(contract, payload)));
+  };
+  const learner = deps.config.learning ? createLearner({
+    nc: deps.nc, redis: deps.redis, keys: deps.keys, subjects: deps.subjects, publish, config: deps.config.learning, log,
+    ...(deps.now ? { now: deps.now } : {}),
+  }) : null;
+  const scaling = deps.config.autoscaling;
+  const autoscaler = scaling && scaling.pools.length > 0 && deps.provisioner ? createAutoscaler({
+    redis: deps.redis, keys: deps.keys, provisioner: deps.provisioner, pools: scaling.pools.map(compilePoolScaling),
+    owner: deps.instanceId ?? `optimizer-${process.pid}`, intervalMs: scaling.intervalMs, leaseTtlMs: scaling.leaseTtlMs,
+    ownerTtlMs: scaling.ownerTtlMs, orphans: scaling.orphans, publish, eventSubject: deps.subjects.event,
+    metrics: createCapacityMetrics(deps.metrics.registry), log, ...(deps.now ? { now: deps.now } : {}),
+  }) : null;
   let messages: ConsumerMessages | null = null;
   let loop: Promise<void> | null = null;
 
@@ -62,6 +93,8 @@ export function createOptimizer(deps: OptimizerDeps): Optimizer {
     }
     try {
       await observer.observe(outcome);
+      learner?.observeOutcome(outcome);
+      if (outcome.phase === "finished") autoscaler?.noteJobFinished(outcome.runnerId);
       msg.ack();
     } catch (err) {
       log.warn({ err, jobId: outcome.jobId }, "observe job outcome failed; will be redelivered");
@@ -72,8 +105,12 @@ export function createOptimizer(deps: OptimizerDeps): Optimizer {
   return {
     sli,
     observer,
+    learner,
+    autoscaler,
     async start() {
       if (loop) return;
+      learner?.start();
+      autoscaler?.start();
       await ensureOutcomeStream(deps.nc, deps.subjects);
       await ensureOutcomeConsumer(deps.nc, deps.subjects, deps.config.durableName);
       const consumer = await jetstream(deps.nc).consumers.get(deps.subjects.outcomeStream, deps.config.durableName);
@@ -85,6 +122,8 @@ export function createOptimizer(deps: OptimizerDeps): Optimizer {
       log.info({ stream: deps.subjects.outcomeStream, durable: deps.config.durableName, entries: entries.length }, "consuming job outcomes");
     },
     async stop() {
+      await autoscaler?.stop();
+      await learner?.stop();
       if (!messages || !loop) return;
       await messages.close();
       await loop;

@@ -37,8 +37,19 @@ export async function executeJob(job: ReceivedJob, deps: JobExecutionDeps): Prom
     if (res.status === 403 || res.status === 404 || jobStatus === "canceled" || jobStatus === "canceling") throw new JobAborted(job.id, jobStatus);
     if (jobStatus === "failed" && !final) throw new JobAborted(job.id, jobStatus);
   };
+  // gitlab-runner retries job calls that fail on the network (server restarts, resets) with backoff.
+  const fetchRetrying = async (target: string, init: RequestInit): Promise<Response> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fetch(target, init);
+      } catch (err) {
+        if (signal.aborted || attempt >= 30) throw err;
+        await sleep(Math.min(100 * 2 ** attempt, 2_000), signal);
+      }
+    }
+  };
   const update = async (state: string, extra: Record<string, unknown> = {}) => {
-    const res = await fetch(`${url}/api/v4/jobs/${job.id}`, {
+    const res = await fetchRetrying(`${url}/api/v4/jobs/${job.id}`, {
       method: "PUT", headers, signal,
       body: JSON.stringify({ info, token: job.token, state, output: { checksum: traceChecksum(trace), bytesize: trace.length }, ...extra }),
     });
@@ -48,7 +59,7 @@ export async function executeJob(job: ReceivedJob, deps: JobExecutionDeps): Prom
   };
   const flushTrace = async () => {
     for (let attempt = 0; sent < trace.length && attempt < 10; attempt++) {
-      const res = await fetch(`${url}/api/v4/jobs/${job.id}/trace?debug_trace=false`, {
+      const res = await fetchRetrying(`${url}/api/v4/jobs/${job.id}/trace?debug_trace=false`, {
         method: "PATCH", signal, body: trace.subarray(sent),
         headers: { "Content-Type": "text/plain", "JOB-TOKEN": job.token, "Content-Range": `${sent}-${trace.length - 1}` },
       });

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "@switchyard/runtime";
+import { createRunnerFleet, type RunnerFleet, type SimulatedGitLab } from "@switchyard/gitlab-sim";
+import { createTestEnv, startNodeProcess, waitFor, type RunningProcess, type TestEnv } from "@switchyard/testing";
+import { freePort } from "../../../tools/start/src/local-services.js";
+import { assignerEnv, runnerId, runnerToken, startSim } from "./harness.js";
+
+const JOBS = 10_000;
+const RUNNERS = 50;
+const KILLS = 4;
+const SPEED = 300; // GitLab's one-hour stale-job drop happens after 12 real seconds
+
+let env: TestEnv;
+let sim: SimulatedGitLab;
+const fleets: RunnerFleet[] = [];
+const brokers: { process: RunningProcess; port: number; env: Record<string, string> }[] = [];
+
+function startBroker(i: number, port: number, base: Record<string, string>): RunningProcess {
+  return startNodeProcess(`assigner-${i}`, "services/assigner/dist/main.js", {
+    ...base, SWITCHYARD_BROKER_PORT: String(port), SWITCHYARD_INSTANCE_ID: `chaos-${i}`, SWITCHYARD_LOG_LEVEL: "info",
+  });
+}
+
+beforeAll(async () => {
+  env = await createTestEnv("chaos");
+  sim = await startSim({ speed: SPEED, enforceJobTimeout: false });
+  const base = assignerEnv(env, sim.url, RUNNERS, {
+    SWITCHYARD_KEEP_ALIVE_INTERVAL_MS: "1000",
+    SWITCHYARD_HANDOFF_ACK_TIMEOUT_MS: "4000",
+    SWITCHYARD_RESERVATION_TTL_MS: "2000",
+    SWITCHYARD_MAX_HOLD_SECONDS: "600",
+    SWITCHYARD_HTTP_PORT: "0",
+  });
+  for (const i of [0, 1]) {
+    const port = await freePort();
+    const process = startBroker(i, port, base);
+    brokers.push({ process, port, env: base });
+    await process.waitForOutput(/assigner broker listening/);
+  }
+  const log = createLogger({ name: "fleet", level: "silent" });
+  for (const i of [0, 1]) {
+    const ids = Array.from({ length: RUNNERS / 2 }, (_, k) => i * (RUNNERS / 2) + k + 1);
+    fleets.push(await createRunnerFleet({
+      url: `http://127.0.0.1:${brokers[i]!.port}`, speed: SPEED, log, checkIntervalMs: 100, maxRetryWaitMs: 50,
+      runners: ids.map((n) => ({ id: runnerId(n), token: runnerToken(n), limit: 2 })),
+    }));
+  }
+}, 60_000);
+
+afterAll(async () => {
+  for (const f of fleets) await f.close();
+  for (const b of brokers) await b.process.stop("SIGKILL");
+  await sim.close();
+  await env.close();
+}, 60_000);
+
+describe("two brokers, 50 runners, 10,000 jobs, brokers killed at random", () => {
+  it("runs every job exactly once and loses none silently", async () => {
+    for (let i = 0; i < JOBS; i++) sim.enqueueJob({ name: `job ${i}`, stage: "test", projectId: 1 + (i % 20), tags: ["linux"], durationSeconds: 0 });
+    const terminal = () => { const c = sim.state.counts(); return c.success + c.failed + c.canceled; };
+    let seed = 12345;
+    const random = () => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
+    for (let k = 0; k < KILLS; k++) {
+      // Kill while work flows: wait for some progress, then a random broker dies mid-stride.
+      const target = Math.floor(((k + 1) * JOBS) / (KILLS + 2));
+      await waitFor(() => terminal() >= target, { timeoutMs: 120_000, intervalMs: 20 + Math.floor(random() * 40), what: `${target} jobs done` });
+      const victim = brokers[Math.floor(random() * 2)]!;
+      await victim.process.stop("SIGKILL");
+      victim.process = startBroker(brokers.indexOf(victim), victim.port, victim.env);
+      await victim.process.waitForOutput(/assigner broker listening/);
+    }
+    await waitFor(() => terminal() === JOBS, { timeoutMs: 240_000, intervalMs: 200, what: "every job terminal" });
+
+    const received = fleets.flatMap((f) => f.receivedJobIds());
+    const seen = new Map<number, number>();
+    for (const id of received) seen.set(id, (seen.get(id) ?? 0) + 1);
+    const twice = [...seen.entries()].filter(([, n]) => n > 1);
+    expect(twice).toEqual([]);
+    const jobs = sim.state.jobs();
+    const succeeded = jobs.filter((j) => j.status === "success");
+    const failed = jobs.filter((j) => j.status !== "success");
+    // A job GitLab handed over at the instant its broker died never reached Redis; GitLab's own
+    // stale-job drop fails it visibly so its retry rules apply. Nothing else may be lost.
+    for (const j of failed) expect(j.failureReason).toBe("stuck_or_timeout_failure");
+    expect(failed.length).toBeLessThanOrEqual(KILLS * 2);
+    for (const j of succeeded) expect(seen.get(j.id)).toBe(1);
+    expect(succeeded.length + failed.length).toBe(JOBS);
+  }, 420_000);
+});

@@ -1,0 +1,99 @@
+import { contracts, type JobQueued, type JobScored } from "@switchyard/contracts";
+import { scoreJob } from "@switchyard/decision";
+import type { Bus, Logger, Metrics, Redis, RedisKeys } from "@switchyard/runtime";
+import type { Msg, Subscription } from "@nats-io/transport-node";
+import type { ScorerConfig } from "./config.js";
+import { createScorerMetrics } from "./metrics.js";
+import { createRunnerCache } from "./runner-cache.js";
+import { createRunnerStats } from "./runner-stats.js";
+import { buildRunnerViews } from "./runner-views.js";
+import { createWeightsStore, type CurrentWeights } from "./weights-store.js";
+
+/** What a scorer needs; main.ts builds these from the agent runtime, tests from a test env. */
+export interface ScorerDeps {
+  bus: Bus;
+  redis: Redis;
+  keys: RedisKeys;
+  log: Logger;
+  metrics: Metrics;
+  scorerId: string;
+  config: Pick<ScorerConfig, "weights" | "queueGroup" | "runnerCacheRefreshMs" | "maxCandidates" | "maxRejections" | "statsWindow">;
+  now?: () => number;
+}
+
+/** A running scorer: answers JobQueued requests in its queue group with ranked candidates. */
+export interface Scorer {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  weights(): CurrentWeights;
+  /** Scores one job as a request would be answered (also used by start's subscription). */
+  score(job: JobQueued): JobScored;
+}
+
+const MAX_REASON = 256;
+
+/** Wires runner cache, outcome stats and weights into the JobQueued → JobScored loop. */
+export function createScorer(deps: ScorerDeps): Scorer {
+  const log = deps.log.child({ component: "scorer" });
+  const now = deps.now ?? Date.now;
+  const { bus, config } = deps;
+  const metrics = createScorerMetrics(deps.metrics.registry);
+  const cache = createRunnerCache({
+    redis: deps.redis, runnersKey: deps.keys.runners, bus, log, refreshMs: config.runnerCacheRefreshMs,
+    onSize: (n) => metrics.cachedRunners.set(n),
+  });
+  const stats = createRunnerStats({ window: config.statsWindow });
+  const weights = createWeightsStore({ redis: deps.redis, key: deps.keys.weights, initial: config.weights, log });
+  const subscriptions: Subscription[] = [];
+
+  function score(job: JobQueued): JobScored {
+    const started = performance.now();
+    stats.noteQueued(job);
+    const current = weights.current();
+    const views = buildRunnerViews(job, cache, stats, () => metrics.unknownRunners.inc());
+    const result = scoreJob(job, views, { weights: current.weights });
+    const latencyMs = performance.now() - started;
+    metrics.latency.observe({ pool: job.pool }, latencyMs / 1000);
+    metrics.jobsScored.inc({ pool: job.pool });
+    return {
+      v: 1,
+      jobId: job.jobId,
+      pool: job.pool,
+      candidates: result.candidates.slice(0, config.maxCandidates),
+      rejected: result.rejected.slice(0, config.maxRejections).map((r) => ({ ...r, reason: r.reason.slice(0, MAX_REASON) })),
+      weightsVersion: current.version,
+      scorerId: deps.scorerId,
+      scoredAt: now(),
+      latencyMs,
+    };
+  }
+
+  function onJobQueued(job: JobQueued, msg: Msg): void {
+    const scored = score(job);
+    if (msg.reply) bus.respond(msg, contracts.jobScored, scored);
+    bus.publish(contracts.jobScored, bus.subjects.jobScored(job.pool), scored);
+  }
+
+  return {
+    score,
+    weights: () => weights.current(),
+    async start() {
+      await weights.load().catch((err: unknown) => log.warn({ err: (err as Error).message }, "could not load stored weights; using configured ones"));
+      subscriptions.push(bus.subscribe(contracts.weightsUpdate, bus.subjects.weightsUpdate, async (update) => {
+        await weights.apply(update);
+      }));
+      subscriptions.push(bus.subscribe(contracts.jobOutcome, bus.subjects.jobOutcomeAll, (outcome) => stats.recordOutcome(outcome)));
+      await cache.start();
+      subscriptions.push(bus.subscribe(contracts.jobQueued, bus.subjects.jobQueuedAll, onJobQueued, { queue: config.queueGroup }));
+      // Make sure the server has our interest before callers start sending requests.
+      await bus.nc.flush();
+      log.info({ runners: cache.size, weightsVersion: weights.current().version, queueGroup: config.queueGroup }, "scorer started");
+    },
+    async stop() {
+      cache.stop();
+      for (const s of subscriptions.splice(0)) {
+        await s.drain().catch(() => s.unsubscribe());
+      }
+    },
+  };
+}

@@ -1,0 +1,145 @@
+import { contracts, type DeadLetter, type JobScored } from "@switchyard/contracts";
+import { createTestEnv, waitFor, type TestEnv } from "@switchyard/testing";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { queuedJob, runnerState, startScorer, writeRunners } from "./support.js";
+
+describe("scorer", () => {
+  let env: TestEnv;
+  const closers: (() => Promise<void>)[] = [];
+  beforeEach(async () => { env = await createTestEnv("scorer"); });
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+    await env.close();
+  });
+
+  async function request(job: ReturnType<typeof queuedJob>): Promise<JobScored> {
+    const msg = await env.nc.request(env.subjects.jobQueued(job.pool), JSON.stringify(job), { timeout: 5_000 });
+    return contracts.jobScored.schema.parse(msg.json());
+  }
+
+  it("answers a queued job with runners ranked from the monitor's states, with every plugin's contribution", async () => {
+    await writeRunners(env, [
+      runnerState("busy", { running: 3, diskUsedRatio: 0.5 }),
+      runnerState("idle", { running: 0, diskUsedRatio: 0.1 }),
+      runnerState("drain", { draining: true }),
+    ]);
+    const scorer = await startScorer(env, "scorer-a");
+    closers.push(() => scorer.close());
+    const published = env.collect(env.subjects.jobScored("linux"));
+
+    const reply = await request(queuedJob(41, [
+      { runnerId: "busy", freeSlots: 1 }, { runnerId: "idle", freeSlots: 4 }, { runnerId: "drain", freeSlots: 4 },
+    ]));
+
+    expect(reply).toMatchObject({ jobId: 41, pool: "linux", scorerId: "scorer-a", weightsVersion: 0 });
+    expect(reply.candidates.map((c) => c.runnerId)).toEqual(["idle", "busy"]);
+    expect(reply.rejected).toEqual([{ runnerId: "drain", filter: "notDraining", reason: "runner is draining" }]);
+    const idle = reply.candidates[0]!;
+    expect(idle.contributions).toEqual(expect.arrayContaining([
+      { plugin: "freeCapacity", score: 100, weight: 1 },
+      { plugin: "diskHeadroom", score: 90, weight: 0.5 },
+    ]));
+    await published.waitForCount(1);
+    expect(published.json<JobScored>()[0]).toEqual(reply);
+  });
+
+  it("scores a runner the monitor has not reported with a neutral view, so dispatch still works", async () => {
+    const scorer = await startScorer(env, "scorer-a");
+    closers.push(() => scorer.close());
+    const reply = await request(queuedJob(42, [{ runnerId: "newcomer", freeSlots: 2 }]));
+    expect(reply.candidates.map((c) => c.runnerId)).toEqual(["newcomer"]);
+    expect(reply.rejected).toEqual([]);
+  });
+
+  it("picks up runner state changes from runner-state messages without waiting for a reload", async () => {
+    await writeRunners(env, [runnerState("r1"), runnerState("r2")]);
+    const scorer = await startScorer(env, "scorer-a", { runnerCacheRefreshMs: 60_000 });
+    closers.push(() => scorer.close());
+    env.nc.publish(env.subjects.runnerState("r1"), JSON.stringify(runnerState("r1", { paused: true, updatedAt: Date.now() + 1 })));
+    await waitFor(async () => (await request(queuedJob(43, [{ runnerId: "r1", freeSlots: 1 }, { runnerId: "r2", freeSlots: 1 }]))).rejected.length === 1,
+      { what: "r1 rejected as paused" });
+    const reply = await request(queuedJob(44, [{ runnerId: "r1", freeSlots: 1 }, { runnerId: "r2", freeSlots: 1 }]));
+    expect(reply.rejected).toEqual([{ runnerId: "r1", filter: "notPaused", reason: "runner is paused in GitLab" }]);
+  });
+
+  it("shares 50 requests between two scorers in the queue group, answering each exactly once", async () => {
+    await writeRunners(env, [runnerState("r1"), runnerState("r2")]);
+    const a = await startScorer(env, "scorer-a");
+    const b = await startScorer(env, "scorer-b");
+    closers.push(() => a.close(), () => b.close());
+    const published = env.collect(env.subjects.jobScoredAll);
+    const replies = await Promise.all(Array.from({ length: 50 }, (_, i) =>
+      request(queuedJob(1000 + i, [{ runnerId: "r1", freeSlots: 1 }, { runnerId: "r2", freeSlots: 2 }]))));
+    expect(replies.map((r) => r.jobId)).toEqual(Array.from({ length: 50 }, (_, i) => 1000 + i));
+    // Closing drains both scorers (everything they would publish is out), then a flush orders it before us.
+    await a.close();
+    await b.close();
+    await env.nc.flush();
+    const scored = published.json<JobScored>();
+    expect(new Set(scored.map((s) => s.jobId)).size).toBe(50);
+    expect(scored).toHaveLength(50);
+    const byScorer = new Set(replies.map((r) => r.scorerId));
+    expect(byScorer).toEqual(new Set(["scorer-a", "scorer-b"]));
+  });
+
+  it("dead-letters an invalid queued job and keeps answering", async () => {
+    const scorer = await startScorer(env, "scorer-a");
+    closers.push(() => scorer.close());
+    const dead = env.collect(env.subjects.deadLetterAll);
+    env.nc.publish(env.subjects.jobQueued("linux"), JSON.stringify({ v: 1, jobId: -5, pool: "linux" }));
+    await dead.waitForCount(1);
+    expect(dead.json<DeadLetter>()[0]).toMatchObject({ contract: "job.queued", agent: "scorer", subject: env.subjects.jobQueued("linux") });
+    const reply = await request(queuedJob(45, [{ runnerId: "r9", freeSlots: 1 }]));
+    expect(reply.candidates.map((c) => c.runnerId)).toEqual(["r9"]);
+  });
+
+  it("applies a weights update, stores it in Redis, and ignores an older one", async () => {
+    await writeRunners(env, [runnerState("r1")]);
+    const scorer = await startScorer(env, "scorer-a");
+    closers.push(() => scorer.close());
+    const update = { v: 1 as const, version: 3, weights: { diskHeadroom: 0, freeCapacity: 2 }, reason: "test", frozen: false, at: Date.now() };
+    env.nc.publish(env.subjects.weightsUpdate, JSON.stringify(update));
+    await waitFor(() => scorer.weights().version === 3, { what: "weights v3" });
+    const reply = await request(queuedJob(46, [{ runnerId: "r1", freeSlots: 1 }]));
+    expect(reply.weightsVersion).toBe(3);
+    const plugins = reply.candidates[0]!.contributions.map((c) => c.plugin);
+    expect(plugins).not.toContain("diskHeadroom");
+    expect(reply.candidates[0]!.contributions.find((c) => c.plugin === "freeCapacity")?.weight).toBe(2);
+    await waitFor(async () => (await env.redis.hget(env.keys.weights, "version")) === "3", { what: "weights stored" });
+
+    env.nc.publish(env.subjects.weightsUpdate, JSON.stringify({ ...update, version: 2, weights: { freeCapacity: 9 } }));
+    const marker = { ...update, version: 4, weights: { sizeFit: 0.1 } };
+    env.nc.publish(env.subjects.weightsUpdate, JSON.stringify(marker));
+    await waitFor(() => scorer.weights().version === 4, { what: "weights v4" });
+    expect(scorer.weights().weights.freeCapacity).toBe(2);
+
+    // A new scorer starts from the stored weights.
+    const later = await startScorer(env, "scorer-b");
+    closers.push(() => later.close());
+    expect(later.weights()).toMatchObject({ version: 4, weights: { freeCapacity: 2, diskHeadroom: 0, sizeFit: 0.1 } });
+  });
+
+  it("learns success rate and pipeline affinity from job outcomes", async () => {
+    await writeRunners(env, [runnerState("flaky"), runnerState("solid")]);
+    const scorer = await startScorer(env, "scorer-a");
+    closers.push(() => scorer.close());
+    await request(queuedJob(50, [{ runnerId: "flaky", freeSlots: 1 }], { pipelineId: 900 }));
+    await request(queuedJob(51, [{ runnerId: "solid", freeSlots: 1 }], { pipelineId: 900 }));
+    const outcome = (jobId: number, runnerId: string, phase: "started" | "finished", status: "running" | "success" | "failed", failureReason: string | null = null) => ({
+      v: 1, jobId, pool: "linux", runnerId, phase, status, failureReason, jobClass: "default", decisionId: null, projectId: 7,
+      queueSeconds: 1, holdSeconds: 1, runSeconds: phase === "finished" ? 30 : null, at: Date.now(),
+    });
+    env.nc.publish(env.subjects.jobOutcome("linux"), JSON.stringify(outcome(50, "flaky", "finished", "failed", "runner_system_failure")));
+    env.nc.publish(env.subjects.jobOutcome("linux"), JSON.stringify(outcome(51, "solid", "started", "running")));
+    env.nc.publish(env.subjects.jobOutcome("linux"), JSON.stringify(outcome(51, "solid", "finished", "success")));
+    const job = queuedJob(52, [{ runnerId: "flaky", freeSlots: 1 }, { runnerId: "solid", freeSlots: 1 }], { pipelineId: 900 });
+    const reply = await waitFor(async () => {
+      const r = await request({ ...job, jobId: job.jobId + Math.floor(Math.random() * 1000) });
+      return r.candidates.some((c) => c.contributions.some((x) => x.plugin === "pipelineAffinity")) ? r : undefined;
+    }, { what: "outcomes applied" });
+    expect(reply.candidates[0]!.runnerId).toBe("solid");
+    const solid = reply.candidates[0]!.contributions;
+    expect(solid).toEqual(expect.arrayContaining([{ plugin: "successRate", score: 100, weight: 1 }, { plugin: "pipelineAffinity", score: 100, weight: 0.5 }]));
+    expect(reply.candidates[1]!.contributions).toEqual(expect.arrayContaining([{ plugin: "successRate", score: 0, weight: 1 }]));
+  });
+});

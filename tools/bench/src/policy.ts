@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// Policy replay benchmark: `npm run bench:policy [-- --help]` from the repository root.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { compileClassRules, defaultClassRules } from "@switchyard/decision";
+import { runPolicyBench, type LoadSpec } from "./bench/policy-bench.js";
+import { standardPolicies } from "./bench/policy-set.js";
+import { defaultShapes, parseRunnersPerPool } from "./fleet/fleet.js";
+import { cdfSvg } from "./report/cdf-svg.js";
+import { resultsJson } from "./report/results-json.js";
+import { goalTable, loadTable } from "./report/table.js";
+import { defaultDeployInjection, injectDeploys } from "./trace/inject-deploys.js";
+import { parseTrace } from "./trace/parse-trace.js";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const BUNDLED = join(HERE, "..", "data", "bitcoin_core_ci_jobs_2025.csv");
+const BUNDLED_NOTICE = "Trace: Bitcoin Core CI jobs 2025 (github.com/willcl-ark/bitcoin-core-ci-stats), MIT, Copyright (c) 2024 b10c; deploys injected.";
+const HELP = `Usage: node tools/bench/dist/policy.js [options]
+  --trace <csv>        trace CSV (default: bundled Bitcoin Core trace; see tools/bench/data/README.md)
+  --runners <spec>     runners per pool, e.g. linux=12,windows=5,macos=3 (each 2 slots; large/small alternate)
+  --loads <spec>       name=compression|auto,... (default light=1,congested=auto,overload=3)
+  --target-p95 <s>     FIFO overall p95 the "auto" load aims for (default 600)
+  --sli <s>            queue-time SLI threshold in seconds (default 300)
+  --seed <n>           deploy injection seed (default 42); --no-inject to replay the trace as is
+  --out <json>         results JSON (default bench-results/policy.json)
+  --svg <svg>          CDF picture of the auto (else last) load (default docs/bench/policy-cdf.svg)`;
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      trace: { type: "string" }, runners: { type: "string", default: "linux=12,windows=5,macos=3" },
+      loads: { type: "string", default: "light=1,congested=auto,overload=3" }, "target-p95": { type: "string", default: "600" },
+      sli: { type: "string", default: "300" }, seed: { type: "string", default: "42" }, "no-inject": { type: "boolean", default: false },
+      out: { type: "string", default: "bench-results/policy.json" }, svg: { type: "string", default: "docs/bench/policy-cdf.svg" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) { console.log(HELP); return; }
+  const tracePath = values.trace ? resolve(values.trace) : BUNDLED;
+  const seed = Number(values.seed);
+  const raw = parseTrace(readFileSync(tracePath, "utf8"), values.trace ? {} : { defaultProject: "bitcoin/bitcoin", otherRefIs: "merge_request" });
+  const trace = values["no-inject"] ? raw : injectDeploys(raw, { ...defaultDeployInjection, seed });
+  const runnersPerPool = parseRunnersPerPool(values.runners);
+  const loads = parseLoads(values.loads);
+  const notice = values.trace ? `Trace: ${relative(process.cwd(), tracePath)}` : BUNDLED_NOTICE;
+  console.log(`Policy replay: ${trace.length} jobs (${trace.length - raw.length} injected deploys, seed ${seed}) from ${relative(process.cwd(), tracePath)}`);
+  console.log("Nothing is tuned to this trace: every policy runs with its shipped defaults; only the load is calibrated.");
+  const started = performance.now();
+  const results = runPolicyBench({
+    trace, fleet: { runnersPerPool, shapes: defaultShapes }, rules: compileClassRules(defaultClassRules), policies: standardPolicies,
+    loads, sliSeconds: Number(values.sli), targetFifoP95S: Number(values["target-p95"]), topClass: "production-deploy",
+    progress: (line) => console.log(line),
+  });
+  for (const load of results) console.log(`\n${loadTable(load)}\n\n${goalTable(load)}`);
+  const json = resultsJson(results, {
+    trace: { source: relative(process.cwd(), tracePath), jobs: trace.length, injectedJobs: trace.length - raw.length, seed, notice },
+    fleet: { runnersPerPool, shapes: defaultShapes }, sliSeconds: Number(values.sli), topClass: "production-deploy",
+  }, new Date());
+  write(values.out, JSON.stringify(json, null, 2) + "\n");
+  const pictured = results[loads.findIndex((l) => l.compression === "auto")] ?? results[results.length - 1];
+  if (pictured) write(values.svg, cdfSvg(pictured, notice));
+  console.log(`\nWrote ${values.out} and ${values.svg} in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+}
+
+function parseLoads(text: string): LoadSpec[] {
+  return text.split(",").map((part) => {
+    const [name, c] = part.split("=");
+    const compression = c === "auto" ? "auto" : Number(c);
+    if (!name || (compression !== "auto" && !(compression > 0))) throw new Error(`--loads: bad entry "${part}" (want name=compression|auto)`);
+    return { name, compression };
+  });
+}
+
+function write(path: string, text: string): void {
+  mkdirSync(dirname(resolve(path)), { recursive: true });
+  writeFileSync(path, text);
+}
+
+main();

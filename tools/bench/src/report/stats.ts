@@ -1,0 +1,47 @@
+/**
+ * The nearest-rank percentile of sorted values: the smallest value with at least p% of the values
+ * at or below it (p in 0..100); 0 for no values. p50 of [1,2,3,4] is 2, p95 of 1..100 is 95.
+ */
+export function percentile(sortedAsc: readonly number[], p: number): number {
+  if (sortedAsc.length === 0) return 0;
+  const rank = Math.max(1, Math.ceil((p / 100) * sortedAsc.length));
+  return sortedAsc[Math.min(rank, sortedAsc.length) - 1]!;
+}
+
+/** Wait statistics of one group of jobs, in seconds. */
+export interface WaitStats {
+  jobs: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  mean: number;
+  /** Jobs that waited longer than the SLI threshold. */
+  overSli: number;
+}
+
+/** Summarises waits (seconds) against an SLI threshold (seconds); waits equal to it are within. */
+export function waitStats(waitsS: readonly number[], sliSeconds: number): WaitStats {
+  const s = [...waitsS].sort((a, b) => a - b);
+  const sum = s.reduce((a, b) => a + b, 0);
+  return {
+    jobs: s.length,
+    p50: percentile(s, 50),
+    p95: percentile(s, 95),
+    p99: percentile(s, 99),
+    max: s.length ? s[s.length - 1]! : 0,
+    mean: s.length ? sum / s.length : 0,
+    overSli: s.filter((w) => w > sliSeconds).length,
+  };
+}
+
+/** The empirical CDF as (wait, share of jobs ≤ wait) points, thinned to about `points`; ends at (max, 1). */
+export function cdfPoints(waitsS: readonly number[], points = 200): [number, number][] {
+  const s = [...waitsS].sort((a, b) => a - b);
+  const n = s.length;
+  const out: [number, number][] = [];
+  const step = Math.max(1, Math.ceil(n / points));
+  for (let i = step - 1; i < n; i += step) out.push([s[i]!, (i + 1) / n]);
+  if (n > 0 && out[out.length - 1]?.[1] !== 1) out.push([s[n - 1]!, 1]);
+  return out;
+}

@@ -1,0 +1,64 @@
+import type { SimulationResult } from "../sim/simulate.js";
+import type { SimJob } from "../sim/types.js";
+import { waitStats, type WaitStats } from "./stats.js";
+
+/** One policy's figures at one load. Waits in seconds; utilization 0..1 of slot time over the span. */
+export interface PolicySummary {
+  policy: string;
+  overall: WaitStats;
+  byClass: Record<string, WaitStats>;
+  /** The unavoidable wait (no preemption) on this policy's own schedule. */
+  lowerBound: { overall: WaitStats; byClass: Record<string, WaitStats> };
+  utilization: { overall: number; byPool: Record<string, number> };
+  /** Jobs that never ran (their pool has no runner). */
+  unplaced: number;
+}
+
+/** The wait of a job in seconds (start − pending); null when it never ran. */
+export function waitSeconds(j: SimJob): number | null {
+  return j.startedAt === null ? null : (j.startedAt - j.arrivedAt) / 1000;
+}
+
+/** Per class and overall wait statistics, lower bounds and utilization of one replay. */
+export function summarize(result: SimulationResult, sliSeconds: number): PolicySummary {
+  const waits = new Map<string, number[]>();
+  const bounds = new Map<string, number[]>();
+  const all: number[] = [];
+  const allBounds: number[] = [];
+  let unplaced = 0;
+  for (const j of result.jobs) {
+    const w = waitSeconds(j);
+    if (w === null) { unplaced++; continue; }
+    all.push(w);
+    allBounds.push(j.unavoidableMs / 1000);
+    (waits.get(j.jobClass) ?? waits.set(j.jobClass, []).get(j.jobClass)!).push(w);
+    (bounds.get(j.jobClass) ?? bounds.set(j.jobClass, []).get(j.jobClass)!).push(j.unavoidableMs / 1000);
+  }
+  const byClass: Record<string, WaitStats> = {};
+  const lbByClass: Record<string, WaitStats> = {};
+  for (const cls of [...waits.keys()].sort()) {
+    byClass[cls] = waitStats(waits.get(cls)!, sliSeconds);
+    lbByClass[cls] = waitStats(bounds.get(cls)!, sliSeconds);
+  }
+  const busy = new Map<string, number>();
+  const slots = new Map<string, number>();
+  for (const r of result.runners) {
+    busy.set(r.spec.pool, (busy.get(r.spec.pool) ?? 0) + r.busyMs);
+    slots.set(r.spec.pool, (slots.get(r.spec.pool) ?? 0) + r.spec.limit);
+  }
+  const byPool: Record<string, number> = {};
+  let busyAll = 0, slotsAll = 0;
+  for (const [pool, b] of busy) {
+    byPool[pool] = result.spanMs > 0 ? b / (slots.get(pool)! * result.spanMs) : 0;
+    busyAll += b;
+    slotsAll += slots.get(pool)!;
+  }
+  return {
+    policy: result.policy,
+    overall: waitStats(all, sliSeconds),
+    byClass,
+    lowerBound: { overall: waitStats(allBounds, sliSeconds), byClass: lbByClass },
+    utilization: { overall: result.spanMs > 0 && slotsAll > 0 ? busyAll / (slotsAll * result.spanMs) : 0, byPool },
+    unplaced,
+  };
+}
