@@ -31,7 +31,8 @@ export function envNameOf(key: string): string {
   return `SWITCHYARD_${key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}`;
 }
 
-const SHORT_ALIASES: Record<string, string> = { natsUrl: "NATS_URL", redisUrl: "REDIS_URL" };
+// Conventional names operators already use for these.
+const SHORT_ALIASES: Record<string, string> = { natsUrl: "NATS_URL", redisUrl: "REDIS_URL", anthropicApiKey: "ANTHROPIC_API_KEY" };
 
 export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;

@@ -15,6 +15,7 @@ import { createPollWaiters } from "./downstream/poll-waiters.js";
 import { createJobLifecycle } from "./job-lifecycle.js";
 import { createDispatchQueue } from "./queue/dispatch-queue.js";
 import { createSignal } from "./signal.js";
+import { createRedisLlmAuditLog, createTieBreaker } from "./deciding/llm/index.js";
 import { createGitLabRunnerApi } from "./upstream/gitlab-runner-api.js";
 import { startHeldKeeper } from "./upstream/held-keeper.js";
 import { createIntake } from "./upstream/intake.js";
@@ -33,11 +34,6 @@ export interface AssignerDeps {
   /** The LLM tie-breaker; absent means tie-break off. */
   tieBreaker?: TieBreakerPort;
 }
-
-const TIE_BREAK_OFF: TieBreakerPort = {
-  enabled: false,
-  tieBreak: () => Promise.reject(new Error("tie-break off")),
-};
 
 export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, deps: AssignerDeps = {}): Promise<Assigner> {
   const log = rt.log;
@@ -82,8 +78,13 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
     bus: rt.bus, redis: rt.redis, recentKey: keys.recentDecisions, log,
     decisions: metrics.decisions, decisionSeconds: metrics.decisionSeconds,
   });
+  const tieBreaker = deps.tieBreaker ?? createTieBreaker({
+    config: { ...config.llm, ...(config.anthropicApiKey ? { apiKey: config.anthropicApiKey } : {}) },
+    audit: createRedisLlmAuditLog(rt.redis, keys.llmAudit), log, metrics: { registry: rt.metrics.registry },
+  });
+  log.info({ llmTieBreak: tieBreaker.enabled ? config.llm.model : "off (no ANTHROPIC_API_KEY)" }, "LLM tie-break");
   const dispatcher = createDispatcher({
-    queue, classifier, scorer, tieBreaker: deps.tieBreaker ?? TIE_BREAK_OFF, approvals, recorder, log, wake,
+    queue, classifier, scorer, tieBreaker, approvals, recorder, log, wake,
     marginRatio: config.marginRatio, reservationTtlMs: config.reservationTtlMs, approvalWindowMs: config.approvalWindowMs,
     pollFreshMs: config.longPollMs + 30_000, headSize: config.headSize,
   });
@@ -128,6 +129,8 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
 
   const gauges = setInterval(() => {
     metrics.waitingPolls.set(waiters.count());
+    // A safety net: a round now and then, whatever events were missed.
+    for (const pool of pools) dispatcher.requestRound(pool);
     for (const pool of pools) void queue.depth(pool).then((d) => metrics.queueDepth.set({ pool }, d)).catch(() => undefined);
   }, 1_000);
   gauges.unref();

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { TrustTierSchema } from "@switchyard/contracts";
 import { baseConfigSchema } from "@switchyard/runtime";
+import { llmConfigSchema } from "./deciding/llm/index.js";
 
 const token = z.string().regex(/^[A-Za-z0-9_-]+$/).max(128);
 
@@ -50,5 +51,7 @@ export const assignerConfigSchema = baseConfigSchema.extend({
   classRules: z.unknown().optional().describe("job class rules; defaults to the built-in rules"),
   tiers: z.record(z.string(), TrustTierSchema).default({}).describe("trust tier per job class, overriding the rules"),
   maxBodyBytes: z.coerce.number().int().positive().default(1 << 20),
+  anthropicApiKey: z.string().min(1).optional().describe("API key for the LLM tie-break (env ANTHROPIC_API_KEY; secret); absent = tie-break off"),
+  llm: llmConfigSchema.prefault({}).describe("LLM tie-break settings (env SWITCHYARD_LLM as JSON)"),
 });
 export type AssignerConfig = z.infer<typeof assignerConfigSchema>;

@@ -41,7 +41,7 @@ export interface DispatcherDeps {
   now?: () => number;
 }
 
-const NO_KEY = "LLM tie-break off";
+import { NO_API_KEY } from "./deciding/llm/index.js";
 
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const now = deps.now ?? Date.now;
@@ -54,17 +54,20 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   function requestRound(pool: string): void {
     if (stopped) return;
-    if (rounds.has(pool)) { again.add(pool); return; }
+    again.add(pool);
+    if (rounds.has(pool)) return;
     const p = (async () => {
-      do {
+      while (again.has(pool) && !stopped) {
         again.delete(pool);
         try {
           await round(pool);
         } catch (err) {
           log.error({ err: (err as Error).message, pool }, "dispatch round failed");
         }
-      } while (again.has(pool) && !stopped);
-    })().finally(() => rounds.delete(pool));
+      }
+      // Same synchronous step as the last check: a request arriving now starts a new round.
+      rounds.delete(pool);
+    })();
     rounds.set(pool, p);
   }
 
@@ -115,7 +118,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         });
         return true;
       }
-      job.llm = { asked: false, skippedReason: `no ANTHROPIC_API_KEY: ${NO_KEY}`, model: null, choice: null, accepted: false, reason: null, latencyMs: null, auditId: null };
+      job.llm = { asked: false, skippedReason: NO_API_KEY, model: null, choice: null, accepted: false, reason: null, latencyMs: null, auditId: null };
     }
     // The LLM's pick stands only if it is still one of the candidates now.
     const llmPick = job.llm?.accepted && job.llm.choice && choice.candidates.some((c) => c.runnerId === job.llm?.choice) ? job.llm.choice : null;
@@ -159,7 +162,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const decision = deps.recorder.build(job, runnerId, started, placement);
     // The explanation must be in Redis before the reservation: the hand-off reads it.
     await deps.queue.updateMeta({ ...job, decisionId: decision.decisionId, decisionRationale: decision.rationale, decisionMode: decision.mode });
-    if (!(await deps.queue.reserve(job.pool, job.jobId, runnerId, now() + deps.reservationTtlMs))) return true;
+    if (!(await deps.queue.reserve(job.pool, job.jobId, runnerId, now() + deps.reservationTtlMs))) {
+      log.debug({ jobId: job.jobId, runnerId }, "job already placed elsewhere");
+      return true;
+    }
     await deps.queue.unmarkPolling(job.pool, runnerId);
     deps.wake(runnerId);
     deps.recorder.publish(decision, now() - started);

@@ -31,7 +31,7 @@ export interface RunningAssigner {
 /** Env for an assigner on the test's own prefixes, in front of `gitlabUrl`, with `runners` downstream runners. */
 export function assignerEnv(env: TestEnv, gitlabUrl: string, runners: number, overrides: Record<string, string> = {}): Record<string, string> {
   return {
-    ...env.agentEnv({ SWITCHYARD_LOG_LEVEL: "silent" }),
+    ...env.agentEnv({ SWITCHYARD_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent" }),
     SWITCHYARD_GITLAB_URL: gitlabUrl,
     SWITCHYARD_BROKER_HOST: "127.0.0.1",
     SWITCHYARD_BROKER_PORT: "0",
@@ -48,6 +48,7 @@ export async function startTestAssigner(env: TestEnv, gitlabUrl: string, runners
   const config = loadConfig(assignerConfigSchema, { env: assignerEnv(env, gitlabUrl, runners, overrides) });
   const rt = await startAgentRuntime({ agent: "assigner", config, handleSignals: false });
   const assigner = await startAssigner(rt, config, deps);
+  rt.lifecycle.onShutdown("assigner", () => assigner.stop());
   rt.setReady(true);
   return {
     rt, assigner, config, brokerUrl: assigner.broker.url,

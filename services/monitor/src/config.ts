@@ -34,6 +34,8 @@ export const monitorConfigSchema = baseConfigSchema.extend({
   maxRecyclingShare: z.coerce.number().min(0).max(1).default(0.25).describe("most of a pool that may be recycling at once"),
   watchdogThresholdMs: z.coerce.number().int().positive().default(15_000).describe("assigner silence after which direct runners are unpaused (FIFO fallback)"),
   directRunnerIds: z.array(z.number().int().positive()).default([]).describe("GitLab ids of runners registered directly with GitLab, paused while Switchyard is healthy"),
+  dashboardToken: z.string().min(16).optional().describe("unlocks approve/reject on the dashboard (secret: never logged); without it the dashboard is read-only"),
+  dashboardRefreshMs: z.coerce.number().int().min(500).default(2_000).describe("how often the dashboard page refreshes its panels"),
 }).superRefine((config, ctx) => {
   if (Boolean(config.gitlabUrl) !== Boolean(config.gitlabToken)) {
     ctx.addIssue({ code: "custom", path: ["gitlabToken"], message: "gitlabUrl and gitlabToken go together" });

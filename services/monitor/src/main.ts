@@ -1,6 +1,7 @@
 import { createGitLabClient } from "@switchyard/gitlab-client";
 import { loadConfig, redisKeys, startAgentRuntime } from "@switchyard/runtime";
 import { monitorConfigSchema } from "./config.js";
+import { createDashboard } from "./dashboard/dashboard.js";
 import { createFailureStreaks } from "./failure-streaks.js";
 import { createFifoWatchdog } from "./fifo-watchdog.js";
 import { createEventEmitter } from "./fleet-events.js";
@@ -43,6 +44,10 @@ rt.addRoute((req, res) => {
   res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ runners: [...monitor.states().values()] }));
   return true;
 });
+rt.addRoute(createDashboard({
+  redis: rt.redis, keys: redisKeys(config.keyPrefix), bus: rt.bus, log, token: config.dashboardToken,
+  diskThreshold: config.diskThreshold, refreshMs: config.dashboardRefreshMs,
+}));
 
 if (gitlab && config.directRunnerIds.length > 0) {
   const watchdog = createFifoWatchdog({

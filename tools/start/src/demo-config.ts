@@ -19,8 +19,13 @@ export interface DemoPorts {
   runnersMetrics: number;
 }
 
+/** How fast simulated time runs; held jobs must be kept alive in simulated time. */
+export interface DemoTiming {
+  speed: number;
+}
+
 /** Writes the fleet description and one config file per agent, all derived from one fleet. */
-export function writeDemoConfig(dir: string, fleet: Fleet, ports: DemoPorts): DemoLayout {
+export function writeDemoConfig(dir: string, fleet: Fleet, ports: DemoPorts, timing: DemoTiming): DemoLayout {
   const gitlabUrl = `http://127.0.0.1:${ports.gitlab}`;
   const brokerUrl = `http://127.0.0.1:${ports.broker}`;
   const layout: DemoLayout = {
@@ -39,6 +44,9 @@ export function writeDemoConfig(dir: string, fleet: Fleet, ports: DemoPorts): De
     pools: fleet.pools.map((p) => ({ name: p.name, upstreamToken: p.upstreamToken, lookahead: 4 })),
     runners: fleet.runners.map((r) => ({ id: r.id, pool: r.pool, token: r.token })),
     longPollMs: 20_000,
+    // GitLab drops a running job after an hour without an update and counts a keep-alive only
+    // when the last is 15 minutes old: keep held jobs alive every 20 simulated minutes.
+    keepAliveIntervalMs: Math.max(500, Math.round((20 * 60_000) / timing.speed)),
     approvalWindowMs: 15_000,
     tiers: { "production-deploy": "autonomous" },
   }));

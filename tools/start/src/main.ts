@@ -64,7 +64,7 @@ try {
   mkdirSync(join(workDir, "logs"), { recursive: true });
   const fleet = generateFleet({ runnersPerPool: Number(values["runners-per-pool"]), seed: Number(values.seed) });
   const ports = { gitlab: await freePort(), broker: await freePort(), runnersMetrics: await freePort() };
-  const layout = writeDemoConfig(workDir, fleet, ports);
+  const layout = writeDemoConfig(workDir, fleet, ports, { speed: Number(values.speed) });
   const onImportantLine = (name: string, line: string) => say(`[${name}] ${line.slice(0, 400)}`);
   const child = (name: string, script: string, env: Record<string, string>) => {
     const c = startChild({ name, script: join(root, script), env, logFile: join(workDir, "logs", `${name}.log`), onImportantLine });

@@ -30,7 +30,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "switchyard-e2e-"));
   fleet = generateFleet({ runnersPerPool: 4, seed: 7 });
   const ports = { gitlab: await freePort(), broker: await freePort(), runnersMetrics: await freePort() };
-  const layout = writeDemoConfig(dir, fleet, ports);
+  const layout = writeDemoConfig(dir, fleet, ports, { speed: 600 });
   gitlabUrl = `http://127.0.0.1:${ports.gitlab}`;
   everything = env.collect(`${env.prefix}.>`);
   decisions = env.collect(env.subjects.decisionAll);
@@ -76,7 +76,9 @@ afterAll(async () => {
 
 describe("the four agents on the simulated fleet", () => {
   it("decides every job once, runs it once, and finishes it", async () => {
-    await waitFor(async () => (await simStats()).success === JOBS, { timeoutMs: 150_000, intervalMs: 500, what: `${JOBS} jobs finished` });
+    const terminal = (s: Record<string, number>) => (s.success ?? 0) + (s.failed ?? 0) + (s.canceled ?? 0);
+    await waitFor(async () => terminal(await simStats()) === JOBS, { timeoutMs: 150_000, intervalMs: 500, what: `${JOBS} jobs finished` });
+    expect(await simStats()).toMatchObject({ success: JOBS });
     await outcomes.waitForCount(2 * JOBS, 20_000);
     const decided = decisions.json<Decision>();
     const byJob = new Map<number, number>();

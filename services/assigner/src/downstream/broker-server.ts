@@ -160,6 +160,7 @@ export async function startBrokerServer(deps: BrokerServerDeps, host: string, po
       shutdown.abort();
       deps.waiters.releaseAll();
       server.close(() => resolve());
+      server.closeIdleConnections();
       setTimeout(() => server.closeAllConnections(), 2_000).unref();
     }),
   };

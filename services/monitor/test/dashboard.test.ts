@@ -1,0 +1,153 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ApprovalReply } from "@switchyard/contracts";
+import { createBus, createMetrics, startAgentHttpServer, type AgentHttpServer } from "@switchyard/runtime";
+import { createTestEnv, type TestEnv } from "@switchyard/testing";
+import { createDashboard } from "../src/dashboard/dashboard.js";
+import { estimateQuantile } from "../src/dashboard/sli-estimate.js";
+import { captureLogger } from "./harness.js";
+import { approvalRequest, decision, jobMeta, putDecisions, putQueue, putRunners, putSli, runnerState } from "./dashboard-fixtures.js";
+
+const TOKEN = "dash-token-0123456789-secret";
+
+describe("dashboard over HTTP", () => {
+  let env: TestEnv;
+  let server: AgentHttpServer | undefined;
+  let logs: ReturnType<typeof captureLogger>;
+
+  async function start(token: string | undefined): Promise<string> {
+    logs = captureLogger();
+    const metrics = createMetrics("monitor");
+    const bus = createBus({ nc: env.nc, prefix: env.prefix, agent: "monitor", log: logs.log, metrics });
+    server = await startAgentHttpServer({
+      host: "127.0.0.1", port: 0, registry: metrics.registry, isReady: () => true,
+      routes: [createDashboard({ redis: env.redis, keys: env.keys, bus, log: logs.log, token, diskThreshold: 0.6, refreshMs: 2000 })],
+    });
+    return server.url;
+  }
+  const page = async (url: string, init?: RequestInit) => (await fetch(url, init)).text();
+
+  beforeEach(async () => { env = await createTestEnv("dashhttp"); });
+  afterEach(async () => { await server?.close(); server = undefined; await env.close(); });
+
+  it("shows runners, the queue by class with its oldest wait, decisions, the SLI and the breaker from Redis", async () => {
+    const now = Date.now();
+    await putRunners(env, [
+      runnerState("r-001", { running: 2, limit: 4, runningJobIds: [11], diskUsedRatio: 0.42 }),
+      runnerState("r-002", { draining: true, diskUsedRatio: 0.71 }),
+      runnerState("g-001", { pool: "gpu", paused: true }),
+    ]);
+    await env.redis.hset(env.keys.jobMeta, "11", JSON.stringify(jobMeta(11, { name: "build-image", jobClass: "default-branch" })));
+    await putQueue(env, [
+      jobMeta(21, { jobClass: "production-deploy", name: "deploy-prod", arrivedAt: now - 95_000 }),
+      jobMeta(22, { jobClass: "merge-request", arrivedAt: now - 20_000 }),
+      jobMeta(23, { jobClass: "merge-request", arrivedAt: now - 300_000 }),
+    ]);
+    await putDecisions(env, [decision(31, { mode: "llm", margin: 0.08, rationale: "LLM chose r-002 for cache affinity" })]);
+    await putSli(env, "linux", "merge-request", { 1: 50, 3: 30, 10: 15, 30: 5 }, 5);
+    await env.redis.set(env.keys.breaker, JSON.stringify({ state: "open", at: now - 10_000, reason: "scorer timed out 3 times" }));
+    const html = await page(`${await start(undefined)}/dashboard`);
+
+    expect(html).toContain('data-runner="r-001" data-state="healthy"');
+    expect(html).toContain('data-runner="r-002" data-state="draining"');
+    expect(html).toContain('data-runner="g-001" data-state="paused"');
+    expect(html).toMatch(/jobs <b>2<\/b> \/ 4/);
+    expect(html).toContain("build-image");
+    expect(html).toMatch(/data-class="merge-request"><td><span class="cls">merge-request<\/span><\/td><td class="num">2<\/td>\s*<td class="num">5m 0\ds<\/td>/);
+    expect(html).toMatch(/data-class="production-deploy">.*?<td class="num">1<\/td>\s*<td class="num">1m 3\ds<\/td>/s);
+    expect(html).toContain('data-pool="gpu"');
+    expect(html).toContain("LLM chose r-002 for cache affinity");
+    expect(html).toContain('class="badge mode-llm"');
+    expect(html).toMatch(/<td class="num">8%<\/td>/);
+    expect(html).toMatch(/data-sli="linux\/merge-request">[\s\S]*?<td class="num">100<\/td>/);
+    expect(html).toContain('data-testid="breaker-state">open<');
+    expect(html).toContain("scorer timed out 3 times");
+    expect(html).toContain('hx-trigger="every 2s"');
+  });
+
+  it("shows the breaker as unknown when the assigner has not written it", async () => {
+    const html = await page(`${await start(undefined)}/dashboard/panels`);
+    expect(html).toContain('data-testid="breaker-state">unknown<');
+  });
+
+  it("escapes every string from Redis, so a job name cannot inject markup", async () => {
+    const evil = `<script>alert("x")</script><img src=x onerror=alert(1)>`;
+    await putRunners(env, [runnerState("r-001", { description: evil, runningJobIds: [5], running: 1 })]);
+    await env.redis.hset(env.keys.jobMeta, "5", JSON.stringify(jobMeta(5, { name: evil, jobClass: `"><b>x</b>` })));
+    await putQueue(env, [jobMeta(6, { name: evil })]);
+    await putDecisions(env, [decision(7, { rationale: evil })]);
+    await env.redis.hset(env.keys.pendingApprovals, "d-9", JSON.stringify(approvalRequest(`d-9"><x`, { rationale: evil })));
+    await env.redis.set(env.keys.breaker, JSON.stringify({ state: "closed", at: Date.now(), reason: evil }));
+    const html = await page(`${await start(TOKEN)}/dashboard/panels`);
+    expect(html).not.toContain("<script>");
+    expect(html).not.toContain("<img");
+    expect(html).not.toContain("<b>x</b>");
+    expect(html).not.toContain('d-9"><x');
+    expect(html).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
+  });
+
+  it("disables approval buttons and refuses answers when no token is configured", async () => {
+    await env.redis.hset(env.keys.pendingApprovals, "d-1", JSON.stringify(approvalRequest("d-1")));
+    const url = await start(undefined);
+    const html = await page(`${url}/dashboard`);
+    expect(html).toMatch(/<button class="approve" hx-post="\/dashboard\/approvals\/d-1\/approve" hx-target="#panels" disabled/);
+    expect(html).toContain("no dashboardToken is configured");
+    const res = await fetch(`${url}/dashboard/approvals/d-1/approve`, { method: "POST", headers: { "hx-request": "true" } });
+    expect(res.status).toBe(403);
+  });
+
+  it("signs in with ?token= once: an HttpOnly cookie, a redirect to a clean URL, and a wrong token gets nothing", async () => {
+    const url = await start(TOKEN);
+    const wrong = await fetch(`${url}/dashboard?token=nope`, { redirect: "manual" });
+    expect(wrong.status).toBe(303);
+    expect(wrong.headers.get("set-cookie")).toBeNull();
+    const ok = await fetch(`${url}/dashboard?token=${TOKEN}&name=alice`, { redirect: "manual" });
+    expect(ok.headers.get("location")).toBe("/dashboard");
+    const cookie = ok.headers.get("set-cookie") ?? "";
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).not.toContain(TOKEN);
+    const html = await page(`${url}/dashboard`, { headers: { cookie: cookie.split(";")[0] ?? "" } });
+    expect(html).toContain("signed in as <b>alice</b>");
+    expect(await page(`${url}/dashboard`, { headers: { cookie: "sy_dashboard=alice.forged" } })).toContain("Sign in to approve");
+  });
+
+  it("publishes an ApprovalReplyV1 for a signed-in approve click, only with the htmx header, and never logs the token", async () => {
+    await env.redis.hset(env.keys.pendingApprovals, "d-77", JSON.stringify(approvalRequest("d-77")));
+    const replies = env.collect(env.subjects.approvalReply);
+    const url = await start(TOKEN);
+    const login = await fetch(`${url}/dashboard/login`, {
+      method: "POST", redirect: "manual", body: new URLSearchParams({ token: TOKEN, name: "bob" }),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    expect((await fetch(`${url}/dashboard/approvals/d-77/reject`, { method: "POST", headers: { cookie } })).status).toBe(403);
+    const res = await fetch(`${url}/dashboard/approvals/d-77/reject`, { method: "POST", headers: { cookie, "hx-request": "true" } });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("Rejected decision d-77 as bob");
+    await replies.waitForCount(1);
+    expect(replies.json<ApprovalReply>()[0]).toMatchObject({ v: 1, decisionId: "d-77", approved: false, by: "bob" });
+    const gone = await fetch(`${url}/dashboard/approvals/d-missing/approve`, { method: "POST", headers: { cookie, "hx-request": "true" } });
+    expect(await gone.text()).toContain("no longer pending");
+    expect(replies.messages).toHaveLength(1);
+    expect(logs.text()).not.toContain(TOKEN);
+  });
+
+  it("serves htmx from its npm package", async () => {
+    const res = await fetch(`${await start(undefined)}/dashboard/htmx.min.js`);
+    expect(res.headers.get("content-type")).toContain("javascript");
+    expect(await res.text()).toContain("htmx");
+  });
+});
+
+describe("queue-time quantile estimate", () => {
+  it.each([
+    { name: "all in the first bucket interpolates from 0", counts: { 1: 10 }, q: 0.5, expected: 0.5 },
+    { name: "median inside the 3..10 bucket", counts: { 1: 2, 3: 2, 10: 4 }, q: 0.5, expected: 3 },
+    { name: "p95 in the 30..60 bucket", counts: { 1: 90, 60: 10 }, q: 0.95, expected: 45 },
+    { name: "beyond the last bound is infinite", counts: { 1: 1, "+Inf": 9 }, q: 0.5, expected: Number.POSITIVE_INFINITY },
+    { name: "no jobs is no estimate", counts: {}, q: 0.5, expected: null },
+  ])("$name", ({ counts, q, expected }) => {
+    const map = new Map(Object.entries(counts).map(([k, v]) => [k, v]));
+    expect(estimateQuantile(q, map)).toBe(expected);
+  });
+});

@@ -1,0 +1,203 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import parsePrometheusTextFormat from "parse-prometheus-text-format";
+import { Registry } from "prom-client";
+import { parse as parseYaml } from "yaml";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createMetrics } from "@switchyard/runtime";
+import { renderRunnerMetrics } from "../../../libs/gitlab-sim/src/fleet/runner-metrics.js";
+import { createAssignerMetrics } from "../../assigner/src/assigner-metrics.js";
+import { createLlmMetrics } from "../../assigner/src/deciding/llm/llm-metrics.js";
+import { createBurnRateTracker } from "../../optimizer/src/burn-rate.js";
+import { createCapacityMetrics } from "../../optimizer/src/capacity/capacity-metrics.js";
+import { createSliMetrics } from "../../optimizer/src/sli-metrics.js";
+import { createScorerMetrics } from "../../scorer/src/metrics.js";
+import { createMonitorMetrics } from "../src/monitor-metrics.js";
+
+const compose = (path: string) => fileURLToPath(new URL(`../../../deploy/compose/${path}`, import.meta.url));
+const readYaml = <T>(path: string) => parseYaml(readFileSync(compose(path), "utf8")) as T;
+
+/** Metric name → its label names and whether it is a histogram (so _bucket/_sum/_count exist). */
+type Catalogue = Map<string, { labels: Set<string>; histogram: boolean }>;
+
+/** Labels Prometheus attaches to every scraped series. */
+const TARGET_LABELS = new Set(["job", "instance"]);
+/** Labels runners.yml (file_sd) attaches to the gitlab-runner job's series only. */
+const RUNNER_TARGET_LABELS = ["pool", "runner_id"];
+const BUILTIN = new Map([["up", new Set<string>()], ["ALERTS", new Set(["alertname", "alertstate", "severity"])]]);
+const KEYWORDS = new Set(["and", "or", "unless", "bool", "offset", "by", "without", "on", "ignoring", "group_left", "group_right", "inf", "nan"]);
+
+/** Collects every metric the agents really export, from their own registries, and the simulated runners' exposition. */
+async function realMetrics(): Promise<Catalogue> {
+  const catalogue: Catalogue = new Map();
+  const registries: Registry[] = [];
+  const agent = (name: string, register: (r: Registry) => void) => {
+    const { registry } = createMetrics(name);
+    register(registry);
+    registries.push(registry);
+  };
+  agent("assigner", (r) => { createAssignerMetrics(r); createLlmMetrics(r); });
+  agent("scorer", (r) => { createScorerMetrics(r); });
+  agent("monitor", (r) => { createMonitorMetrics(r); });
+  agent("optimizer", (r) => {
+    createSliMetrics({ registry: r, burnRates: createBurnRateTracker({ retainMs: 3_600_000 }), targets: [{ jobClass: "production-deploy", thresholdSeconds: 30, objective: 0.95 }] });
+    createCapacityMetrics(r);
+  });
+  for (const registry of registries) {
+    for (const m of await registry.getMetricsAsJSON()) {
+      const metric = registry.getSingleMetric(m.name) as unknown as { labelNames?: string[] } | undefined;
+      catalogue.set(m.name, { labels: new Set([...(metric?.labelNames ?? []), "agent"]), histogram: String(m.type) === "histogram" });
+    }
+  }
+  const runnerText = renderRunnerMetrics({
+    runnerId: "r-001", systemId: "s_1", limit: 2, running: 1, jobsTotal: 3, failedJobsTotal: 1, errorsTotal: 0,
+    durations: [12, 400], diskSizeBytes: 1e11, diskUsedRatio: 0.3,
+  });
+  for (const family of parsePrometheusTextFormat(runnerText)) {
+    const labels = new Set(family.metrics.flatMap((s) => Object.keys(s.labels ?? {})));
+    catalogue.set(family.name, { labels: new Set([...labels, ...RUNNER_TARGET_LABELS]), histogram: family.type === "HISTOGRAM" });
+  }
+  return catalogue;
+}
+
+/** The metric names a PromQL expression reads, its grouping labels and its matcher labels per metric. */
+export function analysePromQl(expr: string): { metrics: string[]; grouping: string[]; matchers: [string, string][] } {
+  const matchers: [string, string][] = [];
+  const grouping: string[] = [];
+  let rest = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+  rest = rest.replace(/([a-zA-Z_:][\w:]*)?\s*\{([^}]*)\}/g, (_all, name: string | undefined, body: string) => {
+    for (const m of body.matchAll(/([a-zA-Z_]\w*)\s*(?:=~|!~|!=|=)/g)) matchers.push([name ?? "", m[1] ?? ""]);
+    return ` ${name ?? ""} `;
+  });
+  rest = rest.replace(/\[[^\]]*\]/g, " ");
+  rest = rest.replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)/g, (_all, _kw: string, labels: string) => {
+    grouping.push(...labels.split(",").map((l) => l.trim()).filter(Boolean));
+    return " ";
+  });
+  rest = rest.replace(/\b\d+(\.\d+)?(e[+-]?\d+)?\b/gi, " ");
+  const metrics: string[] = [];
+  for (const m of rest.matchAll(/[a-zA-Z_:][\w:]*/g)) {
+    const token = m[0];
+    const after = rest.slice((m.index ?? 0) + token.length);
+    if (/^\s*\(/.test(after) || KEYWORDS.has(token.toLowerCase())) continue; // a function call or a keyword
+    metrics.push(token);
+  }
+  return { metrics, grouping, matchers };
+}
+
+/** Resolves a name used in PromQL to an exported metric (histogram series suffixes included), or null. */
+function lookUp(catalogue: Catalogue, name: string): { labels: Set<string>; bucket: boolean } | null {
+  const builtin = BUILTIN.get(name);
+  if (builtin) return { labels: builtin, bucket: false };
+  const direct = catalogue.get(name);
+  if (direct) return { labels: direct.labels, bucket: false };
+  const suffix = /_(bucket|sum|count)$/.exec(name);
+  const base = suffix ? catalogue.get(name.slice(0, -suffix[0].length)) : undefined;
+  return base?.histogram ? { labels: base.labels, bucket: suffix?.[1] === "bucket" } : null;
+}
+
+/** Every problem with one expression: unknown metric names and labels no metric in it carries. */
+function problemsOf(catalogue: Catalogue, where: string, expr: string): string[] {
+  const { metrics, grouping, matchers } = analysePromQl(expr);
+  const problems: string[] = [];
+  if (metrics.length === 0) problems.push(`${where}: reads no metric: ${expr}`);
+  const allowed = new Set(TARGET_LABELS);
+  for (const name of metrics) {
+    const found = lookUp(catalogue, name);
+    if (!found) problems.push(`${where}: unknown metric ${name}`);
+    else {
+      found.labels.forEach((l) => allowed.add(l));
+      if (found.bucket) allowed.add("le");
+    }
+  }
+  for (const label of grouping) if (!allowed.has(label)) problems.push(`${where}: groups by ${label}, which none of ${metrics.join(", ")} has`);
+  for (const [name, label] of matchers) {
+    const found = lookUp(catalogue, name);
+    if (found && !found.labels.has(label) && !TARGET_LABELS.has(label) && !(found.bucket && label === "le")) problems.push(`${where}: ${name} has no label ${label}`);
+  }
+  return problems;
+}
+
+interface GrafanaPanel { title: string; type: string; panels?: GrafanaPanel[]; targets?: { expr: string }[] }
+
+function grafanaPanels(): GrafanaPanel[] {
+  const dashboard = JSON.parse(readFileSync(compose("grafana/dashboards/switchyard.json"), "utf8")) as { panels: GrafanaPanel[] };
+  return dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]).filter((p) => p.type !== "row");
+}
+
+function alertRules(): { alert: string; expr: string }[] {
+  return readYaml<{ groups: { rules: { alert: string; expr: string }[] }[] }>("prometheus/alerts.yml").groups.flatMap((g) => g.rules);
+}
+
+describe("Prometheus and Grafana files", () => {
+  let catalogue: Catalogue;
+  beforeAll(async () => { catalogue = await realMetrics(); });
+
+  it("uses only metric names and labels that an agent or a runner really exports, in every dashboard panel", () => {
+    const problems = grafanaPanels().flatMap((p) => (p.targets ?? []).flatMap((t) => problemsOf(catalogue, `panel "${p.title}"`, t.expr)));
+    expect(problems).toEqual([]);
+  });
+
+  it("uses only metric names and labels that an agent really exports, in every alert rule", () => {
+    const problems = alertRules().flatMap((r) => problemsOf(catalogue, `alert ${r.alert}`, r.expr));
+    expect(problems).toEqual([]);
+  });
+
+  it("flags a name no agent exports and a label its metric lacks", () => {
+    expect(problemsOf(catalogue, "x", "rate(switchyard_jobs_started_total[5m])")).toEqual(["x: unknown metric switchyard_jobs_started_total"]);
+    expect(problemsOf(catalogue, "x", "sum by (runner) (switchyard_decisions_total{mode=\"llm\"})")).toEqual([
+      "x: groups by runner, which none of switchyard_decisions_total has",
+    ]);
+    expect(problemsOf(catalogue, "x", "max by (pool) (switchyard_breaker_state)")).toEqual(["x: groups by pool, which none of switchyard_breaker_state has"]);
+    expect(problemsOf(catalogue, "x", "sum by (pool, runner_id) (gitlab_runner_jobs) / sum by (pool) (gitlab_runner_limit)")).toEqual([]);
+    expect(problemsOf(catalogue, "x", "histogram_quantile(0.9, sum by (le) (rate(switchyard_decision_seconds_bucket[5m])))")).toEqual([]);
+    expect(problemsOf(catalogue, "x", "switchyard_queue_depth_bucket")).toEqual(["x: unknown metric switchyard_queue_depth_bucket"]);
+  });
+
+  it("has dashboard panels for jobs started, job duration, runner capacity, queue time by class, decisions by mode and the breaker", () => {
+    const titles = grafanaPanels().map((p) => p.title.toLowerCase());
+    for (const topic of ["jobs started", "job duration", "jobs / limit per runner", "jobs / limit per pool", "queue time by class", "decisions by mode", "breaker state"]) {
+      expect(titles.some((t) => t.includes(topic)), topic).toBe(true);
+    }
+  });
+
+  it("alerts on the queue-time SLI counter, its burn rate and an open breaker", () => {
+    const exprs = alertRules().map((r) => r.expr).join("\n");
+    expect(exprs).toContain("switchyard_acceptable_job_queuing_duration_exceeded_total");
+    expect(exprs).toContain("switchyard_sli_burn_rate");
+    expect(exprs).toMatch(/switchyard_breaker_state\)?\s*==\s*1/);
+  });
+
+  it("scrapes every agent on 9400, loads the alert rules, and reaches each listed runner's metrics path on sim-runners", () => {
+    type Scrape = { job_name: string; static_configs?: { targets: string[] }[]; dns_sd_configs?: { names: string[]; port: number }[];
+      file_sd_configs?: { files: string[] }[]; relabel_configs?: { source_labels?: string[]; target_label: string; replacement?: string }[] };
+    const config = readYaml<{ rule_files: string[]; scrape_configs: Scrape[] }>("prometheus/prometheus.yml");
+    expect(config.rule_files).toContain("/etc/prometheus/alerts.yml");
+    const byJob = new Map(config.scrape_configs.map((s) => [s.job_name, s]));
+    for (const agent of ["assigner", "scorer", "monitor", "optimizer"]) {
+      const job = byJob.get(agent);
+      const targets = [...(job?.static_configs ?? []).flatMap((c) => c.targets), ...(job?.dns_sd_configs ?? []).flatMap((c) => c.names.map((n) => `${n}:${c.port}`))];
+      expect(targets, agent).toEqual([`${agent}:9400`]);
+    }
+    const runners = byJob.get("gitlab-runner");
+    expect(runners?.file_sd_configs?.[0]?.files).toEqual(["/etc/prometheus/runners.yml"]);
+    const pathRule = runners?.relabel_configs?.find((r) => r.target_label === "__metrics_path__");
+    const groups = readYaml<{ targets: string[]; labels: { pool: string; runner_id: string } }[]>("prometheus/runners.yml");
+    expect(groups.length).toBeGreaterThanOrEqual(3);
+    for (const g of groups) {
+      expect(g.targets).toEqual(["sim-runners:9252"]);
+      expect(g.labels.pool).toMatch(/^[a-z]+$/);
+      expect(pathRule?.replacement?.replace("${1}", g.labels.runner_id)).toBe(`/runners/${g.labels.runner_id}/metrics`);
+    }
+  });
+
+  it("provisions the Prometheus datasource the dashboard refers to by uid", () => {
+    const ds = readYaml<{ datasources: { uid: string; type: string; url: string }[] }>("grafana/provisioning/datasources/prometheus.yml").datasources;
+    const raw = readFileSync(compose("grafana/dashboards/switchyard.json"), "utf8");
+    const uids = new Set([...raw.matchAll(/"uid": "([^"]+)"/g)].map((m) => m[1]).filter((u) => u !== "switchyard-fleet"));
+    expect([...uids]).toEqual([ds[0]?.uid]);
+    expect(ds[0]).toMatchObject({ type: "prometheus", url: "http://prometheus:9090" });
+    const provider = readYaml<{ providers: { options: { path: string } }[] }>("grafana/provisioning/dashboards/switchyard.yml").providers[0];
+    expect(provider?.options.path).toBe("/var/lib/grafana/dashboards");
+  });
+});
