@@ -1,6 +1,6 @@
 import {
   BrokenCircuitError, ConsecutiveBreaker, TaskCancelledError, TimeoutStrategy,
-  circuitBreaker, handleAll, timeout, wrap, CircuitState,
+  circuitBreaker, handleAll, timeout, wrap,
 } from "cockatiel";
 import { contracts, type JobQueued, type JobScored } from "@switchyard/contracts";
 import type { Bus, Logger } from "@switchyard/runtime";
@@ -61,7 +61,6 @@ export function createScorerClient(deps: ScorerClientDeps): ScorerClient {
   return {
     get state() { return state; },
     async score(job) {
-      if (breaker.state === CircuitState.Open) return { ok: false, reason: "scorer breaker open" };
       try {
         const scored = await policy.execute(({ signal }) => requestScores(job, signal));
         return { ok: true, scored };
