@@ -19,15 +19,25 @@ export interface DemoPorts {
   runnersMetrics: number;
 }
 
+/** Where the processes find each other: localhost for `npm start`, service names under compose. */
+export interface DemoHosts {
+  gitlab: string;
+  broker: string;
+  brokerListen: string;
+  runners: string;
+}
+
+export const LOCAL_HOSTS: DemoHosts = { gitlab: "127.0.0.1", broker: "127.0.0.1", brokerListen: "127.0.0.1", runners: "127.0.0.1" };
+
 /** How fast simulated time runs; held jobs must be kept alive in simulated time. */
 export interface DemoTiming {
   speed: number;
 }
 
 /** Writes the fleet description and one config file per agent, all derived from one fleet. */
-export function writeDemoConfig(dir: string, fleet: Fleet, ports: DemoPorts, timing: DemoTiming): DemoLayout {
-  const gitlabUrl = `http://127.0.0.1:${ports.gitlab}`;
-  const brokerUrl = `http://127.0.0.1:${ports.broker}`;
+export function writeDemoConfig(dir: string, fleet: Fleet, ports: DemoPorts, timing: DemoTiming, hosts: DemoHosts = LOCAL_HOSTS): DemoLayout {
+  const gitlabUrl = `http://${hosts.gitlab}:${ports.gitlab}`;
+  const brokerUrl = `http://${hosts.broker}:${ports.broker}`;
   const layout: DemoLayout = {
     fleetFile: join(dir, "fleet.yaml"),
     assignerConfig: join(dir, "assigner.yaml"),
@@ -39,7 +49,7 @@ export function writeDemoConfig(dir: string, fleet: Fleet, ports: DemoPorts, tim
   writeFileSync(layout.fleetFile, stringify(fleet));
   writeFileSync(layout.assignerConfig, stringify({
     gitlabUrl,
-    brokerHost: "127.0.0.1",
+    brokerHost: hosts.brokerListen,
     brokerPort: ports.broker,
     pools: fleet.pools.map((p) => ({ name: p.name, upstreamToken: p.upstreamToken, lookahead: 4 })),
     runners: fleet.runners.map((r) => ({ id: r.id, pool: r.pool, token: r.token })),
@@ -56,7 +66,7 @@ export function writeDemoConfig(dir: string, fleet: Fleet, ports: DemoPorts, tim
     pollIntervalMs: 2_000,
     fleet: fleet.runners.map((r) => ({
       id: r.id, pool: r.pool, gitlabRunnerId: r.gitlabRunnerId,
-      metricsUrl: `http://127.0.0.1:${ports.runnersMetrics}/runners/${r.id}/metrics`,
+      metricsUrl: `http://${hosts.runners}:${ports.runnersMetrics}/runners/${r.id}/metrics`,
       ...(r.cpus ? { cpus: r.cpus } : {}), ...(r.memoryGiB ? { memoryGiB: r.memoryGiB } : {}),
     })),
     directRunnerIds: fleet.directRunners.map((d) => d.gitlabRunnerId),
