@@ -5,7 +5,7 @@ const decision: Decision = {
   v: 1, decisionId: "d-1", jobId: 42, pool: "linux", jobClass: "production-deploy", tier: "autonomous",
   runnerId: "r-001", mode: "rule", enforced: true, fifoRunnerId: "r-002", rationale: "r-001 scored 90",
   reasons: ["freeCapacity 90×1"], candidates: [{ runnerId: "r-001", total: 90, contributions: [{ plugin: "freeCapacity", score: 90, weight: 1 }] }],
-  margin: 0.2, fallbackReason: null, llm: null, latencyMs: 1.5, queuedAt: 1, decidedAt: 2,
+  margin: 0.2, fallbackReason: null, llm: null, approval: null, latencyMs: 1.5, queuedAt: 1, decidedAt: 2,
 };
 
 describe("contracts", () => {
