@@ -37,7 +37,7 @@ export const queueOrderConfigSchema = z.object({
  * further ones rank as protected-branch work (40).
  */
 export const defaultQueueOrderConfig: QueueOrderConfig = Object.freeze({
-  secondsPerWeightPoint: 30,
+  secondsPerWeightPoint: 60,
   fairnessPenaltySecondsPerRunningJob: 20,
   fairnessPenaltyMaxSeconds: 600,
   highClassBudget: Object.freeze({ minWeight: 60, perProjectPerHour: 20, demotedWeight: 40 }),
