@@ -34,6 +34,8 @@ export function redisKeys(prefix: string) {
     runnerVersions: `${p}:runner-versions`,
     /** HASH runnerId → number of jobs Switchyard handed to it that have not finished. */
     runnerLoad: `${p}:load`,
+    /** ZSET per pool: `projectId:jobId` of top-class jobs dispatched, by time (the per-project budget). */
+    highClassDispatches: (pool: string) => `${p}:high-class:${pool}`,
     /** HASH per pool: projectId → jobs handed to runners and not finished (fair scheduling). */
     projectLoad: (pool: string) => `${p}:project-load:${pool}`,
     /** STRING per pool: queue version echoed as X-GitLab-Last-Update. */

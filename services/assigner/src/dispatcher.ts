@@ -80,7 +80,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       const head = (await deps.queue.head(pool, deps.headSize)).filter((m) => !skipped.has(m.jobId) && !asking.has(m.jobId));
       if (head.length === 0) return;
       const job = deps.classifier.pickNext(head, {
-        now: now(), runningByProject: await deps.queue.projectLoad(pool), highClassUsedByProject: new Map(),
+        now: now(), runningByProject: await deps.queue.projectLoad(pool), highClassUsedByProject: await deps.queue.highClassUsage(pool, now()),
       });
       if (!job) return;
       if (!(await place(pool, job, open))) skipped.add(job.jobId);
@@ -168,6 +168,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     }
     await deps.queue.unmarkPolling(job.pool, runnerId);
     deps.wake(runnerId);
+    if (deps.classifier.isHighClass(job)) await deps.queue.recordHighClass(job.pool, job.projectId, job.jobId, now());
     deps.recorder.publish(decision, now() - started);
     return true;
   }

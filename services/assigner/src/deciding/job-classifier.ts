@@ -10,6 +10,8 @@ export interface JobClassifier {
   classify(variables: Record<string, string>): { jobClass: string; weight: number; tier: TrustTier };
   queueKey(meta: HeldJobMeta): number;
   pickNext(head: readonly HeldJobMeta[], ctx: PickContext): HeldJobMeta | undefined;
+  /** Whether the job counts against its project's top-class budget. */
+  isHighClass(meta: HeldJobMeta): boolean;
 }
 
 export function createJobClassifier(ruleSpecs: unknown, order: QueueOrderConfig, tierOverrides: Readonly<Record<string, TrustTier>>): JobClassifier {
@@ -24,6 +26,7 @@ export function createJobClassifier(ruleSpecs: unknown, order: QueueOrderConfig,
       return { ...c, tier: tierOverrides[c.jobClass] ?? c.tier };
     },
     queueKey: (meta) => queueKey(entryOf(meta), order),
+    isHighClass: (meta) => meta.weight >= order.highClassBudget.minWeight,
     pickNext(head, ctx) {
       const byId = new Map(head.map((m) => [m.jobId, m]));
       const picked = pickNext(head.map(entryOf), ctx, order);

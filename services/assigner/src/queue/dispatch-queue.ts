@@ -90,6 +90,10 @@ export interface DispatchQueue {
   updateMeta(meta: HeldJobMeta): Promise<void>;
   payload(jobId: number): Promise<string | null>;
   nextFifoSeq(pool: string): Promise<number>;
+  /** Records a top-class dispatch against its project's hourly budget. */
+  recordHighClass(pool: string, projectId: number, jobId: number, now: number): Promise<void>;
+  /** Top-class jobs each project had dispatched in the last hour. */
+  highClassUsage(pool: string, now: number): Promise<Map<number, number>>;
   /** Jobs per project running on this pool's runners (for fair scheduling). */
   projectLoad(pool: string): Promise<Map<number, number>>;
   /** The runner's long-poll version, echoed to it as X-GitLab-Last-Update. */
@@ -100,6 +104,8 @@ export interface DispatchQueue {
   /** Runners that asked for work since `since`, longest-waiting first. */
   pollingRunners(pool: string, since: number): Promise<string[]>;
 }
+
+const HOUR_MS = 3_600_000;
 
 export function createDispatchQueue(redis: Redis, keys: RedisKeys): DispatchQueue {
   const parseMeta = (raw: string | null | undefined): HeldJobMeta | null => (raw ? (JSON.parse(raw) as HeldJobMeta) : null);
@@ -216,6 +222,20 @@ export function createDispatchQueue(redis: Redis, keys: RedisKeys): DispatchQueu
     },
     payload: (jobId) => redis.hget(keys.jobs, String(jobId)),
     nextFifoSeq: (pool) => redis.incr(keys.sequence(pool)),
+    async recordHighClass(pool, projectId, jobId, now) {
+      await redis.multi()
+        .zadd(keys.highClassDispatches(pool), now, `${projectId}:${jobId}`)
+        .zremrangebyscore(keys.highClassDispatches(pool), "-inf", now - HOUR_MS)
+        .exec();
+    },
+    async highClassUsage(pool, now) {
+      const usage = new Map<number, number>();
+      for (const member of await redis.zrangebyscore(keys.highClassDispatches(pool), now - HOUR_MS, "+inf")) {
+        const projectId = Number(member.slice(0, member.indexOf(":")));
+        usage.set(projectId, (usage.get(projectId) ?? 0) + 1);
+      }
+      return usage;
+    },
     async projectLoad(pool) {
       const raw = await redis.hgetall(keys.projectLoad(pool));
       return new Map(Object.entries(raw).map(([k, v]) => [Number(k), Math.max(0, Number(v))]));

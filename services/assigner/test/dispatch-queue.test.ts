@@ -1,0 +1,71 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createTestEnv, type TestEnv } from "@switchyard/testing";
+import { createDispatchQueue, type DispatchQueue, type HeldJobMeta } from "../src/queue/dispatch-queue.js";
+
+let env: TestEnv;
+let queue: DispatchQueue;
+beforeEach(async () => { env = await createTestEnv("queue"); queue = createDispatchQueue(env.redis, env.keys); });
+afterEach(async () => { await env.close(); });
+
+function meta(jobId: number, extra: Partial<HeldJobMeta> = {}): HeldJobMeta {
+  return {
+    jobId, pool: "linux", projectId: 1, pipelineId: 1, jobClass: "default", weight: 20, tier: "autonomous",
+    environment: null, environmentTier: null, environmentAction: null, isDeploy: false, name: "j", stage: "test",
+    ref: "main", protectedRef: false, pipelineSource: "push", projectPath: "g/p", timeoutSeconds: 3600,
+    arrivedAt: 1_000 + jobId, fifoSeq: jobId, queueKey: 1_000 + jobId, gitlabQueueSeconds: 0, projectJobsRunning: "0", ...extra,
+  };
+}
+
+describe("the dispatch queue in Redis", () => {
+  it("hands a reserved job to exactly one of many concurrent collectors", async () => {
+    await queue.enqueue(meta(1), '{"id":1}');
+    expect(await queue.reserve("linux", 1, "r-001", Date.now() + 10_000)).toBe(true);
+    expect(await queue.reserve("linux", 1, "r-002", Date.now() + 10_000)).toBe(false);
+    const results = await Promise.all(Array.from({ length: 20 }, () => queue.collect("r-001")));
+    expect(results.filter((r) => r !== null)).toHaveLength(1);
+    expect(await queue.handoffOf(1)).toMatchObject({ runnerId: "r-001", acked: false });
+    expect(await queue.heldCount("linux")).toBe(0);
+  });
+
+  it("returns an uncollected reservation to the queue at its deadline", async () => {
+    await queue.enqueue(meta(2), '{"id":2}');
+    await queue.reserve("linux", 2, "r-001", 5);
+    expect(await queue.depth("linux")).toBe(0);
+    expect(await queue.expireReservations(10)).toBe(1);
+    expect(await queue.depth("linux")).toBe(1);
+    expect(await queue.collect("r-001")).toBeNull();
+  });
+
+  it("puts back a hand-off the runner never received, once", async () => {
+    await queue.enqueue(meta(3), '{"id":3}');
+    await queue.reserve("linux", 3, "r-001", Date.now() + 10_000);
+    await queue.collect("r-001");
+    expect(await queue.undoHandoff(3, "r-002")).toBe(false);
+    expect(await queue.undoHandoff(3, "r-001")).toBe(true);
+    expect(await queue.undoHandoff(3, "r-001")).toBe(false);
+    expect(await queue.depth("linux")).toBe(1);
+    expect(await queue.heldCount("linux")).toBe(1);
+  });
+
+  it("counts top-class dispatches per project over the last hour only", async () => {
+    const now = 10_000_000;
+    await queue.recordHighClass("linux", 7, 1, now - 3_700_000);
+    await queue.recordHighClass("linux", 7, 2, now - 10);
+    await queue.recordHighClass("linux", 7, 3, now - 5);
+    await queue.recordHighClass("linux", 8, 4, now - 5);
+    const usage = await queue.highClassUsage("linux", now);
+    expect(usage.get(7)).toBe(2);
+    expect(usage.get(8)).toBe(1);
+  });
+
+  it("forgets a finished job everywhere and frees its runner's load", async () => {
+    await queue.enqueue(meta(4), '{"id":4}');
+    await queue.reserve("linux", 4, "r-001", Date.now() + 10_000);
+    await queue.collect("r-001");
+    expect((await queue.projectLoad("linux")).get(1)).toBe(1);
+    expect(await queue.forget("linux", 4)).toBe("r-001");
+    expect((await queue.projectLoad("linux")).get(1)).toBe(0);
+    expect(await queue.meta(4)).toBeNull();
+    expect(await queue.payload(4)).toBeNull();
+  });
+});
