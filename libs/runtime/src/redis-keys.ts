@@ -42,8 +42,7 @@ export function redisKeys(prefix: string) {
     queueVersion: (pool: string) => `${p}:queue-version:${pool}`,
     /** STRING per pool: arrival sequence for FIFO order. */
     sequence: (pool: string) => `${p}:seq:${pool}`,
-    /** HASH: current scoring weights and their version (optimizer writes): field per plugin name → weight,
-     *  plus `version`, `reason`, `at` (epoch ms). Readers look up plugin names only. */
+    /** HASH: current scoring weights: version, weights (JSON plugin → weight), reason, frozen, at (optimizer and scorers write, newest version wins). */
     weights: `${p}:weights`,
     /** STRING: the assigner's scorer breaker, JSON {state, at, reason} (dashboard, watchers). */
     breaker: `${p}:breaker`,

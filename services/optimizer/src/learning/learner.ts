@@ -81,11 +81,14 @@ export function createLearner(deps: LearnerDeps): Learner {
   let pass: Promise<unknown> = Promise.resolve();
 
   async function currentWeights(): Promise<{ weights: Record<string, number>; version: number }> {
+    // One layout with the scorer (its weights-store.ts): version, weights (JSON), reason, frozen, at.
     const stored = await deps.redis.hgetall(deps.keys.weights);
     const weights: Record<string, number> = { ...cfg.initialWeights };
+    let parsed: Record<string, unknown> = {};
+    try { parsed = stored.weights ? (JSON.parse(stored.weights) as Record<string, unknown>) : {}; } catch { parsed = {}; }
     for (const plugin of Object.keys(weights)) {
-      const v = Number(stored[plugin]);
-      if (stored[plugin] !== undefined && Number.isFinite(v) && v >= 0) weights[plugin] = v;
+      const v = Number(parsed[plugin]);
+      if (parsed[plugin] !== undefined && Number.isFinite(v) && v >= 0) weights[plugin] = v;
     }
     return { weights, version: Number(stored.version ?? 0) || 0 };
   }
@@ -152,7 +155,7 @@ export function createLearner(deps: LearnerDeps): Learner {
       if (result.changes.length === 0) return { ...result, version, published: false };
       const next = version + 1;
       const at = now();
-      await deps.redis.hset(deps.keys.weights, { ...Object.fromEntries(Object.entries(result.weights).map(([k, v]) => [k, String(v)])), version: String(next), reason: result.reason.slice(0, 1000), at: String(at) });
+      await deps.redis.hset(deps.keys.weights, { version: String(next), weights: JSON.stringify(result.weights), reason: result.reason.slice(0, 1000), frozen: "false", at: String(at) });
       deps.publish(contracts.weightsUpdate, deps.subjects.weightsUpdate, { v: 1, version: next, weights: result.weights, reason: result.reason.slice(0, 1000), frozen: false, at });
       log.info({ version: next, changes: result.changes }, "weights tuned");
       return { ...result, version: next, published: true };
