@@ -17,9 +17,11 @@ const { values } = parseArgs({ options: {
   rate: { type: "string", default: "12" },
   speed: { type: "string", default: "60" },
   seed: { type: "string", default: "42" },
+  prefix: { type: "string", default: "switchyard_demo" },
+  "work-dir": { type: "string", default: join(root, ".switchyard-demo") },
 } });
-const prefix = "switchyard_demo";
-const workDir = join(root, ".switchyard-demo");
+const prefix = values.prefix;
+const workDir = resolve(values["work-dir"]);
 const log = createLogger({ name: "start", level: "warn" });
 const say = (line: string) => process.stdout.write(`${line}\n`);
 

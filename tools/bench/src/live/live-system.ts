@@ -1,0 +1,137 @@
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { generateFleet, type Fleet, type PoolTemplate } from "@switchyard/gitlab-sim";
+import { connectNats, connectRedis, deleteStream, type Logger, type NatsConnection } from "@switchyard/runtime";
+import { subjects } from "@switchyard/contracts";
+import { startChild, type Child } from "../../../start/dist/children.js";
+import { writeDemoConfig } from "../../../start/dist/demo-config.js";
+import { findOrStartNats, findOrStartRedis, freePort, type LocalService } from "../../../start/dist/local-services.js";
+
+/** The agents the live bench measures, each its own process. */
+export const AGENTS = ["scorer", "optimizer", "monitor", "assigner"] as const;
+export type AgentName = (typeof AGENTS)[number];
+
+/** Shape of the system under test. */
+export interface LiveSystemOptions {
+  /** Repository root (where libs/ and services/ hold the built dist/). */
+  root: string;
+  /** Scratch directory for configs and logs (emptied first). */
+  workDir: string;
+  prefix: string;
+  runners: number;
+  pools: number;
+  /** Slots per runner. */
+  limit: number;
+  /** Simulated seconds per real second. */
+  speed: number;
+  natsUrl?: string;
+  redisUrl?: string;
+  /** Agents started with `node --cpu-prof` (profiles land in workDir/profiles). */
+  profile?: readonly string[];
+  log: Logger;
+}
+
+/** A running system: the sim GitLab, four agents, the sim runners; `stop()` ends them and cleans the prefix. */
+export interface LiveSystem {
+  readonly gitlabUrl: string;
+  readonly adminToken: string;
+  readonly fleet: Fleet;
+  readonly poolTags: string[][];
+  readonly natsUrl: string;
+  readonly nc: NatsConnection;
+  /** Process ids by name: the four agents plus sim-gitlab and sim-runners. */
+  readonly pids: Record<string, number>;
+  readonly logDir: string;
+  readonly profileDir: string;
+  stop(): Promise<void>;
+}
+
+/** Pool templates for a bench fleet: `pool-1`..`pool-n`, each with its own tag. */
+export function benchPools(count: number): PoolTemplate[] {
+  return Array.from({ length: count }, (_, i) => ({ name: `pool-${i + 1}`, tags: [`bench-${i + 1}`] }));
+}
+
+/** Starts everything in npm start's order and waits until each process says it is up. */
+export async function startLiveSystem(options: LiveSystemOptions): Promise<LiveSystem> {
+  const services: LocalService[] = [];
+  const children: Child[] = [];
+  const cleanups: (() => Promise<void>)[] = [];
+  const logDir = join(options.workDir, "logs");
+  const profileDir = join(options.workDir, "profiles");
+  const stop = async () => {
+    for (const child of [...children].reverse()) await child.stop();
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    for (const service of services.reverse()) await service.stop();
+  };
+  try {
+    rmSync(options.workDir, { recursive: true, force: true });
+    mkdirSync(logDir, { recursive: true });
+    mkdirSync(profileDir, { recursive: true });
+    const nats = await findOrStartNats(options.natsUrl);
+    services.push(nats);
+    const redisService = await findOrStartRedis(options.redisUrl);
+    services.push(redisService);
+    const nc = await connectNats(nats.url, "switchyard-bench", options.log);
+    const redis = await connectRedis(redisService.url, "switchyard-bench", options.log);
+    cleanups.push(async () => {
+      await cleanPrefix(redis, options.prefix);
+      await redis.quit();
+      await deleteStream(nc, subjects(options.prefix).outcomeStream);
+      await nc.drain();
+    });
+
+    const pools = benchPools(options.pools);
+    const fleet = generateFleet({ pools, runnersPerPool: Math.ceil(options.runners / options.pools), limit: options.limit, seed: 7 });
+    fleet.runners = fleet.runners.slice(0, options.runners);
+    const ports = { gitlab: await freePort(), broker: await freePort(), runnersMetrics: await freePort() };
+    const layout = writeDemoConfig(options.workDir, fleet, ports, { speed: options.speed });
+    const onImportantLine = (name: string, line: string) => options.log.warn({ process: name }, line.slice(0, 400));
+    const child = (name: string, script: string, env: Record<string, string>) => {
+      const profiled = options.profile?.includes(name) ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir} --cpu-prof-name=${name}.cpuprofile` } : {};
+      const c = startChild({ name, script: join(options.root, script), env: { ...env, ...profiled }, logFile: join(logDir, `${name}.log`), onImportantLine });
+      children.push(c);
+      return c;
+    };
+    const sim = child("sim-gitlab", "libs/gitlab-sim/dist/gitlab-main.js", {
+      SIM_PORT: String(ports.gitlab), SIM_FLEET_FILE: layout.fleetFile, SIM_RATE: "0", SIM_SPEED: String(options.speed), SIM_SEED: "7",
+      SIM_LOG_LEVEL: "warn", SIM_LONG_POLL_MS: "20000",
+    });
+    await sim.waitForLine(/sim-gitlab listening on (\S+)/);
+    const agentEnv = (config: string) => ({
+      NATS_URL: nats.url, REDIS_URL: redisService.url, SWITCHYARD_SUBJECT_PREFIX: options.prefix, SWITCHYARD_KEY_PREFIX: options.prefix,
+      SWITCHYARD_CONFIG: config, SWITCHYARD_HTTP_PORT: "0", SWITCHYARD_LOG_LEVEL: "info",
+    });
+    const configs: Record<AgentName, string> = {
+      scorer: layout.scorerConfig, optimizer: layout.optimizerConfig, monitor: layout.monitorConfig, assigner: layout.assignerConfig,
+    };
+    // Scorer, optimizer and monitor do not depend on each other; the assigner comes last, as in npm start.
+    const early = AGENTS.filter((a) => a !== "assigner").map((name) => child(name, `services/${name}/dist/main.js`, agentEnv(configs[name])));
+    await Promise.all(early.map((c) => c.waitForLine(new RegExp(`${c.name} listening`), 30_000)));
+    const assigner = child("assigner", "services/assigner/dist/main.js", agentEnv(configs.assigner));
+    await assigner.waitForLine(/assigner listening/, 30_000);
+    const runners = child("sim-runners", "libs/gitlab-sim/dist/runners-main.js", {
+      SIM_BROKER_URL: layout.brokerUrl, SIM_FLEET_FILE: layout.fleetFile, SIM_SPEED: String(options.speed),
+      SIM_METRICS_PORT: String(ports.runnersMetrics), SIM_LOG_LEVEL: "warn",
+    });
+    await runners.waitForLine(/sim-runners started/, 30_000);
+
+    const pids: Record<string, number> = {};
+    for (const c of children) if (c.process.pid !== undefined) pids[c.name] = c.process.pid;
+    return {
+      gitlabUrl: `http://127.0.0.1:${ports.gitlab}`, adminToken: fleet.gitlab.adminToken, fleet,
+      poolTags: fleet.pools.map((p) => p.tags), natsUrl: nats.url, nc, pids, logDir, profileDir, stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function cleanPrefix(redis: import("@switchyard/runtime").Redis, prefix: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== "0");
+}
