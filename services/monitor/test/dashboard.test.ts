@@ -64,6 +64,15 @@ describe("dashboard over HTTP", () => {
     expect(html).toContain('hx-trigger="every 2s"');
   });
 
+  it("shows what a runner runs from Switchyard's hand-offs when GitLab only sees the pool", async () => {
+    await putRunners(env, [runnerState("r-005", { running: 1, limit: 2, runningJobIds: [] })]);
+    await env.redis.hset(env.keys.jobMeta, "77", JSON.stringify(jobMeta(77, { name: "integration-tests" })));
+    await env.redis.hset(env.keys.handoffs, "77", `r-005|${Date.now()}|1`);
+    const html = await page(`${await start(undefined)}/dashboard/panels`);
+    expect(html).toContain("integration-tests");
+    expect(html).not.toMatch(/data-runner="r-005"[\s\S]*?<p class="idle">idle<\/p>[\s\S]*?data-runner=/);
+  });
+
   it("shows the breaker as unknown when the assigner has not written it", async () => {
     const html = await page(`${await start(undefined)}/dashboard/panels`);
     expect(html).toContain('data-testid="breaker-state">unknown<');

@@ -55,14 +55,23 @@ export function createSnapshotReader(deps: SnapshotDeps): SnapshotReader {
       }
       return out;
     };
-    const [runnerHash, decisionRaws, approvalHash, breakerRaw, sliIndex] = await Promise.all([
+    const [runnerHash, decisionRaws, approvalHash, breakerRaw, sliIndex, handoffs] = await Promise.all([
       redis.hgetall(keys.runners),
       redis.lrange(keys.recentDecisions, 0, (deps.decisionCount ?? 12) - 1),
       redis.hgetall(keys.pendingApprovals),
       redis.get(keys.breaker),
       redis.smembers(keys.sliSummaryIndex),
+      redis.hgetall(keys.handoffs),
     ]);
+    // Behind a broker GitLab sees jobs on the pool's registration, so what each runner runs
+    // comes from Switchyard's own hand-offs (jobId → "runner|handedAt|acked") as well.
+    const handedTo = new Map<string, number[]>();
+    for (const [jobId, record] of Object.entries(handoffs)) {
+      const runnerId = record.slice(0, record.indexOf("|"));
+      handedTo.set(runnerId, [...(handedTo.get(runnerId) ?? []), Number(jobId)]);
+    }
     const runners = parseAll(RunnerStateV1, Object.values(runnerHash))
+      .map((r) => ({ ...r, runningJobIds: [...new Set([...r.runningJobIds, ...(handedTo.get(r.runnerId) ?? [])])].sort((a, b) => a - b) }))
       .sort((a, b) => a.pool.localeCompare(b.pool) || a.runnerId.localeCompare(b.runnerId));
     const pools = [...new Set(runners.map((r) => r.pool))].sort();
     const runningIds = [...new Set(runners.flatMap((r) => r.runningJobIds))].slice(0, 1000).map(String);
