@@ -108,6 +108,7 @@ export const LlmTieBreakV1 = z.object({
   latencyMs: z.number().nonnegative().nullable(),
   auditId: z.string().max(128).nullable(),
 });
+export type LlmTieBreak = z.infer<typeof LlmTieBreakV1>;
 
 /** A human's verdict on a supervised decision, or the timeout that stood in for one. */
 export const ApprovalRecordV1 = z.object({

@@ -16,13 +16,15 @@ export interface ChildOptions {
   script: string;
   env: Record<string, string>;
   logFile: string;
+  /** Extra node flags before the script (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
+  execArgv?: string[];
   /** Called for lines worth showing on the console (errors). */
   onImportantLine?: (name: string, line: string) => void;
 }
 
 /** Starts `node <script>` with env; every line goes to its log file, errors also to the console. */
 export function startChild(options: ChildOptions): Child {
-  const child = spawn(process.execPath, [options.script], {
+  const child = spawn(process.execPath, [...(options.execArgv ?? []), options.script], {
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });

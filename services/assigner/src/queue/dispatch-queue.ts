@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import type { LlmTieBreak } from "@switchyard/contracts";
 import type { RedisKeys } from "@switchyard/runtime";
 import { COLLECT, EXPIRE_RESERVATION, FORGET, RESERVE, UNDO_HANDOFF } from "./lua.js";
 
@@ -40,17 +41,8 @@ export interface HeldJobMeta {
   approval?: { state: "approved" | "rejected" | "timed-out"; by: string | null; at: number };
 }
 
-/** The recorded LLM tie-break for a job (the LlmTieBreakV1 contract). */
-export interface LlmRecord {
-  asked: boolean;
-  skippedReason: string | null;
-  model: string | null;
-  choice: string | null;
-  accepted: boolean;
-  reason: string | null;
-  latencyMs: number | null;
-  auditId: string | null;
-}
+/** The recorded LLM tie-break for a job. */
+export type LlmRecord = LlmTieBreak;
 
 /** A job collected by a runner: the GitLab payload to hand down and its metadata. */
 export interface CollectedJob {

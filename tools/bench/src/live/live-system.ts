@@ -87,8 +87,8 @@ export async function startLiveSystem(options: LiveSystemOptions): Promise<LiveS
     const layout = writeDemoConfig(options.workDir, fleet, ports, { speed: options.speed });
     const onImportantLine = (name: string, line: string) => options.log.warn({ process: name }, line.slice(0, 400));
     const child = (name: string, script: string, env: Record<string, string>) => {
-      const profiled = options.profile?.includes(name) ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir} --cpu-prof-name=${name}.cpuprofile` } : {};
-      const c = startChild({ name, script: join(options.root, script), env: { ...env, ...profiled }, logFile: join(logDir, `${name}.log`), onImportantLine });
+      const execArgv = options.profile?.includes(name) ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+      const c = startChild({ name, script: join(options.root, script), env, execArgv, logFile: join(logDir, `${name}.log`), onImportantLine });
       children.push(c);
       return c;
     };

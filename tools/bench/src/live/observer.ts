@@ -1,5 +1,5 @@
 import type { Decision, JobOutcome } from "@switchyard/contracts";
-import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { NatsConnection } from "@switchyard/runtime";
 import { subjects } from "@switchyard/contracts";
 
 /** What the bench saw on NATS during one window. */
@@ -46,7 +46,7 @@ export function createObserver(deps: ObserverDeps): Observer {
   let win = emptyWindow();
   const totals = { decisions: 0, started: 0, finished: 0 };
   // The bench trusts the agents' own schema checks; it only reads fields, to stay light.
-  const subs: Subscription[] = [
+  const subs: ReturnType<NatsConnection["subscribe"]>[] = [
     deps.nc.subscribe(s.decisionAll, {
       callback: (err, msg) => {
         if (err) return;

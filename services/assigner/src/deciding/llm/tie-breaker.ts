@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import Anthropic, { APIError, APIUserAbortError } from "@anthropic-ai/sdk";
 import type { Registry } from "prom-client";
+import type { LlmTieBreak } from "@switchyard/contracts";
 import { scrubSecrets, type Logger } from "@switchyard/runtime";
 import { readAnswer } from "./answer.js";
 import type { LlmAuditEntry, LlmAuditLog } from "./audit-log.js";
@@ -10,16 +11,7 @@ import { createLlmMetrics } from "./llm-metrics.js";
 import { buildQuestion, type TieBreakInput } from "./question.js";
 
 /** The record of one tie-break: same shape as LlmTieBreakV1 in libs/contracts. */
-export interface TieBreakRecord {
-  asked: boolean;
-  skippedReason: string | null;
-  model: string | null;
-  choice: string | null;
-  accepted: boolean;
-  reason: string | null;
-  latencyMs: number | null;
-  auditId: string | null;
-}
+export type TieBreakRecord = LlmTieBreak;
 
 /** Asks the LLM to choose between two near-tied runners; never throws, returns within the budget plus a little slack. */
 export interface TieBreaker {

@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// Live benchmark: `npm run bench [-- --help]` from the repository root.
+import { randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { createLogger } from "@switchyard/runtime";
+import { runLiveBench } from "./live/run-live-bench.js";
+import { liveTables } from "./live/live-table.js";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const HELP = `Usage: node tools/bench/dist/live.js [options]
+  --rates <list>        jobs/s per step (default 50,100,200,500,1000,2000)
+  --step-seconds <n>    seconds per step (default 15)
+  --warmup-seconds <n>  unreported warm-up at the first rate (default 3)
+  --runners <n>         simulated runners (default 500)
+  --pools <n>           pools the runners are split over (default 1)
+  --limit <n>           slots per runner (default 4)
+  --speed <n>           simulated seconds per real second (default 60)
+  --job-seconds <n>     simulated seconds each job runs (default 6, i.e. 0.1 s real at speed 60)
+  --profile <agents>    comma-separated agents to run with node --cpu-prof (e.g. assigner,scorer)
+  --out <json>          results JSON (default bench-results/live.json)
+NATS_URL / REDIS_URL pick the servers; without them it uses 127.0.0.1 or starts nats-server/redis-server.`;
+
+const { values } = parseArgs({
+  options: {
+    rates: { type: "string", default: "50,100,200,500,1000,2000" }, "step-seconds": { type: "string", default: "15" },
+    "warmup-seconds": { type: "string", default: "3" }, runners: { type: "string", default: "500" }, pools: { type: "string", default: "1" },
+    limit: { type: "string", default: "4" }, speed: { type: "string", default: "60" }, "job-seconds": { type: "string", default: "6" },
+    profile: { type: "string", default: "" }, out: { type: "string", default: "bench-results/live.json" }, help: { type: "boolean", default: false },
+  },
+});
+if (values.help) { console.log(HELP); process.exit(0); }
+
+const workDir = join(ROOT, ".switchyard-bench");
+const results = await runLiveBench({
+  root: ROOT, workDir, prefix: `bench_${randomBytes(4).toString("hex")}`,
+  rates: values.rates.split(",").map(Number), stepSeconds: Number(values["step-seconds"]), warmupSeconds: Number(values["warmup-seconds"]),
+  runners: Number(values.runners), pools: Number(values.pools), limit: Number(values.limit), speed: Number(values.speed),
+  jobSeconds: Number(values["job-seconds"]), profile: values.profile ? values.profile.split(",") : [],
+  natsUrl: process.env.NATS_URL, redisUrl: process.env.REDIS_URL,
+  // Five minutes in all: leave room for start-up and shutdown.
+  deadlineMs: 4 * 60_000,
+}, { log: createLogger({ name: "bench", level: "warn" }), progress: (line) => process.stderr.write(`${line}\n`) });
+
+const out = resolve(ROOT, values.out);
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+process.stdout.write(`${liveTables(results)}\n\nJSON: ${out}${values.profile ? `\nCPU profiles: ${join(workDir, "profiles")}` : ""}\n`);
+process.exit(0);
