@@ -5,6 +5,7 @@ import { createRunnerRegistry, ensureOutcomeStream, redisKeys, type AgentRuntime
 import type { AssignerConfig } from "./config.js";
 import { createAssignerMetrics } from "./assigner-metrics.js";
 import { createJobClassifier } from "./deciding/job-classifier.js";
+import { createTierOverrides } from "./deciding/tier-overrides.js";
 import { createScorerClient } from "./deciding/scorer-client.js";
 import { createApprovals } from "./deciding/approvals.js";
 import { createDecisionRecorder } from "./decision-recorder.js";
@@ -40,7 +41,9 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
   const keys = redisKeys(config.keyPrefix);
   const metrics = createAssignerMetrics(rt.metrics.registry);
   const queue = createDispatchQueue(rt.redis, keys);
-  const classifier = createJobClassifier(config.classRules, defaultQueueOrderConfig, config.tiers);
+  const tiers = createTierOverrides(rt.redis, keys.tierOverrides, config.tiers, log);
+  await tiers.refresh().catch((err: unknown) => log.warn({ err: (err as Error).message }, "tier overrides unavailable; using config"));
+  const classifier = createJobClassifier(config.classRules, defaultQueueOrderConfig, tiers.current);
   const registry = createRunnerRegistry(rt.redis, keys, config.runners);
   const api = createGitLabRunnerApi({ gitlabUrl: config.gitlabUrl, version: "switchyard-0.1.0", requestTimeoutMs: 120_000 });
   const capacity = createSignal();
@@ -105,6 +108,7 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
   const proxy = createJobProxy({
     gitlabUrl: config.gitlabUrl, log, maxUpdateBytes: config.maxBodyBytes,
     onJobUpdate: (update) => { void lifecycle.observe(update).catch((err: unknown) => log.warn({ err: (err as Error).message }, "outcome tracking failed")); },
+    onJobSeen: (jobId) => lifecycle.seen(jobId),
   });
 
   const broker = await startBrokerServer({
@@ -145,6 +149,7 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
       keeper.stop();
       dispatcher.stop();
       approvals.stop();
+      tiers.stop();
       await Promise.all(pollers.map((p) => p.stop()));
       await broker.close();
       await dispatcher.idle();

@@ -8,6 +8,8 @@ import type { DispatchQueue } from "./queue/dispatch-queue.js";
 /** Turns job updates seen by the proxy into outcomes, and frees the runner's slot at the end. */
 export interface JobLifecycle {
   observe(update: ObservedJobUpdate): Promise<void>;
+  /** A runner used the job's token: it has the job, so the hand-off must never be undone. */
+  seen(jobId: number): void;
   /** Publishes a terminal outcome for a job Switchyard itself gave up on. */
   gaveUp(pool: string, jobId: number, status: "failed" | "canceled", reason: string): Promise<void>;
 }
@@ -69,11 +71,24 @@ export function createJobLifecycle(deps: JobLifecycleDeps): JobLifecycle {
     };
   }
 
+  // Jobs already known to be acknowledged, so trace patches cost no Redis call (bounded).
+  const acked = new Set<number>();
+  function rememberAcked(jobId: number): void {
+    acked.add(jobId);
+    if (acked.size > 50_000) acked.delete(acked.values().next().value as number);
+  }
+
   return {
+    seen(jobId) {
+      if (acked.has(jobId)) return;
+      rememberAcked(jobId);
+      void deps.queue.markAcked(jobId).catch(() => acked.delete(jobId));
+    },
     async observe(update) {
       const canceled = update.status === 403 || update.jobStatus === "canceled" || update.jobStatus === "failed";
       if (update.state === "running" && update.status === 200) {
         const handoff = await deps.queue.handoffOf(update.jobId);
+        rememberAcked(update.jobId);
         if (handoff && !handoff.acked) {
           await deps.queue.markAcked(update.jobId);
           const outcome = await outcomeOf(update.jobId, "started", "running", null);

@@ -26,7 +26,9 @@ beforeAll(async () => {
   sim = await startSim({ speed: SPEED, enforceJobTimeout: false });
   const base = assignerEnv(env, sim.url, RUNNERS, {
     SWITCHYARD_KEEP_ALIVE_INTERVAL_MS: "1000",
-    SWITCHYARD_HANDOFF_ACK_TIMEOUT_MS: "4000",
+    // A runner that got a job acks it as soon as the broker is back; only a hand-off that never
+    // reached a runner stays unacknowledged this long.
+    SWITCHYARD_HANDOFF_ACK_TIMEOUT_MS: "20000",
     SWITCHYARD_RESERVATION_TTL_MS: "2000",
     SWITCHYARD_MAX_HOLD_SECONDS: "600",
     SWITCHYARD_HTTP_PORT: "0",

@@ -115,6 +115,18 @@ describe("deciding", () => {
     scorer.stop();
   });
 
+  it("takes a trust tier an operator applied in Redis over its config", async () => {
+    await env.redis.hset(env.keys.tierOverrides, "default", "advisory");
+    sy = await startTestAssigner(env, sim.url, 2, { SWITCHYARD_TIERS: JSON.stringify({ default: "autonomous" }) });
+    const scorer = closeCallScorer({ "r-002": 90, "r-001": 10 });
+    const decisions = env.collect(env.subjects.decisionAll);
+    await bothRunnersAsking();
+    sim.enqueueJob({ name: "lint", tags: ["linux"], pipelineSource: "web", ref: "feature", defaultBranch: "main" });
+    await decisions.waitForCount(1);
+    expect(decisions.json<Decision>()[0]).toMatchObject({ tier: "advisory", enforced: false });
+    scorer.stop();
+  });
+
   it("waits for a human on supervised jobs and records who approved", async () => {
     sy = await startTestAssigner(env, sim.url, 2, { SWITCHYARD_TIERS: JSON.stringify({ "production-deploy": "supervised" }), SWITCHYARD_APPROVAL_WINDOW_MS: "20000" });
     const scorer = closeCallScorer({ "r-002": 90, "r-001": 10 });

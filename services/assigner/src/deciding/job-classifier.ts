@@ -14,7 +14,11 @@ export interface JobClassifier {
   isHighClass(meta: HeldJobMeta): boolean;
 }
 
-export function createJobClassifier(ruleSpecs: unknown, order: QueueOrderConfig, tierOverrides: Readonly<Record<string, TrustTier>>): JobClassifier {
+/**
+ * `tierOverrides` is consulted on every job, so an operator's change (see tier-overrides.ts)
+ * applies to the next job that arrives.
+ */
+export function createJobClassifier(ruleSpecs: unknown, order: QueueOrderConfig, tierOverrides: () => Readonly<Record<string, TrustTier>>): JobClassifier {
   const rules: ClassRules = compileClassRules(ruleSpecs ?? defaultClassRules);
   const entryOf = (m: HeldJobMeta): QueueEntry => ({
     jobId: m.jobId, projectId: m.projectId, jobClass: m.jobClass, weight: m.weight,
@@ -23,7 +27,7 @@ export function createJobClassifier(ruleSpecs: unknown, order: QueueOrderConfig,
   return {
     classify(variables) {
       const c = classify(rules, variables);
-      return { ...c, tier: tierOverrides[c.jobClass] ?? c.tier };
+      return { ...c, tier: tierOverrides()[c.jobClass] ?? c.tier };
     },
     queueKey: (meta) => queueKey(entryOf(meta), order),
     isHighClass: (meta) => meta.weight >= order.highClassBudget.minWeight,

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Agent, request, type Dispatcher } from "undici";
 import type { Logger } from "@switchyard/runtime";
-import { header, readBody, BodyTooLarge } from "./http-body.js";
+import { header, readBody } from "./http-body.js";
 
 /** What a job update told us, observed on its way to GitLab. */
 export interface ObservedJobUpdate {
@@ -26,6 +26,8 @@ export interface JobProxyDeps {
   /** Job updates (PUT /jobs/:id) are small JSON; larger ones are refused. */
   maxUpdateBytes: number;
   onJobUpdate: (update: ObservedJobUpdate) => void;
+  /** Any call made with a job's token: proof that a runner received that job. */
+  onJobSeen?: (jobId: number) => void;
 }
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are not forwarded.
@@ -50,15 +52,15 @@ export function createJobProxy(deps: JobProxyDeps): JobProxy {
     async forward(req, res) {
       const path = req.url ?? "/";
       const update = req.method === "PUT" ? JOB_UPDATE.exec(path.split("?")[0] ?? "") : null;
+      const seen = /^\/api\/v4\/jobs\/(\d+)/.exec(path);
+      // The job update itself is observed below (it also publishes the "started" outcome).
+      if (seen && !update && header(req, "job-token")) deps.onJobSeen?.(Number(seen[1]));
       let body: Buffer | IncomingMessage | undefined;
       let state: string | null = null;
       let failureReason: string | null = null;
       if (update) {
         // Job updates are read whole so the outcome can be observed; they are tiny.
-        body = await readBody(req, deps.maxUpdateBytes).catch((err: unknown) => {
-          if (err instanceof BodyTooLarge) throw err;
-          throw err;
-        });
+        body = await readBody(req, deps.maxUpdateBytes);
         try {
           const parsed = JSON.parse(body.toString("utf8")) as { state?: unknown; failure_reason?: unknown };
           state = typeof parsed.state === "string" ? parsed.state : null;
