@@ -34,6 +34,8 @@ export function redisKeys(prefix: string) {
     runnerVersions: `${p}:runner-versions`,
     /** HASH runnerId → number of jobs Switchyard handed to it that have not finished. */
     runnerLoad: `${p}:load`,
+    /** ZSET per project and environment: held deploy jobs by GitLab job id; only the oldest may be placed. */
+    deployOrder: (projectId: number, environment: string) => `${p}:deploys:${projectId}:${environment}`,
     /** ZSET per pool: `projectId:jobId` of top-class jobs dispatched, by time (the per-project budget). */
     highClassDispatches: (pool: string) => `${p}:high-class:${pool}`,
     /** HASH per pool: projectId → jobs handed to runners and not finished (fair scheduling). */

@@ -92,6 +92,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const started = now();
     const fifoRunnerId = open[0] ?? null;
     if (fifoRunnerId === null) return false;
+    // Deploy-order safety: a later commit never deploys before an earlier one to the same environment.
+    if (job.isDeploy && !(await deps.queue.isOldestDeploy(job))) return false;
     if (job.fifoOnly) {
       return reserve(job, fifoRunnerId, started, { mode: "rule", enforced: false, fifoRunnerId, rationale: `FIFO: ${fifoRunnerId} asked first; ${job.fifoOnly}`, reasons: [], candidates: [], margin: null, fallbackReason: null });
     }

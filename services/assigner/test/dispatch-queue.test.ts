@@ -69,3 +69,22 @@ describe("the dispatch queue in Redis", () => {
     expect(await queue.payload(4)).toBeNull();
   });
 });
+
+describe("deploy order", () => {
+  it("lets only the oldest held deploy to an environment be placed, and the next one once it is on a runner", async () => {
+    const deploy = (jobId: number) => meta(jobId, { isDeploy: true, environment: "production", jobClass: "production-deploy", weight: 100 });
+    await queue.enqueue(deploy(10), '{"id":10}');
+    await queue.enqueue(deploy(11), '{"id":11}');
+    await queue.enqueue(meta(12, { isDeploy: true, environment: "staging" }), '{"id":12}');
+    expect(await queue.isOldestDeploy(deploy(11))).toBe(false);
+    expect(await queue.isOldestDeploy(deploy(10))).toBe(true);
+    expect(await queue.isOldestDeploy(meta(12, { isDeploy: true, environment: "staging" }))).toBe(true);
+    await queue.reserve("linux", 10, "r-001", Date.now() + 10_000);
+    await queue.collect("r-001");
+    expect(await queue.isOldestDeploy(deploy(11))).toBe(true);
+    await queue.undoHandoff(10, "r-001");
+    expect(await queue.isOldestDeploy(deploy(11))).toBe(false);
+    await queue.forget("linux", 10);
+    expect(await queue.isOldestDeploy(deploy(11))).toBe(true);
+  });
+});

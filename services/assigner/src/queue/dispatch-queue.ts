@@ -82,6 +82,8 @@ export interface DispatchQueue {
   updateMeta(meta: HeldJobMeta): Promise<void>;
   payload(jobId: number): Promise<string | null>;
   nextFifoSeq(pool: string): Promise<number>;
+  /** For a deploy: whether no earlier deploy to the same project and environment is still held. */
+  isOldestDeploy(meta: HeldJobMeta): Promise<boolean>;
   /** Records a top-class dispatch against its project's hourly budget. */
   recordHighClass(pool: string, projectId: number, jobId: number, now: number): Promise<void>;
   /** Top-class jobs each project had dispatched in the last hour. */
@@ -108,8 +110,13 @@ export function createDispatchQueue(redis: Redis, keys: RedisKeys): DispatchQueu
     return raws.map(parseMeta).filter((m): m is HeldJobMeta => m !== null);
   }
 
+  const deployKey = (m: HeldJobMeta) => (m.isDeploy && m.environment ? keys.deployOrder(m.projectId, m.environment) : null);
+
   return {
     async enqueue(meta, payload) {
+      const deploys = deployKey(meta);
+      // GitLab job ids grow with creation time: the lower id is the earlier commit's deploy.
+      if (deploys) await redis.zadd(deploys, meta.jobId, String(meta.jobId));
       await redis.multi()
         .hset(keys.jobs, String(meta.jobId), payload)
         .hset(keys.jobMeta, String(meta.jobId), JSON.stringify(meta))
@@ -141,8 +148,11 @@ export function createDispatchQueue(redis: Redis, keys: RedisKeys): DispatchQueu
       const meta = parseMeta(result[2]);
       // Off the held set: the job is the runner's now, and no longer counts against the look-ahead.
       if (meta) {
-        await redis.multi().hincrby(keys.projectLoad(meta.pool), String(meta.projectId), 1)
-          .zrem(keys.held(meta.pool), String(meta.jobId)).exec();
+        const tx = redis.multi().hincrby(keys.projectLoad(meta.pool), String(meta.projectId), 1)
+          .zrem(keys.held(meta.pool), String(meta.jobId));
+        const deploys = deployKey(meta);
+        if (deploys) tx.zrem(deploys, String(meta.jobId));
+        await tx.exec();
       }
       return { jobId: Number(result[0]), payload: result[1], meta };
     },
@@ -165,8 +175,11 @@ export function createDispatchQueue(redis: Redis, keys: RedisKeys): DispatchQueu
       const ok = await redis.eval(UNDO_HANDOFF, 3, keys.handoffs, keys.runnerLoad, keys.queue(meta.pool),
         String(jobId), runnerId, String(meta.queueKey));
       if (ok !== 1) return false;
-      await redis.multi().zadd(keys.held(meta.pool), meta.arrivedAt, String(jobId))
-        .hincrby(keys.projectLoad(meta.pool), String(meta.projectId), -1).exec();
+      const tx = redis.multi().zadd(keys.held(meta.pool), meta.arrivedAt, String(jobId))
+        .hincrby(keys.projectLoad(meta.pool), String(meta.projectId), -1);
+      const deploys = deployKey(meta);
+      if (deploys) tx.zadd(deploys, meta.jobId, String(jobId));
+      await tx.exec();
       return true;
     },
     async markAcked(jobId) {
@@ -195,6 +208,8 @@ export function createDispatchQueue(redis: Redis, keys: RedisKeys): DispatchQueu
       const meta = parseMeta(await redis.hget(keys.jobMeta, String(jobId)));
       const wasHandedOff = (await redis.hexists(keys.handoffs, String(jobId))) === 1;
       if (meta && wasHandedOff) await redis.hincrby(keys.projectLoad(pool), String(meta.projectId), -1);
+      const deploys = meta ? deployKey(meta) : null;
+      if (deploys) await redis.zrem(deploys, String(jobId));
       const runner = (await redis.eval(FORGET, 6, keys.queue(pool), keys.held(pool), keys.jobs, keys.jobMeta,
         keys.handoffs, keys.runnerLoad, String(jobId))) as string;
       return runner === "" ? null : runner;
@@ -214,6 +229,12 @@ export function createDispatchQueue(redis: Redis, keys: RedisKeys): DispatchQueu
     },
     payload: (jobId) => redis.hget(keys.jobs, String(jobId)),
     nextFifoSeq: (pool) => redis.incr(keys.sequence(pool)),
+    async isOldestDeploy(meta) {
+      const deploys = deployKey(meta);
+      if (!deploys) return true;
+      const [oldest] = await redis.zrange(deploys, 0, 0);
+      return oldest === undefined || oldest === String(meta.jobId);
+    },
     async recordHighClass(pool, projectId, jobId, now) {
       await redis.multi()
         .zadd(keys.highClassDispatches(pool), now, `${projectId}:${jobId}`)
