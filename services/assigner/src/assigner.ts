@@ -127,6 +127,7 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
   const keeper = startHeldKeeper({
     queue, api, pools, log, keepAliveIntervalMs: config.keepAliveIntervalMs, maxHoldMs: config.maxHoldSeconds * 1000,
     handoffAckTimeoutMs: config.handoffAckTimeoutMs, sweepIntervalMs: config.sweepIntervalMs, events: metrics.heldEvents,
+    pollFreshMs: config.longPollMs + 30_000,
     onDropped: (pool, jobId, status, reason) => lifecycle.gaveUp(pool, jobId, status, reason),
     onRequeued: (pool) => dispatcher.requestRound(pool),
   });

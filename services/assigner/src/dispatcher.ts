@@ -1,4 +1,4 @@
-import type { Candidate, JobQueued, TrustTier } from "@switchyard/contracts";
+import type { Candidate, JobQueued, JobScored, TrustTier } from "@switchyard/contracts";
 import type { Logger } from "@switchyard/runtime";
 import type { Approvals } from "./deciding/approvals.js";
 import type { JobClassifier } from "./deciding/job-classifier.js";
@@ -43,6 +43,9 @@ export interface DispatcherDeps {
 
 import { NO_API_KEY } from "./deciding/llm/index.js";
 
+/** place() result: the job now waits on a side question and took no runner. */
+const ASKED = Symbol("asked");
+
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const now = deps.now ?? Date.now;
   const log = deps.log.child({ component: "dispatcher" });
@@ -75,50 +78,99 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const skipped = new Set<number>();
     for (;;) {
       if (stopped) return;
-      const open = await deps.queue.pollingRunners(pool, now() - deps.pollFreshMs);
+      const at = now();
+      // One read of everything a pick needs, in parallel: each Redis hop is latency on a busy box.
+      const [open, headAll, runningByProject, highClassUsedByProject] = await Promise.all([
+        deps.queue.pollingRunners(pool, at - deps.pollFreshMs),
+        deps.queue.head(pool, deps.headSize),
+        deps.queue.projectLoad(pool),
+        deps.queue.highClassUsage(pool, at),
+      ]);
       if (open.length === 0) return;
-      const head = (await deps.queue.head(pool, deps.headSize)).filter((m) => !skipped.has(m.jobId) && !asking.has(m.jobId));
-      if (head.length === 0) return;
-      const job = deps.classifier.pickNext(head, {
-        now: now(), runningByProject: await deps.queue.projectLoad(pool), highClassUsedByProject: await deps.queue.highClassUsage(pool, now()),
-      });
-      if (!job) return;
-      if (!(await place(pool, job, open))) skipped.add(job.jobId);
+      const picks = pickBatch(headAll.filter((m) => !skipped.has(m.jobId) && !asking.has(m.jobId)), open.length, { now: at, runningByProject, highClassUsedByProject });
+      if (picks.length === 0) return;
+      // Score the batch concurrently, then place in priority order: each job takes its best
+      // candidate that an earlier job of the batch has not taken.
+      const assessed = await Promise.all(picks.map((job) => assess(job, open)));
+      const available = [...open];
+      let progress = false;
+      for (const [i, job] of picks.entries()) {
+        if (available.length === 0) break;
+        const taken = await place(job, assessed[i]!, available);
+        if (taken === null) { skipped.add(job.jobId); continue; }
+        progress = true;
+        if (taken !== ASKED) available.splice(available.indexOf(taken), 1);
+      }
+      if (!progress) return;
     }
   }
 
-  /** Decides one job among the open runners; false when it cannot be placed this round. */
-  async function place(pool: string, job: HeldJobMeta, open: string[]): Promise<boolean> {
+  /** Up to `count` jobs in the order pickNext gives, counting each pick against its project's fairness. */
+  function pickBatch(head: HeldJobMeta[], count: number, ctx: { now: number; runningByProject: Map<number, number>; highClassUsedByProject: Map<number, number> }): HeldJobMeta[] {
+    const picks: HeldJobMeta[] = [];
+    let remaining = head;
+    while (picks.length < count && remaining.length > 0) {
+      const job = deps.classifier.pickNext(remaining, ctx);
+      if (!job) break;
+      picks.push(job);
+      remaining = remaining.filter((m) => m !== job);
+      ctx.runningByProject.set(job.projectId, (ctx.runningByProject.get(job.projectId) ?? 0) + 1);
+    }
+    return picks;
+  }
+
+  type Assessment =
+    | { kind: "wait" }
+    | { kind: "fifo"; mode: "rule" | "fifo-fallback"; reason: string; fallbackReason: string | null }
+    | { kind: "scored"; scored: JobScored; started: number };
+
+  /** Everything about a job that can be worked out before runners are handed out: the slow part. */
+  async function assess(job: HeldJobMeta, open: string[]): Promise<Assessment & { started?: number }> {
     const started = now();
-    const fifoRunnerId = open[0] ?? null;
-    if (fifoRunnerId === null) return false;
     // Deploy-order safety: a later commit never deploys before an earlier one to the same environment.
-    if (job.isDeploy && !(await deps.queue.isOldestDeploy(job))) return false;
-    if (job.fifoOnly) {
-      return reserve(job, fifoRunnerId, started, { mode: "rule", enforced: false, fifoRunnerId, rationale: `FIFO: ${fifoRunnerId} asked first; ${job.fifoOnly}`, reasons: [], candidates: [], margin: null, fallbackReason: null });
-    }
+    if (job.isDeploy && !(await deps.queue.isOldestDeploy(job))) return { kind: "wait" };
+    if (job.fifoOnly) return { kind: "fifo", mode: "rule", reason: job.fifoOnly, fallbackReason: null, started };
     const result = await deps.scorer.score(toJobQueued(job, open));
-    if (!result.ok) {
-      return reserve(job, fifoRunnerId, started, { mode: "fifo-fallback", enforced: true, fifoRunnerId, rationale: `FIFO: ${fifoRunnerId} asked first; ${result.reason}`, reasons: [], candidates: [], margin: null, fallbackReason: result.reason });
+    if (!result.ok) return { kind: "fifo", mode: "fifo-fallback", reason: result.reason, fallbackReason: result.reason, started };
+    return { kind: "scored", scored: result.scored, started };
+  }
+
+  /**
+   * Places one assessed job on one of the runners still available. Returns the runner taken,
+   * ASKED when a side question (human, LLM) now holds the job, or null when it cannot go now.
+   */
+  async function place(job: HeldJobMeta, assessment: Assessment & { started?: number }, available: string[]): Promise<string | typeof ASKED | null> {
+    const started = assessment.started ?? now();
+    const fifoRunnerId = available[0] ?? null;
+    if (fifoRunnerId === null || assessment.kind === "wait") return null;
+    if (assessment.kind === "fifo") {
+      const enforced = assessment.mode === "fifo-fallback";
+      return reserve(job, fifoRunnerId, started, {
+        mode: assessment.mode, enforced, fifoRunnerId, rationale: `FIFO: ${fifoRunnerId} asked first; ${assessment.reason}`,
+        reasons: [], candidates: [], margin: null, fallbackReason: assessment.fallbackReason,
+      });
     }
-    const choice = ruleChoice(result.scored, deps.marginRatio);
+    const stillOpen = new Set(available);
+    const scored = { ...assessment.scored, candidates: assessment.scored.candidates.filter((c) => stillOpen.has(c.runnerId)) };
+    const choice = ruleChoice(scored, deps.marginRatio);
     if (choice.runnerId === null) {
-      log.debug({ jobId: job.jobId, pool, why: choice.rationale }, "no candidate for job this round");
-      return false;
+      log.debug({ jobId: job.jobId, pool: job.pool, why: choice.rationale }, "no candidate for job this round");
+      return null;
     }
     const tier = job.tier as TrustTier;
     if (tier === "supervised" && !job.approval) {
       ask(job, () => askHuman(job, choice.runnerId as string, fifoRunnerId, choice.rationale));
-      return true;
+      return ASKED;
     }
     const [first, second] = choice.candidates;
     if (choice.withinMargin && first && second && !job.llm) {
       if (deps.tieBreaker.enabled) {
+        const question = toJobQueued(job, available);
         ask(job, async () => {
-          const llm = await deps.tieBreaker.tieBreak({ job: toJobQueued(job, open), first, second, ruleChoice: first.runnerId });
+          const llm = await deps.tieBreaker.tieBreak({ job: question, first, second, ruleChoice: first.runnerId });
           await deps.queue.updateMeta({ ...job, llm });
         });
-        return true;
+        return ASKED;
       }
       job.llm = { asked: false, skippedReason: NO_API_KEY, model: null, choice: null, accepted: false, reason: null, latencyMs: null, auditId: null };
     }
@@ -160,19 +212,25 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     asking.set(job.jobId, p);
   }
 
-  async function reserve(job: HeldJobMeta, runnerId: string, started: number, placement: Placement): Promise<boolean> {
+  /** Reserves the job for the runner; the runner taken, or null when another replica placed the job first. */
+  async function reserve(job: HeldJobMeta, runnerId: string, started: number, placement: Placement): Promise<string | null> {
     const decision = deps.recorder.build(job, runnerId, started, placement);
-    // The explanation must be in Redis before the reservation: the hand-off reads it.
-    await deps.queue.updateMeta({ ...job, decisionId: decision.decisionId, decisionRationale: decision.rationale, decisionMode: decision.mode });
-    if (!(await deps.queue.reserve(job.pool, job.jobId, runnerId, now() + deps.reservationTtlMs))) {
+    // Sent together on one connection, so the explanation is in Redis before the reservation
+    // (the hand-off reads it) without waiting a round trip in between.
+    const explained = deps.queue.updateMeta({ ...job, decisionId: decision.decisionId, decisionRationale: decision.rationale, decisionMode: decision.mode });
+    const reserved = deps.queue.reserve(job.pool, job.jobId, runnerId, now() + deps.reservationTtlMs);
+    await explained;
+    if (!(await reserved)) {
       log.debug({ jobId: job.jobId, runnerId }, "job already placed elsewhere");
-      return true;
+      return null;
     }
-    await deps.queue.unmarkPolling(job.pool, runnerId);
     deps.wake(runnerId);
-    if (deps.classifier.isHighClass(job)) await deps.queue.recordHighClass(job.pool, job.projectId, job.jobId, now());
+    await Promise.all([
+      deps.queue.unmarkPolling(job.pool, runnerId),
+      deps.classifier.isHighClass(job) ? deps.queue.recordHighClass(job.pool, job.projectId, job.jobId, now()) : undefined,
+    ]);
     deps.recorder.publish(decision, now() - started);
-    return true;
+    return runnerId;
   }
 
   return {

@@ -41,6 +41,8 @@ export interface BrokerServer {
 }
 
 const JOB_PATH = /^\/api\/v4\/jobs\/\d+(\/|$)/;
+/** How often a held poll looks for a reservation by itself; wake-ups normally come first. */
+const RECHECK_MS = 5_000;
 
 /** The GitLab side of Switchyard that downstream gitlab-runner processes talk to. */
 export async function startBrokerServer(deps: BrokerServerDeps, host: string, port: number): Promise<BrokerServer> {
@@ -104,7 +106,7 @@ export async function startBrokerServer(deps: BrokerServerDeps, host: string, po
       const deadline = now() + deps.longPollMs;
       while (!stop.aborted && now() < deadline) {
         // Re-check now and then even without a wake-up: a wake from another replica can be lost.
-        await deps.waiters.hold(runner.id, Math.min(2_000, deadline - now()), stop);
+        await deps.waiters.hold(runner.id, Math.min(RECHECK_MS, deadline - now()), stop);
         if (stop.aborted) break;
         if (await handOff(runner, res)) { res.off("close", onClose); return; }
       }

@@ -95,6 +95,8 @@ export interface DispatchQueue {
   /** Records that a runner is asking for work now (the free-slot signal). */
   markPolling(pool: string, runnerId: string, now: number): Promise<void>;
   unmarkPolling(pool: string, runnerId: string): Promise<void>;
+  /** Drops runners that stopped asking without saying so (their broker died). */
+  prunePolling(pool: string, since: number): Promise<void>;
   /** Runners that asked for work since `since`, longest-waiting first. */
   pollingRunners(pool: string, since: number): Promise<string[]>;
 }
@@ -263,9 +265,9 @@ export function createDispatchQueue(redis: Redis, keys: RedisKeys): DispatchQueu
     async unmarkPolling(pool, runnerId) {
       await redis.zrem(keys.polling(pool), runnerId);
     },
-    async pollingRunners(pool, since) {
+    pollingRunners: (pool, since) => redis.zrangebyscore(keys.polling(pool), since, "+inf"),
+    async prunePolling(pool, since) {
       await redis.zremrangebyscore(keys.polling(pool), "-inf", `(${since}`);
-      return redis.zrange(keys.polling(pool), 0, -1);
     },
   };
 }

@@ -23,6 +23,8 @@ export interface HeldKeeperDeps {
   keepAliveIntervalMs: number;
   maxHoldMs: number;
   handoffAckTimeoutMs: number;
+  /** Runners that asked longer ago than this without a word are no longer asking. */
+  pollFreshMs: number;
   sweepIntervalMs: number;
   events: Counter<"event">;
   /** A job left the queue for good (cancelled, failed by us). */
@@ -42,16 +44,15 @@ export function startHeldKeeper(deps: HeldKeeperDeps): HeldKeeper {
   async function sweepPool(pool: string): Promise<void> {
     for (const { jobId, arrivedAt } of await deps.queue.heldJobs(pool)) {
       const handoff = await deps.queue.handoffOf(jobId);
-      if (handoff) { await deps.queue.dropHeld(pool, jobId); continue; } // on a runner: its own updates keep it alive
+      if (handoff) { await deps.queue.dropHeld(pool, jobId); continue; } // on a runner now
       const raw = await deps.queue.payload(jobId);
       const parsed = raw ? GitLabJobPayload.safeParse(JSON.parse(raw)) : null;
       if (!parsed?.success) {
         await deps.onDropped(pool, jobId, "failed", "held job payload missing or unreadable");
         continue;
       }
-      const token = parsed.data.token;
       if (now() - arrivedAt > deps.maxHoldMs) {
-        const res = await deps.api.updateJob(jobId, token, "failed", "runner_system_failure").catch((err: unknown) => {
+        const res = await deps.api.updateJob(jobId, parsed.data.token, "failed", "runner_system_failure").catch((err: unknown) => {
           log.warn({ jobId, err: (err as Error).message }, "failing a job upstream failed");
           return null;
         });
@@ -63,15 +64,10 @@ export function startHeldKeeper(deps: HeldKeeperDeps): HeldKeeper {
         await deps.onDropped(pool, jobId, "failed", "max hold exceeded");
         continue;
       }
-      const last = lastKeepAlive.get(jobId) ?? arrivedAt;
-      if (now() - last < deps.keepAliveIntervalMs) continue;
-      const res = await deps.api.updateJob(jobId, token, "running").catch((err: unknown) => {
-        log.warn({ jobId, err: (err as Error).message }, "keep-alive failed");
-        return null;
-      });
+      // Taking the job from GitLab touched it: the first keep-alive is due one interval later.
+      if (!lastKeepAlive.has(jobId)) lastKeepAlive.set(jobId, arrivedAt);
+      const res = await keepAlive(jobId);
       if (!res) continue;
-      lastKeepAlive.set(jobId, now());
-      deps.events.inc({ event: "keep_alive" });
       if (res.status === 403 || res.status === 404 || (res.jobStatus && STOP_STATUSES.has(res.jobStatus))) {
         log.info({ jobId, pool, jobStatus: res.jobStatus, status: res.status }, "held job cancelled in GitLab; dropped");
         lastKeepAlive.delete(jobId);
@@ -84,16 +80,45 @@ export function startHeldKeeper(deps: HeldKeeperDeps): HeldKeeper {
   async function sweep(): Promise<void> {
     const expired = await deps.queue.expireReservations(now());
     if (expired > 0) deps.events.inc({ event: "reservation_expired" }, expired);
-    for (const { jobId, runnerId } of await deps.queue.unackedHandoffs(now() - deps.handoffAckTimeoutMs)) {
-      if (await deps.queue.undoHandoff(jobId, runnerId)) {
-        deps.events.inc({ event: "handoff_unacked_requeued" });
-        log.warn({ jobId, runnerId }, "runner never acknowledged its job; requeued");
+    // A hand-off no runner has acknowledged is still ours to keep alive in GitLab; past the
+    // acknowledgement timeout it is put back (the runner never got it: its broker died mid-answer).
+    for (const { jobId, runnerId } of await deps.queue.unackedHandoffs(now() - Math.min(deps.keepAliveIntervalMs, deps.handoffAckTimeoutMs))) {
+      const handoff = await deps.queue.handoffOf(jobId);
+      if (!handoff || handoff.acked) continue;
+      if (now() - handoff.at > deps.handoffAckTimeoutMs) {
+        if (await deps.queue.undoHandoff(jobId, runnerId)) {
+          deps.events.inc({ event: "handoff_unacked_requeued" });
+          log.warn({ jobId, runnerId }, "runner never acknowledged its job; requeued");
+        }
+      } else {
+        await keepAlive(jobId);
       }
     }
     for (const pool of deps.pools) {
+      await deps.queue.prunePolling(pool, now() - deps.pollFreshMs);
       await sweepPool(pool);
       if (expired > 0) deps.onRequeued(pool);
     }
+    // Jobs that moved on (acknowledged, finished) stop being touched: forget them after a while.
+    for (const [jobId, at] of lastKeepAlive) if (now() - at > 4 * deps.keepAliveIntervalMs + deps.handoffAckTimeoutMs) lastKeepAlive.delete(jobId);
+  }
+
+  /** PUT state=running for a job we hold, at most once per keep-alive interval; null when not due. */
+  async function keepAlive(jobId: number): Promise<{ status: number; jobStatus: string | null } | null> {
+    const last = lastKeepAlive.get(jobId);
+    if (last !== undefined && now() - last < deps.keepAliveIntervalMs) return null;
+    const raw = await deps.queue.payload(jobId);
+    const parsed = raw ? GitLabJobPayload.safeParse(JSON.parse(raw)) : null;
+    if (!parsed?.success) return null;
+    const res = await deps.api.updateJob(jobId, parsed.data.token, "running").catch((err: unknown) => {
+      log.warn({ jobId, err: (err as Error).message }, "keep-alive failed");
+      return null;
+    });
+    if (res) {
+      lastKeepAlive.set(jobId, now());
+      deps.events.inc({ event: "keep_alive" });
+    }
+    return res;
   }
 
   let running = false;
