@@ -89,7 +89,7 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
   const dispatcher = createDispatcher({
     queue, classifier, scorer, tieBreaker, approvals, recorder, log, wake,
     marginRatio: config.marginRatio, reservationTtlMs: config.reservationTtlMs, approvalWindowMs: config.approvalWindowMs,
-    pollFreshMs: config.longPollMs + 30_000, headSize: config.headSize,
+    pollFreshMs: config.longPollMs + 30_000, headSize: config.headSize, maxCandidates: config.maxCandidates,
   });
 
   const lifecycle = createJobLifecycle({
@@ -101,7 +101,7 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
   const pollers = config.pools.map((pool) => startPoolPoller({
     pool, api, queue, intake, capacity, log, pulled: metrics.upstreamPolls, systemId: `s_${rt.instanceId.replace(/[^A-Za-z0-9]/g, "").slice(0, 24)}`,
     concurrency: config.upstreamConcurrency,
-    freeSlots: async () => (await queue.pollingRunners(pool.name, Date.now() - config.longPollMs - 30_000)).length,
+    freeSlots: () => queue.pollingCount(pool.name, Date.now() - config.longPollMs - 30_000),
     jobArrived: (p) => dispatcher.requestRound(p),
   }));
 

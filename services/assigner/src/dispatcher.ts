@@ -38,6 +38,8 @@ export interface DispatcherDeps {
   /** A runner counts as asking if it polled within this window. */
   pollFreshMs: number;
   headSize: number;
+  /** Runners offered to the scorer per job, longest-waiting first. */
+  maxCandidates: number;
   now?: () => number;
 }
 
@@ -130,7 +132,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     // Deploy-order safety: a later commit never deploys before an earlier one to the same environment.
     if (job.isDeploy && !(await deps.queue.isOldestDeploy(job))) return { kind: "wait" };
     if (job.fifoOnly) return { kind: "fifo", mode: "rule", reason: job.fifoOnly, fallbackReason: null, started };
-    const result = await deps.scorer.score(toJobQueued(job, open));
+    // The longest-waiting runners are the candidates: bounds the request and the scoring work
+    // when hundreds of runners are idle, without changing who FIFO would serve.
+    const result = await deps.scorer.score(toJobQueued(job, open.slice(0, deps.maxCandidates)));
     if (!result.ok) return { kind: "fifo", mode: "fifo-fallback", reason: result.reason, fallbackReason: result.reason, started };
     return { kind: "scored", scored: result.scored, started };
   }

@@ -95,6 +95,8 @@ export interface DispatchQueue {
   /** Records that a runner is asking for work now (the free-slot signal). */
   markPolling(pool: string, runnerId: string, now: number): Promise<void>;
   unmarkPolling(pool: string, runnerId: string): Promise<void>;
+  /** How many runners asked for work since `since` (cheaper than listing them). */
+  pollingCount(pool: string, since: number): Promise<number>;
   /** Drops runners that stopped asking without saying so (their broker died). */
   prunePolling(pool: string, since: number): Promise<void>;
   /** Runners that asked for work since `since`, longest-waiting first. */
@@ -266,6 +268,7 @@ export function createDispatchQueue(redis: Redis, keys: RedisKeys): DispatchQueu
       await redis.zrem(keys.polling(pool), runnerId);
     },
     pollingRunners: (pool, since) => redis.zrangebyscore(keys.polling(pool), since, "+inf"),
+    pollingCount: (pool, since) => redis.zcount(keys.polling(pool), since, "+inf"),
     async prunePolling(pool, since) {
       await redis.zremrangebyscore(keys.polling(pool), "-inf", `(${since}`);
     },
