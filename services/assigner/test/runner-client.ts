@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import { request } from "undici";
 
 /** The calls gitlab-runner makes, with the headers it sends (research §1.1, §1.2). */
@@ -49,7 +50,8 @@ export function runnerClient(baseUrl: string, token: string) {
       ]);
       const res = await request(`${baseUrl}/api/v4/jobs/${jobId}/artifacts?artifact_format=zip&artifact_type=archive`, {
         method: "POST", headers: { "job-token": jobToken, "content-type": `multipart/form-data; boundary=${boundary}` },
-        body: (async function* chunked() { for (let i = 0; i < body.length; i += 64 * 1024) yield body.subarray(i, i + 64 * 1024); })(),
+        // A stream of unknown length goes out chunked, as gitlab-runner streams artifacts.
+        body: Readable.from((function* chunked() { for (let i = 0; i < body.length; i += 64 * 1024) yield body.subarray(i, i + 64 * 1024); })()),
       });
       await res.body.dump();
       return { status: res.statusCode };
