@@ -21,3 +21,15 @@ export async function connectRedis(url: string, name: string, log: Logger): Prom
   await redis.connect();
   return redis;
 }
+
+/** Deletes every key under a prefix (`<prefix>:*`), in batches: demo, bench and test clean-up. */
+export async function deletePrefixKeys(redis: Redis, prefix: string): Promise<number> {
+  let cursor = "0";
+  let deleted = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+    if (keys.length > 0) deleted += await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== "0");
+  return deleted;
+}

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { connect, type NatsConnection, type Msg } from "@nats-io/transport-node";
 import { subjects as buildSubjects, type Subjects } from "@switchyard/contracts";
-import { redisKeys, type RedisKeys } from "@switchyard/runtime";
+import { deletePrefixKeys, redisKeys, type RedisKeys } from "@switchyard/runtime";
 
 /** The shared NATS and Redis every test talks to; CI starts them before the suite. */
 export const TEST_NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
@@ -83,7 +83,7 @@ export async function createTestEnv(label: string): Promise<TestEnv> {
     },
     async close() {
       for (const c of collectors) c.stop();
-      await deleteKeys(redis, `${prefix}:*`);
+      await deletePrefixKeys(redis, prefix);
       await redis.quit();
       await nc.drain();
     },

@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { contracts, type Decision } from "@switchyard/contracts";
 import { generateFleet } from "@switchyard/gitlab-sim";
-import { connectNats, connectRedis, createBus, createLogger, createMetrics, deleteStream, formatDecision } from "@switchyard/runtime";
+import { connectNats, connectRedis, createBus, createLogger, createMetrics, deletePrefixKeys, deleteStream, formatDecision } from "@switchyard/runtime";
 import { startChild, type Child } from "./children.js";
 import { writeDemoConfig } from "./demo-config.js";
 import { findOrStartNats, findOrStartRedis, freePort, type LocalService } from "./local-services.js";
@@ -51,12 +51,7 @@ try {
 
   // A fresh demo every time: the demo prefix's keys and outcome stream are cleared first.
   const redis = await connectRedis(redisService.url, "switchyard-start", log);
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== "0");
+  await deletePrefixKeys(redis, prefix);
   await redis.quit();
   const nc = await connectNats(nats.url, "switchyard-start", log);
   const bus = createBus({ nc, prefix, agent: "start", log, metrics: createMetrics("start") });

@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { generateFleet, type Fleet, type PoolTemplate } from "@switchyard/gitlab-sim";
-import { connectNats, connectRedis, deleteStream, type Logger, type NatsConnection } from "@switchyard/runtime";
+import { connectNats, connectRedis, deletePrefixKeys, deleteStream, type Logger, type NatsConnection } from "@switchyard/runtime";
 import { subjects } from "@switchyard/contracts";
 import { startChild, type Child } from "../../../start/dist/children.js";
 import { writeDemoConfig } from "../../../start/dist/demo-config.js";
@@ -74,7 +74,7 @@ export async function startLiveSystem(options: LiveSystemOptions): Promise<LiveS
     const nc = await connectNats(nats.url, "switchyard-bench", options.log);
     const redis = await connectRedis(redisService.url, "switchyard-bench", options.log);
     cleanups.push(async () => {
-      await cleanPrefix(redis, options.prefix);
+      await deletePrefixKeys(redis, options.prefix);
       await redis.quit();
       await deleteStream(nc, subjects(options.prefix).outcomeStream);
       await nc.drain();
@@ -127,11 +127,3 @@ export async function startLiveSystem(options: LiveSystemOptions): Promise<LiveS
   }
 }
 
-async function cleanPrefix(redis: import("@switchyard/runtime").Redis, prefix: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== "0");
-}
