@@ -12,6 +12,8 @@ export const MonitorEventKind = {
   recycling: "runner.recycling",
   recycled: "runner.recycled",
   recycleDeferred: "runner.recycle-deferred",
+  /** Asks whoever provisions the host (the optimizer) to destroy it; the autoscaler replaces it. */
+  recycleRequested: "runner.recycle-requested",
   fifoFallbackEngaged: "fifo.fallback-engaged",
   fifoFallbackReleased: "fifo.fallback-released",
 } as const;

@@ -22,8 +22,10 @@ export interface RecyclerDeps {
 }
 
 /**
- * Without a provisioner, recycling a runner means pausing it in GitLab once it is draining
- * and runs nothing, and unpausing it when its disk is back under the threshold.
+ * Recycling a runner: once it is draining and runs nothing it is paused in GitLab (so nothing
+ * reaches it either way) and a destroy is requested from whoever provisions its host (the
+ * optimizer destroys machines its provisioner manages; the autoscaler replaces them). A host no
+ * provisioner manages stays paused, reported, and is unpaused when its disk is back under the threshold.
  * A draining runner that is paused counts against its pool's budget whoever paused it.
  */
 export function createRecycler(deps: RecyclerDeps): Recycler {
@@ -68,8 +70,13 @@ export function createRecycler(deps: RecyclerDeps): Recycler {
     deferred.delete(state.runnerId);
     deps.emit(MonitorEventKind.recycling, {
       runnerId: state.runnerId, pool: state.pool,
-      reason: `disk ${percent(state.diskUsedRatio ?? 0)} used > ${percent(deps.diskThreshold)} and idle: paused in GitLab (no provisioner); ${inPool + 1}/${allowed} of pool ${state.pool} recycling`,
+      reason: `disk ${percent(state.diskUsedRatio ?? 0)} used > ${percent(deps.diskThreshold)} and idle: paused in GitLab; ${inPool + 1}/${allowed} of pool ${state.pool} recycling`,
       details: { diskUsedRatio: state.diskUsedRatio, recyclingInPool: inPool + 1, budget: allowed },
+    });
+    deps.emit(MonitorEventKind.recycleRequested, {
+      runnerId: state.runnerId, pool: state.pool,
+      reason: `disk ${percent(state.diskUsedRatio ?? 0)} used > ${percent(deps.diskThreshold)}, idle and paused: destroy and replace the host if a provisioner manages it`,
+      details: { diskUsedRatio: state.diskUsedRatio },
     });
   }
 

@@ -38,15 +38,19 @@ describe("recycling drained runners", () => {
     await h.monitor.pollOnce();
     expect(paused()).toEqual([]);
     const recycling = env.collect(env.subjects.event("runner.recycling"));
+    const destroyRequests = env.collect(env.subjects.event("runner.recycle-requested"));
     hosts[0]!.set({ running: 0 });
     await h.monitor.pollOnce();
     await recycling.waitForCount(1);
     expect(paused()).toEqual([201]);
     expect(recycling.json<FleetEvent>()[0]).toMatchObject({ runnerId: "r-001", pool: "docker" });
+    await destroyRequests.waitForCount(1);
+    expect(destroyRequests.json<FleetEvent>()[0]).toMatchObject({ runnerId: "r-001", pool: "docker" });
   });
 
   it("never recycles more than the pool's disruption budget at once, and takes the next when one is done", async () => {
     const recycling = env.collect(env.subjects.event("runner.recycling"));
+    const destroyRequests = env.collect(env.subjects.event("runner.recycle-requested"));
     const deferred = env.collect(env.subjects.event("runner.recycle-deferred"));
     const recycled = env.collect(env.subjects.event("runner.recycled"));
     for (const host of hosts.slice(0, 3)) host.set({ diskUsed: 0.9 });

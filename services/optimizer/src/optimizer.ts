@@ -1,7 +1,7 @@
 import { contracts, decode, validate, ContractViolation, type Contract, type Subjects } from "@switchyard/contracts";
 import type { Metrics, RedisKeys } from "@switchyard/runtime";
 import { jetstream, type ConsumerMessages, type JsMsg } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { createBurnRateTracker } from "./burn-rate.js";
@@ -79,6 +79,26 @@ export function createOptimizer(deps: OptimizerDeps): Optimizer {
   }) : null;
   let messages: ConsumerMessages | null = null;
   let loop: Promise<void> | null = null;
+  let recycleRequests: Subscription | null = null;
+
+  /** The monitor asks for a drained, idle runner's host to be destroyed; the autoscaler replaces it. */
+  function listenForRecycling(scaler: Autoscaler): Subscription {
+    return deps.nc.subscribe(deps.subjects.event("runner.recycle-requested"), {
+      callback: (_err, msg) => {
+        let request;
+        try {
+          request = decode(contracts.fleetEvent, msg.string());
+        } catch (err) {
+          if (!(err instanceof ContractViolation)) throw err;
+          deps.metrics.invalidMessages.inc({ contract: contracts.fleetEvent.name, agent: "optimizer" });
+          return;
+        }
+        if (!request.runnerId || !request.pool) return;
+        void scaler.recycle(request.runnerId, request.pool, request.reason)
+          .catch((err: unknown) => log.warn({ err: (err as Error).message, runnerId: request.runnerId }, "recycle failed"));
+      },
+    });
+  }
 
   async function handle(msg: JsMsg): Promise<void> {
     let outcome;
@@ -111,6 +131,7 @@ export function createOptimizer(deps: OptimizerDeps): Optimizer {
       if (loop) return;
       learner?.start();
       autoscaler?.start();
+      if (autoscaler) recycleRequests = listenForRecycling(autoscaler);
       await ensureOutcomeStream(deps.nc, deps.subjects);
       await ensureOutcomeConsumer(deps.nc, deps.subjects, deps.config.durableName);
       const consumer = await jetstream(deps.nc).consumers.get(deps.subjects.outcomeStream, deps.config.durableName);
@@ -122,6 +143,7 @@ export function createOptimizer(deps: OptimizerDeps): Optimizer {
       log.info({ stream: deps.subjects.outcomeStream, durable: deps.config.durableName, entries: entries.length }, "consuming job outcomes");
     },
     async stop() {
+      recycleRequests?.unsubscribe();
       await autoscaler?.stop();
       await learner?.stop();
       if (!messages || !loop) return;

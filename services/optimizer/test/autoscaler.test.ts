@@ -102,4 +102,20 @@ describe("autoscaler (real Redis)", () => {
     await holder.autoscaler.stop();
     expect((await other.autoscaler.tick())[0]).toMatchObject({ acted: true });
   });
+
+  it("destroys a sick runner's machine when the monitor asks, and only one its provisioner manages", async () => {
+    const clock = { now: Date.now() };
+    const { autoscaler, provisioner, onStop } = build("opt-r", "recycle", clock);
+    await enqueue("recycle", [[31, "lint", 10]]);
+    await autoscaler.tick();
+    const [machine] = await provisioner.list("recycle");
+    expect(machine).toBeDefined();
+    const events = env.collect(env.subjects.event("runner.recycled"));
+    expect(await autoscaler.recycle("r-not-a-machine", "recycle", "disk 72% used")).toBe(false);
+    expect(await autoscaler.recycle(machine!.id, "recycle", "disk 72% used")).toBe(true);
+    expect(onStop).toHaveBeenCalled();
+    expect(await provisioner.list("recycle")).toHaveLength(0);
+    await events.waitForCount(1);
+    expect(events.json<{ reason: string }>()[0]?.reason).toMatch(/disk 72% used/);
+  });
 });

@@ -44,6 +44,11 @@ export interface Autoscaler {
   tick(): Promise<PoolTick[]>;
   /** Counts a finished job on a runner (= machine id) toward max_use_count. */
   noteJobFinished(runnerId: string): void;
+  /**
+   * Destroys a sick runner's machine (the monitor asked) if this optimizer's provisioner manages it
+   * and holds the pool's lease; the next pass replaces it by policy. Returns whether it destroyed it.
+   */
+  recycle(runnerId: string, pool: string, reason: string): Promise<boolean>;
 }
 
 const GONE = new Set(["deleting", "deleted"]);
@@ -169,6 +174,17 @@ export function createAutoscaler(deps: AutoscalerDeps): Autoscaler {
 
   return {
     tick,
+    async recycle(runnerId, pool, reason) {
+      const lease = leases.get(pool);
+      if (!lease || !(await lease.ensure())) return false;
+      const machine = await deps.provisioner.status(runnerId).catch(() => null);
+      if (!machine || machine.pool !== pool || GONE.has(machine.state)) return false;
+      await deps.provisioner.destroy(runnerId);
+      deps.metrics.actions.inc({ pool, action: "recycle" });
+      log.info({ runnerId, pool, reason }, "recycled a sick runner's machine");
+      event("runner.recycled", pool, `machine ${runnerId} destroyed for recycling (${reason}); the autoscaler replaces it by policy`, { runnerId });
+      return true;
+    },
     noteJobFinished(runnerId) {
       jobsRun.set(runnerId, (jobsRun.get(runnerId) ?? 0) + 1);
     },
