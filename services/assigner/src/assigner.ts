@@ -6,6 +6,7 @@ import type { AssignerConfig } from "./config.js";
 import { createAssignerMetrics } from "./assigner-metrics.js";
 import { createJobClassifier } from "./deciding/job-classifier.js";
 import { createTierOverrides } from "./deciding/tier-overrides.js";
+import { createRunnerHealth } from "./deciding/runner-health.js";
 import { createScorerClient } from "./deciding/scorer-client.js";
 import { createApprovals } from "./deciding/approvals.js";
 import { createDecisionRecorder } from "./decision-recorder.js";
@@ -86,8 +87,10 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
     audit: createRedisLlmAuditLog(rt.redis, keys.llmAudit), log, metrics: { registry: rt.metrics.registry },
   });
   log.info({ llmTieBreak: tieBreaker.enabled ? config.llm.model : "off (no ANTHROPIC_API_KEY)" }, "LLM tie-break");
+  const health = createRunnerHealth(rt.redis, keys.runners, log);
+  await health.refresh().catch(() => undefined);
   const dispatcher = createDispatcher({
-    queue, classifier, scorer, tieBreaker, approvals, recorder, log, wake,
+    queue, classifier, scorer, tieBreaker, placeable: health.placeable, approvals, recorder, log, wake,
     marginRatio: config.marginRatio, reservationTtlMs: config.reservationTtlMs, approvalWindowMs: config.approvalWindowMs,
     pollFreshMs: config.longPollMs + 30_000, headSize: config.headSize, maxCandidates: config.maxCandidates,
   });
@@ -151,6 +154,7 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
       dispatcher.stop();
       approvals.stop();
       tiers.stop();
+      health.stop();
       await Promise.all(pollers.map((p) => p.stop()));
       await broker.close();
       await dispatcher.idle();

@@ -29,6 +29,8 @@ export interface DispatcherDeps {
   tieBreaker: TieBreakerPort;
   approvals: Approvals;
   recorder: DecisionRecorder;
+  /** Draining, paused or unhealthy runners get no job, even in FIFO. */
+  placeable: (runnerId: string) => boolean;
   log: Logger;
   /** Wakes the long poll of a runner a job was reserved for, wherever it is held. */
   wake: (runnerId: string) => void;
@@ -82,12 +84,13 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       if (stopped) return;
       const at = now();
       // One read of everything a pick needs, in parallel: each Redis hop is latency on a busy box.
-      const [open, headAll, runningByProject, highClassUsedByProject] = await Promise.all([
+      const [polling, headAll, runningByProject, highClassUsedByProject] = await Promise.all([
         deps.queue.pollingRunners(pool, at - deps.pollFreshMs),
         deps.queue.head(pool, deps.headSize),
         deps.queue.projectLoad(pool),
         deps.queue.highClassUsage(pool, at),
       ]);
+      const open = polling.filter(deps.placeable);
       if (open.length === 0) return;
       const picks = pickBatch(headAll.filter((m) => !skipped.has(m.jobId) && !asking.has(m.jobId)), open.length, { now: at, runningByProject, highClassUsedByProject });
       if (picks.length === 0) return;

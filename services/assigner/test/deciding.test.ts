@@ -183,3 +183,30 @@ describe("deciding", () => {
     scorer.stop();
   });
 });
+
+describe("runners the monitor says are sick", () => {
+  it("gets no job even in plain FIFO: a draining runner is passed over", async () => {
+    const state = (runnerId: string, draining: boolean) => JSON.stringify({
+      v: 1, runnerId, description: runnerId, pool: "linux", tags: ["linux"], runUntagged: true, protected: false, paused: false,
+      status: "online", draining, healthy: true, limit: 2, running: 0, runningJobIds: [], diskUsedRatio: draining ? 0.8 : 0.2,
+      cpus: null, memoryGiB: null, version: null, contactedAt: null, updatedAt: Date.now(),
+    });
+    await env.redis.hset(env.keys.runners, "r-001", state("r-001", true), "r-002", state("r-002", false));
+    // No scorer answers: every decision is fifo-fallback, and still r-001 (asked first, draining) gets nothing.
+    sy = await startTestAssigner(env, sim.url, 2);
+    const decisions = env.collect(env.subjects.decisionAll);
+    const runner1 = runnerClient(sy.brokerUrl, runnerToken(1));
+    const first1 = await runner1.requestJob();
+    const held1 = runner1.requestJob(first1.lastUpdate);
+    await waitFor(async () => (await env.redis.zcard(env.keys.polling("linux"))) === 1, { what: "r-001 polling" });
+    const runner2 = runnerClient(sy.brokerUrl, runnerToken(2));
+    const first2 = await runner2.requestJob();
+    const held2 = runner2.requestJob(first2.lastUpdate);
+    await waitFor(async () => (await env.redis.zcard(env.keys.polling("linux"))) === 2, { what: "both polling" });
+    sim.enqueueJob({ name: "lint", tags: ["linux"] });
+    expect((await held2).status).toBe(201);
+    await decisions.waitForCount(1);
+    expect(decisions.json<Decision>()[0]).toMatchObject({ mode: "fifo-fallback", runnerId: "r-002" });
+    void held1;
+  });
+});
