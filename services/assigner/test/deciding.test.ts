@@ -127,19 +127,27 @@ describe("deciding", () => {
     scorer.stop();
   });
 
-  it("waits for a human on supervised jobs and records who approved", async () => {
-    sy = await startTestAssigner(env, sim.url, 2, { SWITCHYARD_TIERS: JSON.stringify({ "production-deploy": "supervised" }), SWITCHYARD_APPROVAL_WINDOW_MS: "20000" });
+  /** A supervised production deploy arriving while both runners ask; returns its collectors and a way to answer. */
+  async function supervisedDeploy(windowMs: number) {
+    sy = await startTestAssigner(env, sim.url, 2, { SWITCHYARD_TIERS: JSON.stringify({ "production-deploy": "supervised" }), SWITCHYARD_APPROVAL_WINDOW_MS: String(windowMs) });
     const scorer = closeCallScorer({ "r-002": 90, "r-001": 10 });
     const requests = env.collect(env.subjects.approvalRequestAll);
     const decisions = env.collect(env.subjects.decisionAll);
     await bothRunnersAsking();
     sim.enqueueJob(deploy);
+    const answer = (decisionId: string, approved: boolean, by: string) =>
+      env.nc.publish(env.subjects.approvalReply, JSON.stringify({ v: 1, decisionId, approved, by, at: Date.now() }));
+    return { scorer, requests, decisions, answer };
+  }
+
+  it("waits for a human on supervised jobs and records who approved", async () => {
+    const { scorer, requests, decisions, answer } = await supervisedDeploy(20_000);
     await requests.waitForCount(1);
     const [req] = requests.json<ApprovalRequest>();
     expect(req).toMatchObject({ jobClass: "production-deploy", proposedRunnerId: "r-002" });
     expect(await env.redis.hexists(env.keys.pendingApprovals, req!.decisionId)).toBe(1);
     expect(decisions.messages).toHaveLength(0);
-    env.nc.publish(env.subjects.approvalReply, JSON.stringify({ v: 1, decisionId: req!.decisionId, approved: true, by: "alice", at: Date.now() }));
+    answer(req!.decisionId, true, "alice");
     await decisions.waitForCount(1);
     const [d] = decisions.json<Decision>();
     expect(d).toMatchObject({ runnerId: "r-002", enforced: true, approval: { state: "approved", by: "alice" } });
@@ -148,15 +156,9 @@ describe("deciding", () => {
   });
 
   it("falls back to FIFO when a supervised job is rejected", async () => {
-    sy = await startTestAssigner(env, sim.url, 2, { SWITCHYARD_TIERS: JSON.stringify({ "production-deploy": "supervised" })});
-    const scorer = closeCallScorer({ "r-002": 90, "r-001": 10 });
-    const requests = env.collect(env.subjects.approvalRequestAll);
-    const decisions = env.collect(env.subjects.decisionAll);
-    await bothRunnersAsking();
-    sim.enqueueJob(deploy);
+    const { scorer, requests, decisions, answer } = await supervisedDeploy(30_000);
     await requests.waitForCount(1);
-    const [req] = requests.json<ApprovalRequest>();
-    env.nc.publish(env.subjects.approvalReply, JSON.stringify({ v: 1, decisionId: req!.decisionId, approved: false, by: "bob", at: Date.now() }));
+    answer(requests.json<ApprovalRequest>()[0]!.decisionId, false, "bob");
     await decisions.waitForCount(1);
     const [d] = decisions.json<Decision>();
     expect(d?.approval).toMatchObject({ state: "rejected", by: "bob" });
@@ -166,18 +168,12 @@ describe("deciding", () => {
   });
 
   it("applies the safe default when no approval comes in time, and ignores a late one", async () => {
-    sy = await startTestAssigner(env, sim.url, 2, { SWITCHYARD_TIERS: JSON.stringify({ "production-deploy": "supervised" }), SWITCHYARD_APPROVAL_WINDOW_MS: "300" });
-    const scorer = closeCallScorer({ "r-002": 90, "r-001": 10 });
-    const requests = env.collect(env.subjects.approvalRequestAll);
-    const decisions = env.collect(env.subjects.decisionAll);
-    await bothRunnersAsking();
-    sim.enqueueJob(deploy);
+    const { scorer, requests, decisions, answer } = await supervisedDeploy(300);
     await decisions.waitForCount(1);
-    const [req] = requests.json<ApprovalRequest>();
     const [d] = decisions.json<Decision>();
     expect(d?.approval).toMatchObject({ state: "timed-out", by: null });
     expect(d?.rationale).toMatch(/no approval within the window/);
-    env.nc.publish(env.subjects.approvalReply, JSON.stringify({ v: 1, decisionId: req!.decisionId, approved: true, by: "late", at: Date.now() }));
+    answer(requests.json<ApprovalRequest>()[0]!.decisionId, true, "late");
     await env.nc.flush();
     expect(decisions.messages).toHaveLength(1);
     scorer.stop();
