@@ -41,7 +41,7 @@ export function goalTable(load: LoadRun): string {
     `  top class p95 ≤ ${GOAL.topP95MaxRatio} × FIFO's; overall mean ≤ ${GOAL.meanMaxRatio} × FIFO's; ` +
     `every job ≤ ${GOAL.perJobFactor} × its FIFO wait + ${GOAL.perJobSlackS} s`];
   for (const g of load.goal) lines.push(goalLine(g, ratio, mark));
-  lines.push("  Nothing here is tuned to this trace: every policy runs with its shipped defaults.");
+  lines.push("  Every policy runs with its shipped defaults (the head start per weight point was chosen with this trace in view).");
   return lines.join("\n");
 }
 
