@@ -8,8 +8,6 @@ export function redisKeys(prefix: string) {
     prefix: p,
     /** HASH runnerId → RunnerState JSON (monitor writes; scorer, assigner, dashboard read). */
     runners: `${p}:runners`,
-    /** STRING runner state with TTL: a runner that stops answering expires instead of lying. */
-    runnerAlive: (runnerId: string) => `${p}:runner:${runnerId}:alive`,
     /** HASH runnerId → JSON of downstream runner registrations (token hash, pool, description). */
     runnerRegistry: `${p}:registry`,
     /** HASH sha256(token) → runnerId: looks up a downstream runner by its token without storing the token. */
@@ -40,8 +38,6 @@ export function redisKeys(prefix: string) {
     highClassDispatches: (pool: string) => `${p}:high-class:${pool}`,
     /** HASH per pool: projectId → jobs handed to runners and not finished (fair scheduling). */
     projectLoad: (pool: string) => `${p}:project-load:${pool}`,
-    /** STRING per pool: queue version echoed as X-GitLab-Last-Update. */
-    queueVersion: (pool: string) => `${p}:queue-version:${pool}`,
     /** STRING per pool: arrival sequence for FIFO order. */
     sequence: (pool: string) => `${p}:seq:${pool}`,
     /** HASH: current scoring weights: version, weights (JSON plugin → weight), reason, frozen, at (optimizer and scorers write, newest version wins). */

@@ -32,7 +32,7 @@ const gitlab = config.gitlabUrl && config.gitlabToken
 const monitor = createMonitor({
   settings: config,
   reader: createFleetReader({ gitlab: gitlab ? createGitLabSource({ api: gitlab }) : null, scrapeTimeoutMs: config.scrapeTimeoutMs, metrics, streaks, log }),
-  store: createRunnerStateStore({ redis: rt.redis, keys: redisKeys(config.keyPrefix), ttlMs: config.staleAfterMs }),
+  store: createRunnerStateStore({ redis: rt.redis, keys: redisKeys(config.keyPrefix) }),
   bus: rt.bus, emit, metrics, streaks, log, now,
   recycler: gitlab && config.recycling
     ? createRecycler({ fleet: config.fleet, gitlab, emit, streaks, log, maxRecyclingShare: config.maxRecyclingShare, diskThreshold: config.diskThreshold })

@@ -101,7 +101,7 @@ export function createMonitor(deps: MonitorDeps): Monitor {
       return;
     }
     const previous = current.get(runner.id) ?? null;
-    await store.save(state, goodRead);
+    await store.save(state);
     current.set(runner.id, state);
     summary.states.push(state);
     if (stateChanged(published.get(runner.id) ?? null, state)) {

@@ -2,10 +2,10 @@ import { RunnerStateV1, type RunnerState } from "@switchyard/contracts";
 import type { RedisKeys } from "@switchyard/runtime";
 import type { Redis } from "ioredis";
 
-/** Fleet state in Redis: HASH `keys.runners` (runnerId → JSON) plus a TTL'd alive key per runner. */
+/** Fleet state in Redis: HASH `keys.runners` (runnerId → JSON); staleness is the monitor's staleAfterMs, not a key TTL. */
 export interface RunnerStateStore {
-  /** Writes a state; `alive` also refreshes the runner's alive key for `ttlMs`. */
-  save(state: RunnerState, alive: boolean): Promise<void>;
+  /** Writes a state. */
+  save(state: RunnerState): Promise<void>;
   /** Removes a runner from fleet state (it stopped answering for too long). */
   remove(runnerId: string): Promise<void>;
   /** Every stored state that still passes its contract. */
@@ -15,20 +15,16 @@ export interface RunnerStateStore {
 export interface RunnerStateStoreDeps {
   redis: Redis;
   keys: RedisKeys;
-  ttlMs: number;
 }
 
 export function createRunnerStateStore(deps: RunnerStateStoreDeps): RunnerStateStore {
   const { redis, keys } = deps;
   return {
-    async save(state, alive) {
-      const json = JSON.stringify(state);
-      const tx = redis.multi().hset(keys.runners, state.runnerId, json);
-      if (alive) tx.set(keys.runnerAlive(state.runnerId), json, "PX", deps.ttlMs);
-      await tx.exec();
+    async save(state) {
+      await redis.hset(keys.runners, state.runnerId, JSON.stringify(state));
     },
     async remove(runnerId) {
-      await redis.multi().hdel(keys.runners, runnerId).del(keys.runnerAlive(runnerId)).exec();
+      await redis.hdel(keys.runners, runnerId);
     },
     async loadAll() {
       const states = new Map<string, RunnerState>();

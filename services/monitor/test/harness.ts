@@ -112,7 +112,7 @@ export async function startHarness(env: TestEnv, gitlab: FixtureGitLab, options:
   const monitor = createMonitor({
     settings,
     reader: createFleetReader({ gitlab: createGitLabSource({ api }), scrapeTimeoutMs: 1_000, metrics, streaks, log }),
-    store: createRunnerStateStore({ redis: env.redis, keys: env.keys, ttlMs: settings.staleAfterMs }),
+    store: createRunnerStateStore({ redis: env.redis, keys: env.keys }),
     bus, emit, metrics, streaks, log, now,
     recycler: options.recycling
       ? createRecycler({ fleet: options.fleet, gitlab: api, emit, streaks, log, maxRecyclingShare: options.recycling.maxRecyclingShare, diskThreshold: settings.diskThreshold })

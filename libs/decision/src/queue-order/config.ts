@@ -1,5 +1,3 @@
-import { z } from "zod";
-
 /** How held jobs are ordered: class weight as head start, per-project fairness, a budget for high classes. */
 export interface QueueOrderConfig {
   /** Aging: one weight point is this many seconds of head start. */
@@ -17,22 +15,9 @@ export interface QueueOrderConfig {
   lookaheadK: number;
 }
 
-/** Zod schema of QueueOrderConfig, for agent configs. */
-export const queueOrderConfigSchema = z.object({
-  secondsPerWeightPoint: z.number().nonnegative().describe("aging: one class-weight point = N seconds of head start"),
-  fairnessPenaltySecondsPerRunningJob: z.number().nonnegative().describe("delay per job the project already runs"),
-  fairnessPenaltyMaxSeconds: z.number().nonnegative().describe("cap on the fairness delay"),
-  highClassBudget: z.object({
-    minWeight: z.number().nonnegative(),
-    perProjectPerHour: z.number().int().nonnegative(),
-    demotedWeight: z.number().nonnegative(),
-  }),
-  lookaheadK: z.number().int().positive().max(1000),
-});
-
 /**
- * Defaults for the default class rules (weights 10..100): 30 s per point gives a production
- * deploy 40 min of head start over default-class work; fairness adds 20 s per running job of
+ * Defaults for the default class rules (weights 10..100): 60 s per point gives a production
+ * deploy (100) 80 min of head start over default-class work (20); fairness adds 20 s per running job of
  * the same project, at most 10 min; a project gets 20 deploy-class jobs an hour before its
  * further ones rank as protected-branch work (40).
  */

@@ -1,4 +1,5 @@
 import type { Candidate, JobScored } from "@switchyard/contracts";
+import { explain, topTwoMargin, withinMargin } from "@switchyard/decision";
 
 /** The rule path's answer: the top candidate, how close the runner-up is, and why. */
 export interface RuleChoice {
@@ -22,24 +23,16 @@ export function ruleChoice(scored: JobScored, marginRatio: number): RuleChoice {
       rationale: `no open runner passed the filters${why ? ` (${why})` : ""}`, reasons: [],
     };
   }
-  const margin = second && top.total > 0 ? (top.total - second.total) / top.total : null;
-  const reasons = topReasons(top);
+  const margin = topTwoMargin(scored.candidates);
+  const reasons = explain(top);
   const ahead = second ? `, ${margin === null ? "tied" : `${Math.round(margin * 100)}% ahead of ${second.runnerId}`}` : ", only candidate";
   return {
     runnerId: top.runnerId,
     runnerUp: second?.runnerId ?? null,
     margin,
-    withinMargin: margin !== null && margin <= marginRatio,
+    withinMargin: withinMargin(scored.candidates, marginRatio),
     rationale: `${top.runnerId} scored ${top.total.toFixed(1)}${ahead} (${reasons.join(", ")})`,
     reasons,
     candidates,
   };
-}
-
-/** The plugins that contributed most to a candidate's total, as short readable strings. */
-export function topReasons(candidate: Candidate, count = 3): string[] {
-  return [...candidate.contributions]
-    .sort((a, b) => b.score * b.weight - a.score * a.weight)
-    .slice(0, count)
-    .map((c) => `${c.plugin} ${Math.round(c.score)}×${c.weight}`);
 }

@@ -56,8 +56,6 @@ export interface DispatchQueue {
   enqueue(meta: HeldJobMeta, payload: string): Promise<void>;
   /** The first `limit` queued jobs in queue-key order. */
   head(pool: string, limit: number): Promise<HeldJobMeta[]>;
-  /** Oldest queued jobs by arrival (what plain FIFO would take). */
-  fifoHead(pool: string, limit: number): Promise<HeldJobMeta[]>;
   depth(pool: string): Promise<number>;
   heldCount(pool: string): Promise<number>;
   /** Atomically moves a queued job to a runner's reservations; false if another replica took it. */
@@ -126,17 +124,10 @@ export function createDispatchQueue(redis: Redis, keys: RedisKeys): DispatchQueu
         .hset(keys.jobMeta, String(meta.jobId), JSON.stringify(meta))
         .zadd(keys.queue(meta.pool), meta.queueKey, String(meta.jobId))
         .zadd(keys.held(meta.pool), meta.arrivedAt, String(meta.jobId))
-        .incr(keys.queueVersion(meta.pool))
         .exec();
     },
     async head(pool, limit) {
       return metas(await redis.zrange(keys.queue(pool), 0, limit - 1));
-    },
-    async fifoHead(pool, limit) {
-      // The queue is ordered by priority; FIFO wants arrival order among queued jobs.
-      const ids = await redis.zrange(keys.queue(pool), 0, -1);
-      const all = await metas(ids);
-      return all.sort((a, b) => a.fifoSeq - b.fifoSeq).slice(0, limit);
     },
     depth: (pool) => redis.zcard(keys.queue(pool)),
     heldCount: (pool) => redis.zcard(keys.held(pool)),
