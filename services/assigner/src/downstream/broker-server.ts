@@ -5,7 +5,7 @@ import type { Counter, Histogram } from "prom-client";
 import type { DispatchQueue } from "../queue/dispatch-queue.js";
 import { rewriteForHandoff } from "../upstream/job-payload.js";
 import { BodyTooLarge, header, parseJsonObject, readBody } from "./http-body.js";
-import type { JobProxy } from "./job-proxy.js";
+import { jobScopedPath, type JobProxy } from "./job-proxy.js";
 import type { PollWaiters } from "./poll-waiters.js";
 import type { RegisteredRunner, RunnerRegistry } from "@switchyard/runtime";
 
@@ -69,7 +69,11 @@ export async function startBrokerServer(deps: BrokerServerDeps, host: string, po
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (req.method === "POST" && path === "/api/v4/jobs/request") return jobRequest(req, res);
     if (req.method === "POST" && path === "/api/v4/runners/verify") return verify(req, res);
-    if (JOB_PATH.test(path)) return deps.proxy.forward(req, res);
+    if (JOB_PATH.test(path)) {
+      // Dot segments, encoded slashes and backslashes could climb out of /jobs/:id once normalised.
+      if (!jobScopedPath(req.url ?? "/")) return count(res, "proxy", 400, { message: "400 Bad request - path outside /api/v4/jobs/:id" });
+      return deps.proxy.forward(req, res);
+    }
     if (req.method === "GET" && path === "/api/v4/runners/router/discovery") return count(res, "discovery", 501, { message: "501 Not Implemented" });
     if (req.method === "DELETE" && (path === "/api/v4/runners" || path === "/api/v4/runners/managers")) return count(res, "unregister", 204);
     return count(res, "other", 404, { message: "404 Not Found" });

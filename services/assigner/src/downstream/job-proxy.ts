@@ -33,6 +33,30 @@ export interface JobProxyDeps {
 // Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are not forwarded.
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "host"]);
 const JOB_UPDATE = /^\/api\/v4\/jobs\/(\d+)$/;
+const JOB_SCOPE = /^\/api\/v4\/jobs\/(\d+)(\/|$)/;
+
+/**
+ * The path GitLab would route `rawUrl` to, when that stays inside /api/v4/jobs/:id; null otherwise.
+ * Workhorse and URL parsers resolve `.`/`..` segments (also written %2e) and some treat `\` as `/`,
+ * so a raw `/api/v4/jobs/1/../../runners/all` would reach any GitLab endpoint through the broker.
+ * Such paths are refused outright rather than normalised: gitlab-runner never sends them.
+ */
+export function jobScopedPath(rawUrl: string): { jobId: number; path: string } | null {
+  const q = rawUrl.indexOf("?");
+  const rawPath = q === -1 ? rawUrl : rawUrl.slice(0, q);
+  if (rawPath.includes("\\") || /%(2f|5c|00)/i.test(rawPath)) return null;
+  for (const segment of rawPath.split("/")) {
+    let decoded: string;
+    try { decoded = decodeURIComponent(segment); } catch { return null; }
+    if (decoded === "." || decoded === "..") return null;
+  }
+  const raw = JOB_SCOPE.exec(rawPath);
+  // Belt and braces: the URL actually sent upstream must still name the same job.
+  const sent = new URL(rawUrl, "http://gitlab.invalid");
+  const normalised = JOB_SCOPE.exec(sent.pathname);
+  if (!raw || !normalised || raw[1] !== normalised[1]) return null;
+  return { jobId: Number(raw[1]), path: sent.pathname + sent.search };
+}
 
 export function createJobProxy(deps: JobProxyDeps): JobProxy {
   const base = new URL(deps.gitlabUrl);
@@ -50,7 +74,12 @@ export function createJobProxy(deps: JobProxyDeps): JobProxy {
 
   return {
     async forward(req, res) {
-      const path = req.url ?? "/";
+      const scoped = jobScopedPath(req.url ?? "/");
+      if (!scoped) {
+        res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ message: "400 Bad request - path outside /api/v4/jobs/:id" }));
+        return;
+      }
+      const path = scoped.path;
       const update = req.method === "PUT" ? JOB_UPDATE.exec(path.split("?")[0] ?? "") : null;
       const seen = /^\/api\/v4\/jobs\/(\d+)/.exec(path);
       // The job update itself is observed below (it also publishes the "started" outcome).
@@ -93,16 +122,21 @@ export function createJobProxy(deps: JobProxyDeps): JobProxy {
         if (!res.write(chunk)) await new Promise((r) => res.once("drain", r));
       }
       res.end();
-      if (update) {
-        const jobStatusHeader = upstream.headers["job-status"];
+      const jobStatusHeader = upstream.headers["job-status"];
+      const jobStatus = Array.isArray(jobStatusHeader) ? (jobStatusHeader[0] ?? null) : (jobStatusHeader ?? null);
+      // Only what GitLab accepted says anything about the job: a 2xx, or a 403 carrying Job-Status
+      // (lib/api/ci/helpers/runner.rb job_forbidden!). A bare 403/4xx is GitLab refusing the sender
+      // (wrong or missing job token), which anyone who can reach the broker can provoke.
+      const accepted = (upstream.statusCode >= 200 && upstream.statusCode < 300) || (upstream.statusCode === 403 && jobStatus !== null);
+      if (update && accepted) {
         deps.onJobUpdate({
           jobId: Number(update[1]),
           state,
           failureReason,
           status: upstream.statusCode,
-          jobStatus: Array.isArray(jobStatusHeader) ? (jobStatusHeader[0] ?? null) : (jobStatusHeader ?? null),
+          jobStatus,
         });
-      } else if (upstream.statusCode === 403) {
+      } else if (!update && upstream.statusCode === 403) {
         const js = header(req, "job-token") ? upstream.headers["job-status"] : undefined;
         if (typeof js === "string") {
           const jobId = Number(/^\/api\/v4\/jobs\/(\d+)/.exec(path)?.[1]);
