@@ -43,6 +43,7 @@ export interface LoadConfigOptions {
 /**
  * Builds an agent's config from a file (optional) overlaid by environment variables,
  * validates it once, and returns it deeply frozen. Object-valued keys take JSON in env.
+ * `<ENV>_FILE` names a file holding the value instead (secrets mounted as files).
  */
 export function loadConfig<S extends z.ZodObject>(schema: S, options: LoadConfigOptions = {}): Readonly<z.infer<S>> {
   const env = options.env ?? process.env;
@@ -60,7 +61,14 @@ export function loadConfig<S extends z.ZodObject>(schema: S, options: LoadConfig
   }
   for (const key of Object.keys(schema.shape)) {
     const name = envNameOf(key);
-    const value = env[name] ?? (SHORT_ALIASES[key] ? env[SHORT_ALIASES[key]] : undefined);
+    const alias = SHORT_ALIASES[key];
+    let value = env[name] ?? (alias ? env[alias] : undefined);
+    const fileVar = [`${name}_FILE`, ...(alias ? [`${alias}_FILE`] : [])].find((n) => env[n]);
+    if (fileVar && value !== undefined && value !== "") {
+      problems.push(`${fileVar}: set together with the variable itself; use one`);
+      continue;
+    }
+    if (fileVar) value = readSecretFile(env[fileVar] as string, fileVar, problems);
     if (value === undefined || value === "") continue;
     raw[key] = looksStructured(value) ? tryJson(value, name, problems) : value;
   }
@@ -74,6 +82,16 @@ export function loadConfig<S extends z.ZodObject>(schema: S, options: LoadConfig
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(result.data as z.infer<S>);
+}
+
+/** `<ENV>_FILE` (Docker and Kubernetes secrets mounted as files): the file's text without its final newline. */
+function readSecretFile(path: string, name: string, problems: string[]): string | undefined {
+  try {
+    return readFileSync(path, "utf8").replace(/\r?\n$/, "");
+  } catch (err) {
+    problems.push(`${name}: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 function looksStructured(value: string): boolean {

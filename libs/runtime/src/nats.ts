@@ -6,7 +6,7 @@ export type { NatsConnection } from "@nats-io/transport-node";
 /** Connects to NATS and keeps reconnecting forever; status changes are logged. */
 export async function connectNats(url: string, name: string, log: Logger): Promise<NatsConnection> {
   const nc = await connect({
-    servers: url.split(",").map((s) => s.trim()),
+    ...natsServerOptions(url),
     name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
@@ -20,4 +20,23 @@ export async function connectNats(url: string, name: string, log: Logger): Promi
     }
   })().catch(() => undefined);
   return nc;
+}
+
+/**
+ * Server list of a comma-separated NATS URL. nats.js ignores `user:password@` in a URL, so
+ * credentials in the URL (Compose and Kubernetes keep the whole URL in a secret file) become
+ * its user/pass options and are taken out of the server list.
+ */
+export function natsServerOptions(url: string): { servers: string[]; user?: string; pass?: string } {
+  let user: string | undefined;
+  let pass: string | undefined;
+  const servers = url.split(",").map((s) => s.trim()).filter(Boolean).map((server) => {
+    const match = /^([a-z]+:\/\/)?([^@/]*)@(.*)$/i.exec(server);
+    if (!match) return server;
+    const [name, password = ""] = (match[2] ?? "").split(":");
+    user ??= decodeURIComponent(name ?? "");
+    pass ??= decodeURIComponent(password);
+    return `${match[1] ?? ""}${match[3] ?? ""}`;
+  });
+  return user ? { servers, user, pass } : { servers };
 }

@@ -49,4 +49,32 @@ describe("loadConfig", () => {
   it("maps camelCase keys to SWITCHYARD_ env names", () => {
     expect(envNameOf("scorerBudgetMs")).toBe("SWITCHYARD_SCORER_BUDGET_MS");
   });
+
+  it("reads a value from the file named by <ENV>_FILE, JSON included, without its final newline", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cfg-"));
+    writeFileSync(join(dir, "redis-url"), "redis://:s3cret@redis:6379\n");
+    writeFileSync(join(dir, "pools.json"), '[{"name":"linux"}]\n');
+    const c = loadConfig(schema, { env: {
+      SWITCHYARD_GITLAB_URL: "http://x",
+      SWITCHYARD_POOLS_FILE: join(dir, "pools.json"),
+      REDIS_URL_FILE: join(dir, "redis-url"),
+    } });
+    expect(c.redisUrl).toBe("redis://:s3cret@redis:6379");
+    expect(c.pools).toEqual([{ name: "linux" }]);
+  });
+
+  it("names a missing *_FILE and one set together with its variable", () => {
+    let error: unknown;
+    try {
+      loadConfig(schema, { env: {
+        SWITCHYARD_GITLAB_URL: "http://x", SWITCHYARD_POOLS: '[{"name":"a"}]',
+        SWITCHYARD_LOG_LEVEL_FILE: "/nonexistent/level",
+        SWITCHYARD_NATS_URL: "nats://a:4222", SWITCHYARD_NATS_URL_FILE: "/nonexistent/nats",
+      } });
+    } catch (e) { error = e; }
+    expect(error).toBeInstanceOf(ConfigError);
+    const text = (error as ConfigError).message;
+    expect(text).toMatch(/SWITCHYARD_LOG_LEVEL_FILE: ENOENT/);
+    expect(text).toMatch(/SWITCHYARD_NATS_URL_FILE: set together with the variable itself/);
+  });
 });
