@@ -42,6 +42,9 @@ describe("the live bench at a tiny scale", () => {
     for (const agent of AGENTS) expect(step!.processes[agent]?.rssMb).toBeGreaterThan(0);
     expect(results.summary.goals.map((g) => g.name)).toHaveLength(3);
     expect(typeof results.stoppedBecause).toBe("string");
+    // The step starts only once the system has decided a probe job, not when the processes are merely up.
+    expect(progress.findIndex((l) => /placing jobs: a probe job per pool decided/.test(l))).toBeLessThan(progress.findIndex((l) => /20 jobs\/s {2}1\/2 s/.test(l)));
+    expect(progress.some((l) => /placing jobs/.test(l))).toBe(true);
   }, 60_000);
 
   it("prints a progress line per second of the step", () => {

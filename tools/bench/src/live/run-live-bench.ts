@@ -5,6 +5,7 @@ import { latencyStats } from "./latency-stats.js";
 import { AGENTS, startLiveSystem, type LiveSystemOptions } from "./live-system.js";
 import { LIVE_GOALS, LIVE_SCHEMA, summarize, type LiveResults, type LiveStep } from "./live-results.js";
 import { createObserver } from "./observer.js";
+import { waitUntilPlacing } from "./placing-probe.js";
 import { createProcSampler } from "./proc-stats.js";
 
 /** Everything one live bench run needs. */
@@ -34,6 +35,16 @@ export async function runLiveBench(options: LiveBenchOptions, deps: LiveBenchDep
   deps.progress(`starting NATS/Redis, sim GitLab, 4 agents and ${options.runners} sim runners (${options.pools} pool(s), ${options.limit} slots each)…`);
   const system = await startLiveSystem({ ...options, log: deps.log });
   deps.progress(`system up in ${((now() - began) / 1000).toFixed(1)} s; logs in ${system.logDir}`);
+  try {
+    const probeMs = await waitUntilPlacing({
+      nc: system.nc, prefix: options.prefix, gitlabUrl: system.gitlabUrl, adminToken: system.adminToken,
+      poolTags: system.poolTags, jobSeconds: options.jobSeconds, timeoutMs: 30_000,
+    });
+    deps.progress(`placing jobs: a probe job per pool decided in ${(probeMs / 1000).toFixed(1)} s`);
+  } catch (err) {
+    await system.stop();
+    throw err;
+  }
   const offerer = createJobOfferer({ gitlabUrl: system.gitlabUrl, adminToken: system.adminToken, poolTags: system.poolTags, jobSeconds: options.jobSeconds, now });
   const observer = createObserver({ nc: system.nc, prefix: options.prefix, offeredAt: offerer.offeredAt, now });
   const sampler = createProcSampler(system.pids);
