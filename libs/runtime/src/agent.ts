@@ -56,7 +56,7 @@ export async function startAgentRuntime(options: StartAgentOptions): Promise<Age
   let ready = false;
   const routes: RouteHandler[] = [...(options.routes ?? [])];
   const http = await startAgentHttpServer({
-    host: config.httpHost, port: config.httpPort, registry: metrics.registry, isReady: () => ready, routes,
+    host: config.httpHost, port: config.httpPort, registry: metrics.registry, isReady: () => ready, routes, log,
   });
   lifecycle.onShutdown("http", () => http.close());
   const stopHeartbeat = startHeartbeat(bus, agent, instanceId, config.heartbeatIntervalMs, () => ready);

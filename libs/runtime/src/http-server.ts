@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
+import type { Logger } from "./logger.js";
 
 /** Answers a request it owns and returns true, or returns false to pass it on. */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
@@ -19,14 +20,18 @@ export interface AgentHttpOptions {
   /** Ready once connections are up and the agent's loop runs. */
   isReady: () => boolean;
   routes?: RouteHandler[];
+  /** Where a failed request's cause goes; never into the answer. */
+  log?: Logger;
 }
 
 /** Serves /metrics, /healthz and /readyz, then any extra routes; port 0 picks a free port. */
 export async function startAgentHttpServer(options: AgentHttpOptions): Promise<AgentHttpServer> {
   const server = createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => {
+      // The cause stays out of the answer: error text can carry paths, keys or tokens.
+      options.log?.error({ err: (err as Error).message, path: req.url?.split("?")[0] }, "http request failed");
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
-      res.end(`internal error: ${(err as Error).message}\n`);
+      res.end("500 Internal Server Error\n");
     });
   });
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

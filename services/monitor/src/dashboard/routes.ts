@@ -99,7 +99,15 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): RouteHandler {
       return true;
     }
     if (req.method === "POST" && path === "/dashboard/login") {
-      const form = new URLSearchParams(await readBody(req, 4096));
+      const body = await readBody(req, LOGIN_BODY_LIMIT);
+      if (body === null) {
+        // The rest of the body is not read: answer, then drop the connection.
+        res.shouldKeepAlive = false;
+        res.writeHead(413, { "content-type": "text/plain; charset=utf-8", connection: "close" })
+          .end(`sign-in form too large: at most ${LOGIN_BODY_LIMIT} bytes\n`, () => req.destroy());
+        return true;
+      }
+      const form = new URLSearchParams(body);
       const ok = deps.auth.checkToken(form.get("token") ?? "");
       if (!ok) log.warn("dashboard sign-in with a wrong token");
       return redirect(res, ok ? "/dashboard" : "/dashboard?login=failed", ok ? deps.auth.sessionCookie(approverName(form.get("name"))) : undefined);
@@ -128,11 +136,19 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): RouteHandler {
   };
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  let body = "";
-  for await (const chunk of req) {
-    body += String(chunk);
-    if (body.length > limit) throw new Error("request body too large");
+/** A sign-in form is a token and a name; anything bigger is refused with 413. */
+const LOGIN_BODY_LIMIT = 4096;
+
+/** The body as text, or null when it is over `limit` bytes (then it is not read to its end). */
+async function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) return null;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) return null;
+    chunks.push(chunk);
   }
-  return body;
+  return Buffer.concat(chunks).toString("utf8");
 }
