@@ -6,7 +6,7 @@ export * from "./gitlab/job-matching.js";
 export * from "./gitlab/job-payload.js";
 export * from "./gitlab/pipelines.js";
 export * from "./gitlab/simulated-gitlab.js";
-export type { RunnerApiKnobs } from "./gitlab/runner-api.js";
+export type { RunnerApiKnobs, JobRequestFault } from "./gitlab/runner-api.js";
 export type { RestKnobs } from "./gitlab/rest-api.js";
 export type { RunnerStatus } from "./gitlab/rest-entities.js";
 export * from "./workload/pipeline-generator.js";

@@ -36,6 +36,8 @@ export const assignerConfigSchema = baseConfigSchema.extend({
   pools: z.array(poolSchema).min(1),
   runners: z.array(downstreamRunnerSchema).default([]),
   upstreamConcurrency: z.coerce.number().int().min(1).max(32).default(2).describe("jobs/request calls in flight to GitLab per pool"),
+  checkIntervalMs: z.coerce.number().int().positive().default(3_000)
+    .describe("wait (plus up to 50 % jitter) after GitLab answers jobs/request with 409, 5xx or a network error; gitlab-runner's check_interval"),
   longPollMs: z.coerce.number().int().positive().default(50_000),
   reservationTtlMs: z.coerce.number().int().positive().default(10_000),
   handoffAckTimeoutMs: z.coerce.number().int().positive().default(60_000),

@@ -4,17 +4,26 @@ import type { PipelineRunner } from "./pipelines.js";
 import { jobSpecSchema } from "./model.js";
 import { jsonBody, reply, route, type Route } from "./http-kit.js";
 import { requirePrivateToken } from "./rest-api.js";
+import type { RunnerApiKnobs } from "./runner-api.js";
+
+const faultSchema = z.object({
+  status: z.union([z.literal(409), z.literal(429), z.literal(500), z.literal(502), z.literal(503)]),
+  retryAfterSeconds: z.number().int().min(0).optional(),
+  durationMs: z.number().int().positive().optional(),
+  times: z.number().int().positive().optional(),
+}).strict();
 
 const postJobsSchema = z.union([jobSpecSchema, z.array(jobSpecSchema), z.object({ jobs: z.array(jobSpecSchema) })]);
 
 export interface AdminApiDeps {
   state: GitLabState;
   pipelines: PipelineRunner;
+  knobs: RunnerApiKnobs;
   adminToken: string;
 }
 
 /** Simulator-only endpoints for other processes: queue jobs, read one job, read counts. PRIVATE-TOKEN required. */
-export function adminApiRoutes({ state, pipelines, adminToken }: AdminApiDeps): Route[] {
+export function adminApiRoutes({ state, pipelines, knobs, adminToken }: AdminApiDeps): Route[] {
   return [
     route("POST", "/sim/jobs", (req) => {
       if (!requirePrivateToken(req, adminToken)) return;
@@ -29,6 +38,20 @@ export function adminApiRoutes({ state, pipelines, adminToken }: AdminApiDeps): 
       if (!job) return reply(req.res, 404, { message: "404 Job Not Found" });
       reply(req.res, 200, job);
     }),
+    // Fault injection: {"status":409|429|500|502|503, "retryAfterSeconds"?, "durationMs"?, "times"?}; DELETE clears it.
+    route("PUT", "/sim/faults/jobs-request", (req) => {
+      if (!requirePrivateToken(req, adminToken)) return;
+      const parsed = faultSchema.safeParse(jsonBody(req));
+      if (!parsed.success) return reply(req.res, 400, { error: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) });
+      const { durationMs, ...fault } = parsed.data;
+      knobs.jobRequestFault = { ...fault, ...(durationMs !== undefined ? { untilMs: Date.now() + durationMs } : {}) };
+      reply(req.res, 200, knobs.jobRequestFault);
+    }),
+    route("DELETE", "/sim/faults/jobs-request", (req) => {
+      if (!requirePrivateToken(req, adminToken)) return;
+      knobs.jobRequestFault = null;
+      reply(req.res, 204);
+    }),
     route("GET", "/sim/stats", (req) => {
       if (!requirePrivateToken(req, adminToken)) return;
       const perRunner: Record<string, number> = {};
@@ -36,6 +59,7 @@ export function adminApiRoutes({ state, pipelines, adminToken }: AdminApiDeps): 
       const pipes = pipelines.pipelines();
       reply(req.res, 200, {
         now: new Date(state.clock.now()).toISOString(), speed: state.clock.speed, jobs: state.counts(), jobsPerRunner: perRunner,
+        jobRequests: knobs.jobRequests,
         pipelines: { total: pipes.length, running: pipes.filter((p) => p.status === "running").length },
       });
     }),

@@ -14,6 +14,38 @@ export interface RunnerApiKnobs {
   finalUpdateAcceptedTimes: number;
   /** Value of X-GitLab-Trace-Update-Interval, seconds. */
   traceUpdateIntervalSeconds: number;
+  /** Fault injection on POST /jobs/request (admin: PUT /sim/faults/jobs-request); null = answer normally. */
+  jobRequestFault: JobRequestFault | null;
+  /** POST /jobs/request calls received so far (read through GET /sim/stats). */
+  jobRequests: number;
+}
+
+/**
+ * A fault POST /jobs/request answers instead of working: 409 (GitLab's RegisterJobService on queue
+ * contention or replica lag), 429 with Retry-After (check_rate_limit!), 503 (optionally with Retry-After).
+ * It lasts until `untilMs` (real epoch ms) or for `times` requests, whichever ends first; neither = until cleared.
+ */
+export interface JobRequestFault {
+  status: 409 | 429 | 500 | 502 | 503;
+  retryAfterSeconds?: number;
+  untilMs?: number;
+  times?: number;
+}
+
+const FAULT_MESSAGES: Record<number, string> = {
+  409: "409 Conflict", 429: "Retry later", 500: "500 Internal Server Error", 502: "502 Bad Gateway", 503: "503 Service Unavailable",
+};
+
+/** The fault to answer now, if one is active; consumes one of its `times`. */
+function activeFault(knobs: RunnerApiKnobs): JobRequestFault | null {
+  const fault = knobs.jobRequestFault;
+  if (!fault) return null;
+  if ((fault.untilMs !== undefined && Date.now() >= fault.untilMs) || (fault.times !== undefined && fault.times <= 0)) {
+    knobs.jobRequestFault = null;
+    return null;
+  }
+  if (fault.times !== undefined) fault.times--;
+  return fault;
 }
 
 export interface RunnerApiDeps {
@@ -52,6 +84,12 @@ export function runnerApiRoutes({ state, knobs, serverUrl, log }: RunnerApiDeps)
 
     route("POST", "/api/v4/jobs/request", async (req) => {
       const polling = { "Gitlab-Ci-Builds-Polling": "yes" };
+      knobs.jobRequests++;
+      const fault = activeFault(knobs);
+      if (fault) {
+        const retryAfter = fault.retryAfterSeconds !== undefined ? { "Retry-After": String(fault.retryAfterSeconds) } : {};
+        return replyMessage(req.res, fault.status, FAULT_MESSAGES[fault.status] ?? String(fault.status), retryAfter);
+      }
       const body = jsonBody(req) ?? {};
       const token = str(body.token) ?? header(req, "runner-token");
       const runner = token ? state.runnerByToken(token) : undefined;

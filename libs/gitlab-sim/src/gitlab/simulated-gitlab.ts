@@ -63,6 +63,8 @@ export async function createSimulatedGitLab(options: SimulatedGitLabOptions): Pr
     finalUpdateAcceptedTimes: options.finalUpdateAcceptedTimes ?? 0,
     traceUpdateIntervalSeconds: options.traceUpdateIntervalSeconds ?? 60,
     rateLimitPerSecond: options.rateLimitPerSecond ?? 0,
+    jobRequestFault: null,
+    jobRequests: 0,
   };
   let url = "";
   const serverUrl = () => url;
@@ -70,7 +72,7 @@ export async function createSimulatedGitLab(options: SimulatedGitLabOptions): Pr
   const routes: Route[] = [
     ...runnerApiRoutes({ state, knobs, serverUrl, log }),
     ...restApiRoutes({ state, entities, adminToken: options.adminToken, knobs, serverUrl }),
-    ...adminApiRoutes({ state, pipelines, adminToken: options.adminToken }),
+    ...adminApiRoutes({ state, pipelines, knobs, adminToken: options.adminToken }),
   ];
 
   const server: Server = createServer((req, res) => {

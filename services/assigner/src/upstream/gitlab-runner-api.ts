@@ -8,7 +8,7 @@ export type JobRequestResult =
   | { kind: "job"; body: string; lastUpdate: string | null }
   | { kind: "empty"; lastUpdate: string | null }
   | { kind: "forbidden" }
-  | { kind: "retry"; status: number };
+  | { kind: "retry"; status: number; retryAfterMs: number | null };
 
 export interface JobUpdateResult {
   status: number;
@@ -57,7 +57,7 @@ export function createGitLabRunnerApi(options: GitLabRunnerApiOptions): GitLabRu
         await res.body.dump();
         if (res.statusCode === 204) return { kind: "empty", lastUpdate: lu };
         if (res.statusCode === 403) return { kind: "forbidden" };
-        return { kind: "retry", status: res.statusCode };
+        return { kind: "retry", status: res.statusCode, retryAfterMs: parseRetryAfter(headerOf(res.headers, "retry-after"), Date.now()) };
       } catch (err) {
         throw wrapError("request job from GitLab", err);
       }
@@ -83,4 +83,13 @@ export function createGitLabRunnerApi(options: GitLabRunnerApiOptions): GitLabRu
 function headerOf(headers: Record<string, string | string[] | undefined>, name: string): string | null {
   const v = headers[name];
   return Array.isArray(v) ? (v[0] ?? null) : (v ?? null);
+}
+
+/** Retry-After as delay-seconds or an HTTP date (RFC 9110 §10.2.3), in ms from `now`; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now: number): number | null {
+  if (value === null || value.trim() === "") return null;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
 }

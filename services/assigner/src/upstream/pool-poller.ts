@@ -28,6 +28,35 @@ export interface PoolPollerDeps {
   concurrency: number;
   log: Logger;
   pulled: Counter<"pool" | "result">;
+  /** gitlab-runner's check_interval: the wait after a failed jobs/request (409, 5xx, network). */
+  checkIntervalMs: number;
+  /** Injectable for tests: the clock, the sleep (must resolve early on abort) and the jitter source. */
+  now?: () => number;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  random?: () => number;
+}
+
+/** Longest Retry-After honoured; beyond this GitLab is likely misconfigured, and we look again. */
+const MAX_RETRY_AFTER_MS = 15 * 60_000;
+const FORBIDDEN_HOLD_MS = 30_000;
+
+/**
+ * How long the pool stays quiet after a failed jobs/request. gitlab-runner treats 409, 5xx and
+ * network errors as a failed check and waits for its next check interval; on 429/503 it honours
+ * Retry-After. The jitter (up to +50 %) keeps many assigners from hitting GitLab in step.
+ */
+export function upstreamRetryDelayMs(status: number | "network", retryAfterMs: number | null, checkIntervalMs: number, random: () => number): number {
+  if ((status === 429 || status === 503) && retryAfterMs !== null) return Math.min(retryAfterMs, MAX_RETRY_AFTER_MS);
+  return Math.round(checkIntervalMs * (1 + 0.5 * random()));
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => { clearTimeout(timer); signal.removeEventListener("abort", done); resolve(); };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done);
+  });
 }
 
 /**
@@ -39,6 +68,12 @@ export function startPoolPoller(deps: PoolPollerDeps): { stop(): Promise<void> }
   const abort = new AbortController();
   let lastUpdate: string | null = null;
   let stopped = false;
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? abortableSleep;
+  const random = deps.random ?? Math.random;
+  /** Shared by all workers of the pool: one 409 or Retry-After quiets the whole pool, not one loop. */
+  let holdUntil = 0;
+  const hold = (ms: number) => { holdUntil = Math.max(holdUntil, now() + ms); };
 
   async function underBudget(): Promise<boolean> {
     const [held, free] = await Promise.all([deps.queue.heldCount(deps.pool.name), deps.freeSlots()]);
@@ -46,10 +81,11 @@ export function startPoolPoller(deps: PoolPollerDeps): { stop(): Promise<void> }
   }
 
   async function loop(worker: number): Promise<void> {
-    let backoffMs = 0;
+    let warned = false;
     while (!stopped) {
       try {
-        if (backoffMs > 0) { await deps.capacity.wait(backoffMs); if (stopped) return; }
+        const wait = holdUntil - now();
+        if (wait > 0) { await sleep(wait, abort.signal); continue; }
         if (!(await underBudget())) { await deps.capacity.wait(1_000); continue; }
         const result = await deps.api.requestJob(deps.pool.upstreamToken, deps.systemId, lastUpdate, deps.pool.features, abort.signal);
         switch (result.kind) {
@@ -58,30 +94,35 @@ export function startPoolPoller(deps: PoolPollerDeps): { stop(): Promise<void> }
             deps.pulled.inc({ pool: deps.pool.name, result: "job" });
             const meta = await deps.intake(deps.pool.name, result.body);
             if (meta) deps.jobArrived(deps.pool.name);
-            backoffMs = 0;
+            warned = false;
             break;
           }
           case "empty":
             lastUpdate = result.lastUpdate ?? lastUpdate;
             deps.pulled.inc({ pool: deps.pool.name, result: "empty" });
-            backoffMs = 0;
+            warned = false;
             break;
           case "forbidden":
             deps.pulled.inc({ pool: deps.pool.name, result: "forbidden" });
             log.error("GitLab refused the pool's runner token (403); check upstreamToken");
-            backoffMs = 30_000;
+            hold(FORBIDDEN_HOLD_MS);
             break;
-          case "retry":
+          case "retry": {
             deps.pulled.inc({ pool: deps.pool.name, result: `http_${result.status}` });
-            // 409 is a benign race in GitLab's queue; 503 and the rest mean back off.
-            backoffMs = result.status === 409 ? 0 : nextBackoff(backoffMs);
+            const delay = upstreamRetryDelayMs(result.status, result.retryAfterMs, deps.checkIntervalMs, random);
+            if (!warned) log.warn({ status: result.status, delayMs: delay, worker }, "GitLab refused jobs/request; holding the pool");
+            warned = true;
+            hold(delay);
             break;
+          }
         }
       } catch (err) {
         if (stopped) return;
         deps.pulled.inc({ pool: deps.pool.name, result: "error" });
-        if (backoffMs === 0) log.warn({ err: (err as Error).message, worker }, "upstream poll failed; backing off");
-        backoffMs = nextBackoff(backoffMs);
+        const delay = upstreamRetryDelayMs("network", null, deps.checkIntervalMs, random);
+        if (!warned) log.warn({ err: (err as Error).message, worker, delayMs: delay }, "upstream poll failed; holding the pool");
+        warned = true;
+        hold(delay);
       }
     }
   }
@@ -95,8 +136,4 @@ export function startPoolPoller(deps: PoolPollerDeps): { stop(): Promise<void> }
       await Promise.allSettled(loops);
     },
   };
-}
-
-function nextBackoff(current: number): number {
-  return Math.min(Math.max(current * 2, 250), 15_000);
 }

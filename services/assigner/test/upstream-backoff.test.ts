@@ -1,0 +1,112 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { Counter, Registry } from "prom-client";
+import { createLogger } from "@switchyard/runtime";
+import type { SimulatedGitLab } from "@switchyard/gitlab-sim";
+import { createGitLabRunnerApi, parseRetryAfter, type GitLabRunnerApi } from "../src/upstream/gitlab-runner-api.js";
+import { startPoolPoller, upstreamRetryDelayMs } from "../src/upstream/pool-poller.js";
+import { BASE_RUNNER_FEATURES } from "../src/config.js";
+import type { DispatchQueue } from "../src/queue/dispatch-queue.js";
+import { createSignal } from "../src/signal.js";
+import { ADMIN_TOKEN, POOL_TOKEN, startSim } from "./harness.js";
+
+// Reproduces gitlab-runner 18.x's handling of a failed POST /jobs/request: network/gitlab.go
+// (GitLabClient.RequestJob: 409 and other statuses are "failed", not retried at once) and
+// commands/multi.go (the next request waits for check_interval, default 3 s); network/retry_requester.go
+// honours Retry-After on 429. GitLab answers 409 from Ci::RegisterJobService on contention and
+// 429 from check_rate_limit! (lib/api/ci/runner.rb / helpers).
+
+let sim: SimulatedGitLab | undefined;
+let api: GitLabRunnerApi | undefined;
+let stopPoller: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await stopPoller?.();
+  await api?.close();
+  await sim?.close();
+  stopPoller = undefined; api = undefined; sim = undefined;
+});
+
+const silent = createLogger({ name: "test", level: "silent" });
+
+/** A poller over a real simulated GitLab with an always-free pool; intake reports each job. */
+function poller(opts: {
+  checkIntervalMs: number; onJob: () => void; concurrency?: number; now?: () => number;
+  sleep?: (ms: number, s: AbortSignal) => Promise<void>; onCall?: (status: string) => void;
+}) {
+  const real = createGitLabRunnerApi({ gitlabUrl: sim!.url, version: "18.4.0", requestTimeoutMs: 10_000 });
+  api = {
+    ...real,
+    async requestJob(...args) {
+      const result = await real.requestJob(...args);
+      opts.onCall?.(result.kind === "retry" ? String(result.status) : result.kind);
+      return result;
+    },
+  };
+  const queue = { heldCount: async () => 0 } as unknown as DispatchQueue;
+  const p = startPoolPoller({
+    pool: { name: "linux", upstreamToken: POOL_TOKEN, lookahead: 2, features: BASE_RUNNER_FEATURES },
+    api, queue, intake: async () => { opts.onJob(); return null; }, freeSlots: async () => 1, capacity: createSignal(),
+    jobArrived: () => undefined, systemId: "s_test000000001", concurrency: opts.concurrency ?? 2, log: silent,
+    pulled: new Counter({ name: "t_pulled", help: "t", labelNames: ["pool", "result"], registers: [new Registry()] }),
+    checkIntervalMs: opts.checkIntervalMs, now: opts.now, sleep: opts.sleep,
+  });
+  stopPoller = () => p.stop();
+}
+
+async function setFault(body: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${sim!.url}/sim/faults/jobs-request`, {
+    method: "PUT", headers: { "content-type": "application/json", "private-token": ADMIN_TOKEN }, body: JSON.stringify(body),
+  });
+  expect(res.status).toBe(200);
+}
+
+describe("the pool poller backs off from a refusing GitLab like gitlab-runner does", () => {
+  it("sends a handful of requests, not thousands, to a GitLab answering 409 for 6 s", async () => {
+    sim = await startSim();
+    await setFault({ status: 409, durationMs: 6_000 });
+    const faultEnds = Date.now() + 6_000;
+    const jobId = sim.enqueueJob({ name: "build", stage: "build", tags: ["linux"], durationSeconds: 1 });
+    let gotJobAt = 0;
+    const got = new Promise<void>((resolve) => poller({ checkIntervalMs: 3_000, onJob: () => { gotJobAt = Date.now(); resolve(); } }));
+    await got;
+    // The job is only handed out once the 409s stop, and the calls during the fault stay within what
+    // gitlab-runner's check interval allows: 2 workers share one hold, so ≤ 2 + 6 s / 3 s per worker.
+    expect(gotJobAt).toBeGreaterThanOrEqual(faultEnds);
+    expect(sim.job(jobId)?.status).toBe("running");
+    expect(sim.knobs.jobRequests).toBeGreaterThanOrEqual(2);
+    expect(sim.knobs.jobRequests).toBeLessThanOrEqual(8);
+  }, 20_000);
+
+  it("keeps the whole pool quiet for the 30 s a 429 Retry-After asks", async () => {
+    sim = await startSim();
+    await setFault({ status: 429, retryAfterSeconds: 30, times: 1 });
+    sim.enqueueJob({ name: "build", stage: "build", tags: ["linux"], durationSeconds: 1 });
+    // A fake clock: sleeping advances it, so the 30 s hold passes instantly but is measured exactly.
+    let fake = 1_000_000;
+    const calls: { at: number; result: string }[] = [];
+    const sleep = async (ms: number) => { fake += ms; await new Promise((r) => setImmediate(r)); };
+    const got = new Promise<void>((resolve) => poller({
+      checkIntervalMs: 3_000, concurrency: 1, now: () => fake, sleep, onJob: resolve,
+      onCall: (result) => calls.push({ at: fake, result }),
+    }));
+    await got;
+    expect(calls.map((c) => c.result)).toEqual(["429", "job"]);
+    expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(30_000);
+    expect(calls[1]!.at - calls[0]!.at).toBeLessThan(31_000);
+    expect(sim.knobs.jobRequests).toBe(2);
+  });
+
+  it("honours Retry-After on 503, and waits the check interval with jitter on 409, 5xx and network errors", () => {
+    expect(upstreamRetryDelayMs(503, 30_000, 3_000, () => 0.9)).toBe(30_000);
+    expect(upstreamRetryDelayMs(429, 30_000, 3_000, () => 0.9)).toBe(30_000);
+    for (const status of [409, 500, 502, 503, "network"] as const) {
+      expect(upstreamRetryDelayMs(status, null, 3_000, () => 0)).toBe(3_000);
+      expect(upstreamRetryDelayMs(status, null, 3_000, () => 0.999)).toBeLessThanOrEqual(4_500);
+    }
+    // 409 is not a rate limit: a Retry-After on it does not shorten or lengthen the check interval.
+    expect(upstreamRetryDelayMs(409, 60_000, 3_000, () => 0)).toBe(3_000);
+    expect(parseRetryAfter("30", 0)).toBe(30_000);
+    expect(parseRetryAfter(new Date(60_000).toUTCString(), 0)).toBe(60_000);
+    expect(parseRetryAfter("soon", 0)).toBeNull();
+    expect(parseRetryAfter(null, 0)).toBeNull();
+  });
+});
