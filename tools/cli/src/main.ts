@@ -1,40 +1,140 @@
 #!/usr/bin/env node
 import { randomBytes } from "node:crypto";
-import { parseArgs } from "node:util";
+import { readFileSync } from "node:fs";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { stringify as toToml } from "smol-toml";
 import { TrustTierSchema, contracts, type Contract } from "@switchyard/contracts";
 import {
-  connectNats, connectRedis, createBus, createLogger, createMetrics, createRunnerRegistry, formatDecision, loadConfigOrExit, redisKeys,
+  ConfigError, connectNats, connectRedis, createBus, createLogger, createMetrics, createRunnerRegistry, formatDecision, loadConfig, redisKeys,
+  type Bus, type Logger,
 } from "@switchyard/runtime";
-import { cliConfigSchema } from "./cli-config.js";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { Redis } from "ioredis";
+import { cliConfigSchema, type CliConfig } from "./cli-config.js";
 
+/** Exit codes; the README's CLI section documents the same table. */
+export const EXIT = { ok: 0, internal: 1, usage: 2, unreachable: 3, refused: 4 } as const;
 
-const USAGE = `usage: switchyard <command>
-  watch [decisions|outcomes|events|approvals|deadletters|all]   print live messages (default: decisions)
-  add-runner --pool <pool> [--id <runner-id>]                     issue a runner token, print the config.toml lines
-  approve <decision-id> | reject <decision-id>                    answer a supervised decision
-  tiers                                                           trust tiers applied by operators, and the optimizer's proposals
-  tier <job-class> <advisory|supervised|autonomous>               apply a trust tier to a class (next jobs on)
-env: NATS_URL, REDIS_URL, SWITCHYARD_SUBJECT_PREFIX, SWITCHYARD_KEY_PREFIX, SWITCHYARD_BROKER_URL`;
+/** An error the CLI reports as one line on stderr, then exits with its code. */
+class CliError extends Error {
+  constructor(readonly exitCode: number, message: string) { super(message); }
+}
 
-const { positionals, values } = parseArgs({ allowPositionals: true, options: { pool: { type: "string" }, id: { type: "string" }, by: { type: "string" } } });
-const [command, arg] = positionals;
-const config = loadConfigOrExit(cliConfigSchema, "switchyard");
-const log = createLogger({ name: "cli", level: config.logLevel === "info" ? "warn" : config.logLevel });
+type Options = NonNullable<ParseArgsConfig["options"]>;
+interface Command {
+  usage: string;
+  summary: string;
+  options: Options;
+  run(args: string[], values: Record<string, string | boolean | undefined>): Promise<void>;
+}
 
-switch (command) {
-  case "watch": await watch(arg ?? "decisions"); break;
-  case "add-runner": await addRunner(); break;
-  case "approve": case "reject": await answer(command === "approve", arg); break;
-  case "tiers": await showTiers(); break;
-  case "tier": await applyTier(arg, positionals[2]); break;
-  default:
+const WATCH_FILTERS = ["decisions", "outcomes", "events", "approvals", "deadletters", "all"] as const;
+const by: Options = { by: { type: "string" } };
+const NAME = /^[A-Za-z0-9_-]{1,128}$/;
+
+const COMMANDS: Record<string, Command> = {
+  watch: {
+    usage: `watch [${WATCH_FILTERS.join("|")}]`, summary: "print live messages until Ctrl-C (default: decisions)", options: {},
+    run: ([what = "decisions", ...rest]) => { noExtra("watch", rest); return watch(what); },
+  },
+  "add-runner": {
+    usage: "add-runner --pool <pool> [--id <runner-id>]", summary: "issue a runner token, print the config.toml lines",
+    options: { pool: { type: "string" }, id: { type: "string" } },
+    run: (rest, v) => { noExtra("add-runner", rest); return addRunner(v.pool as string | undefined, v.id as string | undefined); },
+  },
+  approve: {
+    usage: "approve <decision-id> [--by <name>]", summary: "approve a supervised decision", options: by,
+    run: ([id, ...rest], v) => { noExtra("approve", rest); return answer(true, id, v.by as string | undefined); },
+  },
+  reject: {
+    usage: "reject <decision-id> [--by <name>]", summary: "reject a supervised decision (the FIFO runner gets the job)", options: by,
+    run: ([id, ...rest], v) => { noExtra("reject", rest); return answer(false, id, v.by as string | undefined); },
+  },
+  tiers: {
+    usage: "tiers", summary: "trust tiers applied by operators, and the optimizer's proposals", options: {},
+    run: (rest) => { noExtra("tiers", rest); return showTiers(); },
+  },
+  tier: {
+    usage: "tier <job-class> <advisory|supervised|autonomous> [--by <name>]", summary: "apply a trust tier to a class (next jobs on)", options: by,
+    run: ([jobClass, tier, ...rest], v) => { noExtra("tier", rest); return applyTier(jobClass, tier, v.by as string | undefined); },
+  },
+};
+
+const USAGE = `usage: switchyard <command> [options]   (switchyard <command> --help for one command)
+${Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(66)}${c.summary}`).join("\n")}
+options: -h, --help   --version
+env: NATS_URL, REDIS_URL, SWITCHYARD_SUBJECT_PREFIX, SWITCHYARD_KEY_PREFIX, SWITCHYARD_BROKER_URL, SWITCHYARD_POOLS, SWITCHYARD_JOB_CLASSES`;
+
+let config: Readonly<CliConfig>;
+let log: Logger;
+
+function fail(message: string, exitCode: number = EXIT.usage): never {
+  throw new CliError(exitCode, message);
+}
+
+function noExtra(command: string, rest: string[]): void {
+  if (rest.length > 0) fail(`${command}: unexpected argument '${rest[0]}' (usage: switchyard ${COMMANDS[command]!.usage})`);
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === "-h" || first === "--help" || first === "help") {
     process.stdout.write(`${USAGE}\n`);
-    process.exit(command ? 2 : 0);
+    return;
+  }
+  if (first === "--version") { process.stdout.write(`switchyard ${version()}\n`); return; }
+  const command = COMMANDS[first];
+  if (!command) fail(first.startsWith("-") ? `unknown option '${first}' (see switchyard --help)` : `unknown command '${first}' (commands: ${Object.keys(COMMANDS).join(", ")})`);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, allowPositionals: true, strict: true, options: { ...command.options, help: { type: "boolean", short: "h" } } });
+  } catch (err) {
+    fail(`${first}: ${(err as Error).message.split("\n")[0]!.replace(/\. To specify a positional.*$/, "")} (usage: switchyard ${command.usage})`);
+  }
+  if (parsed.values.help) { process.stdout.write(`usage: switchyard ${command.usage}\n  ${command.summary}\n`); return; }
+  try {
+    config = loadConfig(cliConfigSchema);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message.replace(/\n\s*/g, " "));
+    throw err;
+  }
+  log = createLogger({ name: "cli", level: config.logLevel === "info" ? "error" : config.logLevel });
+  await command.run(parsed.positionals, parsed.values);
+}
+
+async function nats(): Promise<{ nc: NatsConnection; bus: Bus }> {
+  let nc: NatsConnection;
+  try {
+    nc = await connectNats(config.natsUrl, "switchyard-cli", log);
+  } catch (err) {
+    fail(`cannot reach NATS at ${config.natsUrl}: ${(err as Error).message}`, EXIT.unreachable);
+  }
+  return { nc, bus: createBus({ nc, prefix: config.subjectPrefix, agent: "cli", log, metrics: createMetrics("cli") }) };
+}
+
+async function redis(): Promise<Redis> {
+  try {
+    const r = await connectRedis(config.redisUrl, "switchyard-cli", log);
+    r.on("error", () => undefined);
+    return r;
+  } catch (err) {
+    fail(`cannot reach Redis at ${config.redisUrl}: ${(err as Error).message}`, EXIT.unreachable);
+  }
+}
+
+/** A Redis command failed after connecting: the server went away. */
+async function redisCall<T>(op: Promise<T>): Promise<T> {
+  try { return await op; } catch (err) { fail(`Redis at ${config.redisUrl} failed: ${(err as Error).message}`, EXIT.unreachable); }
 }
 
 async function watch(what: string): Promise<void> {
-  const nc = await connectNats(config.natsUrl, "switchyard-cli", log);
-  const bus = createBus({ nc, prefix: config.subjectPrefix, agent: "cli", log, metrics: createMetrics("cli") });
+  if (!(WATCH_FILTERS as readonly string[]).includes(what)) fail(`watch: unknown filter '${what}' (one of ${WATCH_FILTERS.join(", ")})`);
+  const { nc, bus } = await nats();
   const s = bus.subjects;
   const print = <T>(c: Contract<T>, subject: string, fmt: (p: T) => string) =>
     bus.subscribe(c, subject, (p) => { process.stdout.write(`${fmt(p)}\n`); });
@@ -44,45 +144,46 @@ async function watch(what: string): Promise<void> {
   if (what === "events" || what === "all") print(contracts.fleetEvent, s.eventAll, json);
   if (what === "approvals" || what === "all") print(contracts.approvalRequest, s.approvalRequestAll, json);
   if (what === "deadletters" || what === "all") print(contracts.deadLetter, s.deadLetterAll, json);
+  await nc.flush();
   process.stderr.write(`watching ${what} on ${config.natsUrl} (prefix ${config.subjectPrefix}); Ctrl-C to stop\n`);
-  await new Promise<void>((resolve) => process.once("SIGINT", resolve));
+  await new Promise<void>((resolve) => { process.once("SIGINT", resolve); process.once("SIGTERM", resolve); });
   await nc.drain();
 }
 
-async function addRunner(): Promise<void> {
-  const pool = values.pool;
-  if (!pool || !/^[A-Za-z0-9_-]+$/.test(pool)) { process.stderr.write("add-runner needs --pool <pool>\n"); process.exit(2); }
-  const id = values.id ?? `r-${randomBytes(3).toString("hex")}`;
+async function addRunner(pool: string | undefined, givenId: string | undefined): Promise<void> {
+  if (!pool) fail("add-runner: --pool <pool> is required");
+  if (!config.pools.includes(pool)) fail(`add-runner: unknown pool '${pool}' (configured: ${config.pools.join(", ")}; set SWITCHYARD_POOLS)`, EXIT.refused);
+  if (givenId !== undefined && !NAME.test(givenId)) fail(`add-runner: --id must be 1-128 of A-Z a-z 0-9 _ - (got ${JSON.stringify(givenId)})`);
+  const id = givenId ?? `r-${randomBytes(3).toString("hex")}`;
   const token = `syr_${randomBytes(24).toString("base64url")}`;
-  const redis = await connectRedis(config.redisUrl, "switchyard-cli", log);
-  await createRunnerRegistry(redis, redisKeys(config.keyPrefix), []).add(token, { id, pool });
-  await redis.quit();
+  const r = await redis();
+  const keys = redisKeys(config.keyPrefix);
+  // Claim the id first, atomically: a second add-runner for the same id must not issue a second token.
+  const claimed = await redisCall(r.hsetnx(keys.runnerRegistry, id, JSON.stringify({ id, pool })));
+  if (claimed === 0) { await r.quit(); fail(`add-runner: runner '${id}' already exists; pick another --id`, EXIT.refused); }
+  await redisCall(createRunnerRegistry(r, keys, []).add(token, { id, pool }));
+  await r.quit();
   // The token is printed once, here, for the operator to paste; Switchyard keeps only its hash.
-  process.stdout.write(`# Runner ${id} in pool ${pool}. Paste into the runner's config.toml:
-[[runners]]
-  name = "${id}"
-  url = "${config.brokerUrl}"
-  token = "${token}"
-  executor = "docker"   # keep your executor settings
-  request_concurrency = 1
-`);
+  // Serialised by a TOML library, not a template, so any value is quoted and escaped correctly.
+  const toml = toToml({ runners: [{ name: id, url: config.brokerUrl, token, executor: "docker", request_concurrency: 1 }] });
+  process.stdout.write(`# Runner ${id} in pool ${pool}. Paste into the runner's config.toml (keep your executor settings):\n${toml}\n`);
 }
 
-async function answer(approved: boolean, decisionId: string | undefined): Promise<void> {
-  if (!decisionId) { process.stderr.write(`${approved ? "approve" : "reject"} needs a decision id\n`); process.exit(2); }
-  const nc = await connectNats(config.natsUrl, "switchyard-cli", log);
-  const bus = createBus({ nc, prefix: config.subjectPrefix, agent: "cli", log, metrics: createMetrics("cli") });
-  bus.publish(contracts.approvalReply, bus.subjects.approvalReply, { v: 1, decisionId, approved, by: values.by ?? config.operator, at: Date.now() });
+async function answer(approved: boolean, decisionId: string | undefined, who: string | undefined): Promise<void> {
+  const verb = approved ? "approve" : "reject";
+  if (!decisionId) fail(`${verb}: needs a decision id (usage: switchyard ${COMMANDS[verb]!.usage})`);
+  const { nc, bus } = await nats();
+  bus.publish(contracts.approvalReply, bus.subjects.approvalReply, { v: 1, decisionId, approved, by: who ?? config.operator, at: Date.now() });
   await nc.drain();
   process.stdout.write(`${approved ? "approved" : "rejected"} ${decisionId}\n`);
 }
 
 async function showTiers(): Promise<void> {
   const keys = redisKeys(config.keyPrefix);
-  const redis = await connectRedis(config.redisUrl, "switchyard-cli", log);
-  const applied = await redis.hgetall(keys.tierOverrides);
-  const report = await redis.get(keys.learningReport);
-  await redis.quit();
+  const r = await redis();
+  const applied = await redisCall(r.hgetall(keys.tierOverrides));
+  const report = await redisCall(r.get(keys.learningReport));
+  await r.quit();
   process.stdout.write("applied by operators (wins over the assigner's config):\n");
   for (const [jobClass, tier] of Object.entries(applied)) process.stdout.write(`  ${jobClass}: ${tier}\n`);
   if (Object.keys(applied).length === 0) process.stdout.write("  (none)\n");
@@ -93,24 +194,34 @@ async function showTiers(): Promise<void> {
   if (proposals.length === 0) process.stdout.write("  (none)\n");
 }
 
-async function applyTier(jobClass: string | undefined, tier: string | undefined): Promise<void> {
+async function applyTier(jobClass: string | undefined, tier: string | undefined, who: string | undefined): Promise<void> {
+  if (!jobClass || !tier) fail(`tier: needs a job class and a tier (usage: switchyard ${COMMANDS.tier!.usage})`);
   const parsed = TrustTierSchema.safeParse(tier);
-  if (!jobClass || !/^[A-Za-z0-9_-]+$/.test(jobClass) || !parsed.success) {
-    process.stderr.write("usage: switchyard tier <job-class> <advisory|supervised|autonomous>\n");
-    process.exit(2);
-  }
+  if (!parsed.success) fail(`tier: unknown tier '${tier}' (one of advisory, supervised, autonomous)`);
+  if (!config.jobClasses.includes(jobClass)) fail(`tier: unknown job class '${jobClass}' (configured: ${config.jobClasses.join(", ")}; set SWITCHYARD_JOB_CLASSES)`, EXIT.refused);
   const keys = redisKeys(config.keyPrefix);
-  const redis = await connectRedis(config.redisUrl, "switchyard-cli", log);
-  const previous = await redis.hget(keys.tierOverrides, jobClass);
-  await redis.hset(keys.tierOverrides, jobClass, parsed.data);
-  await redis.quit();
-  const nc = await connectNats(config.natsUrl, "switchyard-cli", log);
-  const bus = createBus({ nc, prefix: config.subjectPrefix, agent: "cli", log, metrics: createMetrics("cli") });
-  const by = values.by ?? config.operator;
+  const r = await redis();
+  const previous = await redisCall(r.hget(keys.tierOverrides, jobClass));
+  await redisCall(r.hset(keys.tierOverrides, jobClass, parsed.data));
+  await r.quit();
+  const { nc, bus } = await nats();
+  const operator = who ?? config.operator;
   bus.publish(contracts.fleetEvent, bus.subjects.event("trust.applied"), {
-    v: 1, kind: "trust.applied", runnerId: null, pool: null, reason: `${by} set ${jobClass} to ${parsed.data}`,
-    details: { jobClass, tier: parsed.data, previous: previous ?? null, by }, at: Date.now(),
+    v: 1, kind: "trust.applied", runnerId: null, pool: null, reason: `${operator} set ${jobClass} to ${parsed.data}`,
+    details: { jobClass, tier: parsed.data, previous: previous ?? null, by: operator }, at: Date.now(),
   });
   await nc.drain();
   process.stdout.write(`${jobClass}: ${previous ?? "(config)"} → ${parsed.data}; applies to jobs that arrive from now on\n`);
+}
+
+try {
+  await main(process.argv.slice(2));
+  process.exit(EXIT.ok);
+} catch (err) {
+  if (err instanceof CliError) {
+    process.stderr.write(`switchyard: ${err.message}\n`);
+    process.exit(err.exitCode);
+  }
+  process.stderr.write(`switchyard: unexpected error: ${(err as Error).message}\n`);
+  process.exit(EXIT.internal);
 }

@@ -1,3 +1,5 @@
+import { execFile } from "node:child_process";
+import { resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ApprovalReply, FleetEvent } from "@switchyard/contracts";
 import { createTestEnv, startNodeProcess, type TestEnv } from "@switchyard/testing";
@@ -9,9 +11,21 @@ afterEach(async () => { await env.close(); });
 
 async function cli(args: string[]): Promise<{ code: number | null; out: string }> {
   const p = startNodeProcess("cli", "tools/cli/dist/main.js", env.agentEnv({ SWITCHYARD_BROKER_URL: "https://sy.example:8080" }), args);
-  const code = await new Promise<number | null>((resolve) => p.child.once("exit", resolve));
+  const code = await new Promise<number | null>((done) => p.child.once("exit", done));
   return { code, out: p.output() };
 }
+
+/** Runs the linked `switchyard` command itself (shebang, run bit, shim), as `npx switchyard` does. */
+function linked(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const bin = resolve(import.meta.dirname, "../../../node_modules/.bin/switchyard");
+  return new Promise((done) => {
+    execFile(bin, args, { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env.agentEnv(), ...extraEnv } }, (err, stdout, stderr) => {
+      done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const COMMANDS = ["watch", "add-runner", "approve", "reject", "tiers", "tier"];
 
 describe("switchyard CLI", () => {
   it("adds a runner: prints config.toml lines once and keeps only the token's hash", async () => {
@@ -45,4 +59,61 @@ describe("switchyard CLI", () => {
     const { out } = await cli(["tiers"]);
     expect(out).toMatch(/production-deploy: autonomous/);
   });
+
+  it("the linked command prints help and the version, for the tool and for each command", async () => {
+    const [help, h, version, ...each] = await Promise.all([linked(["--help"]), linked(["-h"]), linked(["--version"]), ...COMMANDS.map((c) => linked([c, "--help"]))]);
+    for (const r of [help!, h!]) {
+      expect(r.code).toBe(0);
+      for (const c of COMMANDS) expect(r.stdout).toContain(`  ${c}`);
+    }
+    expect(version!.stdout).toMatch(/^switchyard \d+\.\d+\.\d+\n$/);
+    COMMANDS.forEach((c, i) => {
+      expect(each[i]!.code, c).toBe(0);
+      expect(each[i]!.stdout, c).toMatch(new RegExp(`^usage: switchyard ${c}\\b`));
+    });
+  }, 120_000);
+
+  it("reports each usage mistake in one line with the documented exit code", async () => {
+    const cases: [string[], number, RegExp][] = [
+      [["bogus"], 2, /unknown command 'bogus'/],
+      [["--nope"], 2, /unknown option '--nope'/],
+      [["watch", "bogus"], 2, /unknown filter 'bogus'/],
+      [["watch", "--nope"], 2, /Unknown option '--nope'/],
+      [["approve"], 2, /needs a decision id/],
+      [["reject", "a", "b"], 2, /unexpected argument 'b'/],
+      [["tier", "default", "yolo"], 2, /unknown tier 'yolo'/],
+      [["tier", "nosuchclass", "autonomous"], 4, /unknown job class 'nosuchclass'/],
+      [["add-runner"], 2, /--pool <pool> is required/],
+      [["add-runner", "--pool", "nope"], 4, /unknown pool 'nope'/],
+      [["add-runner", "--pool", "linux", "--id", 'a"b'], 2, /--id must be/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => linked(args)));
+    for (const [i, [args, code, message]] of cases.entries()) {
+      const r = results[i]!;
+      expect(r.code, args.join(" ")).toBe(code);
+      expect(r.stderr, args.join(" ")).toMatch(new RegExp(`^switchyard: .*${message.source}.*\\n$`));
+      expect(r.stderr.split("\n").length, args.join(" ")).toBe(2);
+    }
+    expect(await env.redis.hlen(env.keys.tierOverrides)).toBe(0);
+    expect(await env.redis.hlen(env.keys.runnerRegistry)).toBe(0);
+  }, 120_000);
+
+  it("says in one line, exit 3, that NATS or Redis cannot be reached", async () => {
+    const [nats, redis] = await Promise.all([linked(["watch"], { NATS_URL: "nats://127.0.0.1:1" }), linked(["tiers"], { REDIS_URL: "redis://127.0.0.1:1" })]);
+    expect(nats).toMatchObject({ code: 3, stderr: expect.stringMatching(/^switchyard: cannot reach NATS at nats:\/\/127\.0\.0\.1:1: .*\n$/) as string });
+    expect(redis).toMatchObject({ code: 3, stderr: expect.stringMatching(/^switchyard: cannot reach Redis at redis:\/\/127\.0\.0\.1:1: .*\n$/) as string });
+  }, 60_000);
+
+  it("refuses a second token for an existing runner id, and prints TOML a parser reads back", async () => {
+    const first = await cli(["add-runner", "--pool", "gpu", "--id", "r-7"]);
+    expect(first.code).toBe(0);
+    const { parse } = await import("smol-toml");
+    const toml = parse(first.out.replace(/^#.*\n/, "")) as { runners: { name: string; url: string; token: string }[] };
+    expect(toml.runners[0]).toMatchObject({ name: "r-7", url: "https://sy.example:8080" });
+    const again = await linked(["add-runner", "--pool", "gpu", "--id", "r-7"]);
+    expect(again.code).toBe(4);
+    expect(again.stderr).toMatch(/runner 'r-7' already exists/);
+    expect(await createRunnerRegistry(env.redis, env.keys, []).lookup(toml.runners[0]!.token)).toEqual({ id: "r-7", pool: "gpu" });
+    expect(await env.redis.hlen(env.keys.runnerTokens)).toBe(1);
+  }, 60_000);
 });
