@@ -85,8 +85,11 @@ export function createJobLifecycle(deps: JobLifecycleDeps): JobLifecycle {
       void deps.queue.markAcked(jobId).catch(() => acked.delete(jobId));
     },
     async observe(update) {
-      const canceled = update.status === 403 || update.jobStatus === "canceled" || update.jobStatus === "failed";
-      if (update.state === "running" && update.status === 200) {
+      // Only what GitLab accepted changes Switchyard's state: a 2xx, or a 403 that says (Job-Status)
+      // the job is no longer running. A bare 403 (wrong JOB-TOKEN) says nothing about the job.
+      const accepted = update.status >= 200 && update.status < 300;
+      if (!accepted && !(update.status === 403 && update.jobStatus !== null)) return;
+      if (update.state === "running" && accepted) {
         const handoff = await deps.queue.handoffOf(update.jobId);
         rememberAcked(update.jobId);
         if (handoff && !handoff.acked) {
@@ -96,10 +99,15 @@ export function createJobLifecycle(deps: JobLifecycleDeps): JobLifecycle {
         }
         return;
       }
-      const finished = update.state !== null && FINAL_STATES.has(update.state) && update.status === 200;
-      if (!finished && !canceled) return;
-      const status = canceled ? "canceled" : (update.state as JobOutcome["status"]);
-      const outcome = await outcomeOf(update.jobId, "finished", status, update.failureReason);
+      if (update.status === 202) return; // accepted, not finished yet: the runner asks again
+      // GitLab's status wins over the runner's: a canceling job the runner reports failed ends canceled.
+      const gitlab = update.jobStatus !== null && FINAL_STATES.has(update.jobStatus) ? update.jobStatus : null;
+      const runner = update.state !== null && FINAL_STATES.has(update.state) && accepted ? update.state : null;
+      const ended = gitlab ?? (update.status === 403 ? "canceled" : runner);
+      if (ended === null) return;
+      const status = ended as JobOutcome["status"];
+      const failureReason = status === "failed" ? update.failureReason : null;
+      const outcome = await outcomeOf(update.jobId, "finished", status, failureReason);
       if (!outcome) return;
       publish(outcome);
       await deps.queue.forget(outcome.pool, update.jobId);

@@ -94,12 +94,17 @@ describe("the broker speaks GitLab's runner protocol to gitlab-runner", () => {
     expect(finished?.runSeconds).not.toBeNull();
   });
 
-  it("drops a job GitLab cancelled while Switchyard held it", async () => {
+  it("finishes a job GitLab cancelled gracefully while Switchyard held it, then drops it", async () => {
+    // Switchyard advertises cancel_gracefully, so GitLab (Ci::Build#cancel) moves the job to canceling and
+    // waits for the runner's final update (Ci::HasStatus `drop`: canceling => canceled). GitLab 17.x.
     sy = await startTestAssigner(env, sim.url, 1, { SWITCHYARD_KEEP_ALIVE_INTERVAL_MS: "100" });
     const jobId = sim.enqueueJob({ name: "lint", tags: ["linux"] });
     // No runner asks: the look-ahead lets Switchyard hold the job anyway.
     await waitFor(async () => (await env.redis.zcard(env.keys.held("linux"))) === 1, { what: "job held" });
+    const seen: string[] = [];
+    sim.state.events.on("job", (c) => { if (c.id === jobId) seen.push(c.to); });
     sim.state.cancel(jobId);
+    expect(seen).toEqual(["canceling"]);
     await waitFor(async () => (await env.redis.zcard(env.keys.held("linux"))) === 0, { what: "cancelled job dropped" });
     expect(await env.redis.zcard(env.keys.queue("linux"))).toBe(0);
     expect(sim.job(jobId)?.status).toBe("canceled");

@@ -25,7 +25,8 @@ export type JobRunResult = { kind: "finished"; state: "success" | "failed"; dura
 /**
  * Runs one received job like gitlab-runner: accept with PUT state=running, stream trace chunks with
  * Content-Range (rewinding on 416), "work" for SIM_JOB_DURATION_SECONDS / speed, then send the final
- * state, retrying on 202 after X-GitLab-Trace-Update-Interval. A 403 or Job-Status canceled/failed aborts.
+ * state, retrying on 202 after X-GitLab-Trace-Update-Interval. A 403 or Job-Status canceled/failed aborts;
+ * Job-Status canceling aborts and then sends the final failed update GitLab waits for.
  */
 export async function executeJob(job: ReceivedJob, deps: JobExecutionDeps): Promise<JobRunResult> {
   const { url, info, speed, signal } = deps;
@@ -71,6 +72,18 @@ export async function executeJob(job: ReceivedJob, deps: JobExecutionDeps): Prom
       else throw new Error(`patch trace: unexpected status ${res.status}`);
     }
   };
+  const finishCanceled = async () => {
+    for (let attempt = 0; attempt < 30 && !signal.aborted; attempt++) {
+      const res = await fetchRetrying(`${url}/api/v4/jobs/${job.id}`, {
+        method: "PUT", headers, signal,
+        body: JSON.stringify({ info, token: job.token, state: "failed", failure_reason: "script_failure", output: { checksum: traceChecksum(trace), bytesize: trace.length } }),
+      });
+      await res.arrayBuffer();
+      if (res.status !== 202) return;
+      const interval = Number(res.headers.get("x-gitlab-trace-update-interval") ?? 3);
+      await sleep(Math.min((interval * 1000) / speed, deps.maxRetryWaitMs), signal);
+    }
+  };
   const log = (line: string) => { trace = Buffer.concat([trace, Buffer.from(`${line}\n`)]); };
 
   try {
@@ -99,6 +112,9 @@ export async function executeJob(job: ReceivedJob, deps: JobExecutionDeps): Prom
   } catch (err) {
     if (err instanceof JobAborted) {
       deps.log.info({ jobId: job.id, jobStatus: err.jobStatus }, "job aborted by server");
+      // Job-Status: canceling (cancel_gracefully): gitlab-runner stops the script and still sends its final
+      // update (failed; its internal job_canceled reason is not sent to Rails), which GitLab ends as canceled.
+      if (err.jobStatus === "canceling") await finishCanceled().catch(() => undefined);
       return { kind: "aborted", jobStatus: err.jobStatus };
     }
     if (signal.aborted) return { kind: "aborted", jobStatus: null };

@@ -47,7 +47,12 @@ export interface GitLabState {
   jobs(): SimJob[];
   /** Keep-alive: touches updated_at when older than 15 simulated minutes. */
   touch(job: SimJob): void;
+  /** A runner's final update; a `canceling` job ends `canceled` whatever the runner reports (Ci::HasStatus `drop`/`success`). */
   finish(job: SimJob, state: "success" | "failed", failureReason: string | null, exitCode: number | null): void;
+  /**
+   * Cancels a job: a pending job, or a running one whose runner did not advertise `cancel_gracefully`, becomes
+   * `canceled`; a running job on a runner that did becomes `canceling` until the runner reports (Ci::Build#cancel).
+   */
   cancel(jobId: number): SimJob | undefined;
   /** Drops stale and timed-out running jobs; returns the ids dropped. */
   reapStale(): number[];
@@ -88,7 +93,8 @@ export function createGitLabState({ clock, log, enforceJobTimeout = true }: GitL
     log.debug({ jobId: job.id, from, to, runnerId: job.runnerId, failureReason: job.failureReason }, "job state change");
     events.emit("job", { id: job.id, pipelineId: job.pipelineId, from, to, runnerId: job.runnerId, failureReason: job.failureReason });
   };
-  const drop = (job: SimJob, reason: string) => { job.failureReason = reason; transition(job, "failed"); };
+  // Ci::HasStatus `drop`: `transition canceling: :canceled`, anything else active => :failed.
+  const drop = (job: SimJob, reason: string) => { job.failureReason = reason; transition(job, job.status === "canceling" ? "canceled" : "failed"); };
   const instanceRunningCounts = () => {
     const counts = new Map<number, number>();
     for (const job of jobs.values()) {
@@ -164,7 +170,7 @@ export function createGitLabState({ clock, log, enforceJobTimeout = true }: GitL
         id: ++nextJobId, spec, pipelineId: pipelineId ?? spec.pipelineId ?? state.nextPipelineId(),
         token: `glcbt-64_${randomBytes(15).toString("base64url")}`, status: "pending", runnerId: null,
         createdAt: now, startedAt: null, finishedAt: null, updatedAt: now, failureReason: null, exitCode: null,
-        trace: Buffer.alloc(0), finalUpdateAttempts: 0, artifact: null,
+        trace: Buffer.alloc(0), finalUpdateAttempts: 0, artifact: null, cancelGracefully: false,
       };
       jobs.set(job.id, job);
       pending.add(job.id);
@@ -184,6 +190,7 @@ export function createGitLabState({ clock, log, enforceJobTimeout = true }: GitL
         }
         job.runnerId = runner.id;
         job.startedAt = clock.now();
+        job.cancelGracefully = info?.features?.cancel_gracefully === true;
         transition(job, "running");
         return { kind: "job", job, instanceRunningForProject: counts.get(job.spec.projectId) ?? 0 };
       }
@@ -206,23 +213,26 @@ export function createGitLabState({ clock, log, enforceJobTimeout = true }: GitL
       if (clock.now() - job.updatedAt > TOUCH_AFTER_MS) job.updatedAt = clock.now();
     },
     finish(job, to, failureReason, exitCode) {
-      job.failureReason = to === "failed" ? (failureReason ?? "script_failure") : null;
       job.exitCode = exitCode;
+      if (job.status === "canceling") { job.failureReason = null; transition(job, "canceled"); return; }
+      job.failureReason = to === "failed" ? (failureReason ?? "script_failure") : null;
       transition(job, to);
     },
     cancel(jobId) {
       const job = jobs.get(jobId);
       if (!job) return undefined;
-      if (job.status === "pending" || job.status === "running") transition(job, "canceled");
+      if (job.status === "running" && job.cancelGracefully) transition(job, "canceling");
+      else if (job.status === "pending" || job.status === "running") transition(job, "canceled");
       return job;
     },
     reapStale() {
       const now = clock.now();
       const dropped: number[] = [];
       for (const job of jobs.values()) {
-        if (job.status !== "running") continue;
+        if (job.status !== "running" && job.status !== "canceling") continue;
+        // StuckBuilds::DropRunningService and DropCancelingService: an hour without updates.
         if (now - job.updatedAt >= STALE_RUNNING_MS) { drop(job, "stuck_or_timeout_failure"); dropped.push(job.id); }
-        else if (enforceJobTimeout && job.startedAt !== null && now - job.startedAt >= job.spec.timeoutSeconds * 1000 + TIMEOUT_BUFFER_MS) {
+        else if (job.status === "running" && enforceJobTimeout && job.startedAt !== null && now - job.startedAt >= job.spec.timeoutSeconds * 1000 + TIMEOUT_BUFFER_MS) {
           drop(job, "job_execution_timeout");
           dropped.push(job.id);
         }
@@ -230,7 +240,7 @@ export function createGitLabState({ clock, log, enforceJobTimeout = true }: GitL
       return dropped;
     },
     counts() {
-      const out: Record<JobStatus, number> = { pending: 0, running: 0, success: 0, failed: 0, canceled: 0 };
+      const out: Record<JobStatus, number> = { pending: 0, running: 0, canceling: 0, success: 0, failed: 0, canceled: 0 };
       for (const job of jobs.values()) out[job.status]++;
       return out;
     },

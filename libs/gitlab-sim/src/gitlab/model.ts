@@ -56,7 +56,7 @@ export type RunnerRegistration = z.infer<typeof runnerRegistrationSchema>;
 export type RunnerRegistrationInput = z.input<typeof runnerRegistrationSchema>;
 
 /** Job statuses the simulator uses (a subset of GitLab's). */
-export const JobStatus = { pending: "pending", running: "running", success: "success", failed: "failed", canceled: "canceled" } as const;
+export const JobStatus = { pending: "pending", running: "running", canceling: "canceling", success: "success", failed: "failed", canceled: "canceled" } as const;
 export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
 
 /** Live state of a registered runner inside the simulator. */
@@ -87,6 +87,8 @@ export interface SimJob {
   trace: Buffer;
   finalUpdateAttempts: number;
   artifact: { filename: string; bytes: Buffer } | null;
+  /** The runner that picked the job advertised `cancel_gracefully` (Ci::Build#supports_canceling?). */
+  cancelGracefully: boolean;
 }
 
 /** A job state transition, as emitted on the state API's event emitter ("job"). */

@@ -42,7 +42,7 @@ export function createPipelineRunner(state: GitLabState): PipelineRunner {
   const onJob = (change: JobStateChange) => {
     const p = tracked.get(change.pipelineId);
     if (!p || !p.open.has(change.id) || p.view.status !== "running") return;
-    if (change.to === "pending" || change.to === "running") return;
+    if (change.to === "pending" || change.to === "running" || change.to === "canceling") return;
     p.open.delete(change.id);
     const allowFailure = state.jobRecord(change.id)?.spec.allowFailure ?? false;
     if (change.to === "canceled") { p.view.status = "canceled"; return; }

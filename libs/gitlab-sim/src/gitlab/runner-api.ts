@@ -65,7 +65,8 @@ export function runnerApiRoutes({ state, knobs, serverUrl, log }: RunnerApiDeps)
     const job = state.jobRecord(Number(req.params.id));
     const token = str(body?.token) ?? header(req, "job-token");
     if (!job || !token || token !== job.token) { replyMessage(req.res, 403, "403 Forbidden"); return undefined; }
-    if (job.status !== "running") {
+    // API::Ci::Helpers::Runner#processing_on_runner?: running or canceling.
+    if (job.status !== "running" && job.status !== "canceling") {
       replyMessage(req.res, 403, "403 Forbidden - Job is not running", { "Job-Status": job.status });
       return undefined;
     }

@@ -6,7 +6,7 @@ import { GitLabJobPayload } from "./job-payload.js";
 
 /**
  * Looks after jobs Switchyard holds: GitLab sees them as running, so they are kept alive
- * well inside GitLab's stale-job window, dropped when cancelled, failed with
+ * well inside GitLab's stale-job window, finished (then dropped) when cancelled, failed with
  * `runner_system_failure` past the maximum hold (so GitLab's retry rules apply), and
  * reservations or hand-offs that went nowhere are put back in the queue.
  */
@@ -40,6 +40,8 @@ export function startHeldKeeper(deps: HeldKeeperDeps): HeldKeeper {
   const now = deps.now ?? Date.now;
   const log = deps.log.child({ component: "held-keeper" });
   const lastKeepAlive = new Map<number, number>();
+  /** Held jobs GitLab moved to `canceling`: their final update is still owed. */
+  const canceling = new Set<number>();
 
   async function sweepPool(pool: string): Promise<void> {
     for (const { jobId, arrivedAt } of await deps.queue.heldJobs(pool)) {
@@ -66,7 +68,19 @@ export function startHeldKeeper(deps: HeldKeeperDeps): HeldKeeper {
       }
       // Taking the job from GitLab touched it: the first keep-alive is due one interval later.
       if (!lastKeepAlive.has(jobId)) lastKeepAlive.set(jobId, arrivedAt);
-      const res = await keepAlive(jobId);
+      let res = canceling.has(jobId) ? null : await keepAlive(jobId);
+      if (canceling.has(jobId) || res?.jobStatus === "canceling") {
+        // Cancelled with cancel_gracefully: GitLab waits for the runner's final update (Ci::HasStatus
+        // `drop`: canceling => canceled). No script runs here, so report failed as a runner would.
+        canceling.add(jobId);
+        res = await deps.api.updateJob(jobId, parsed.data.token, "failed", "script_failure").catch((err: unknown) => {
+          log.warn({ jobId, err: (err as Error).message }, "finishing a canceling job upstream failed");
+          return null;
+        });
+        // 202: accepted, not finished yet; ask again next sweep.
+        if (!res || res.status === 202 || res.status >= 500) continue;
+        canceling.delete(jobId);
+      }
       if (!res) continue;
       if (res.status === 403 || res.status === 404 || (res.jobStatus && STOP_STATUSES.has(res.jobStatus))) {
         log.info({ jobId, pool, jobStatus: res.jobStatus, status: res.status }, "held job cancelled in GitLab; dropped");
