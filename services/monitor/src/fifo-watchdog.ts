@@ -45,6 +45,9 @@ export function createFifoWatchdog(deps: FifoWatchdogDeps): FifoWatchdog {
     const results = await Promise.allSettled(deps.directRunnerIds.map((id) => deps.gitlab.setPaused(id, paused)));
     const failed = results.flatMap((r) => (r.status === "rejected" ? [(r.reason as Error).message] : []));
     if (failed.length > 0) {
+      // A failed call may still have been applied (a slow answer under load): the runners' state is
+      // now unknown, so the next check applies whichever mode is right instead of trusting the old one.
+      mode = "unknown";
       deps.streaks.fail("direct runner pause", failed[0]!, { failed: failed.length });
       return false;
     }

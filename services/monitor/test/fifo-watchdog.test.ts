@@ -65,6 +65,41 @@ describe("FIFO watchdog", () => {
     expect(engaged.messages).toHaveLength(1);
   });
 
+  it("pauses the direct runners again when an unpause was applied but answered with an error and the assigner is back before the retry", async () => {
+    // The full-suite race: under load a setPaused answer fails after GitLab applied it; the watchdog kept
+    // believing "switchyard" and, with heartbeats back, never paused the runners again.
+    const log = createLogger({ name: "monitor", level: "silent" });
+    const registry = createMetrics("monitor");
+    const bus = createBus({ nc: env.nc, prefix: env.prefix, agent: "monitor", log, metrics: registry });
+    const real = createGitLabClient({ url: gitlab.url, token: GITLAB_TOKEN, log });
+    let failOnce = true;
+    const flaky = {
+      ...real,
+      async setPaused(id: number, paused: boolean) {
+        const detail = await real.setPaused(id, paused);
+        if (!paused && id === 51 && failOnce) {
+          failOnce = false;
+          beats = setInterval(heartbeat, 50);
+          heartbeat();
+          throw new Error("answer lost");
+        }
+        return detail;
+      },
+    };
+    await watchdog.stop();
+    watchdog = createFifoWatchdog({
+      bus, gitlab: flaky, directRunnerIds: [50, 51], thresholdMs: 400, checkEveryMs: 50,
+      emit: createEventEmitter({ bus, log, metrics: createMonitorMetrics(registry.registry), now: Date.now }), streaks: createFailureStreaks(log), log,
+    });
+    watchdog.start();
+    await env.nc.flush();
+    beats = setInterval(heartbeat, 50);
+    await waitFor(() => watchdog.mode() === "switchyard", { what: "switchyard mode" });
+    clearInterval(beats);
+    await waitFor(() => !failOnce, { what: "the failed unpause" });
+    await waitFor(() => pausedIds().length === 2 && watchdog.mode() === "switchyard", { what: "direct runners paused again" });
+  });
+
   it("falls back to FIFO when no assigner heartbeat ever arrives, ignoring not-ready ones", async () => {
     const engaged = env.collect(env.subjects.event("fifo.fallback-engaged"));
     watchdog.start();
