@@ -1,6 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { z } from "zod";
 import { loadConfig } from "@switchyard/runtime";
@@ -21,20 +23,33 @@ const agents: Record<string, z.ZodObject> = {
   assigner: assignerConfigSchema, scorer: scorerConfigSchema, monitor: monitorConfigSchema, optimizer: optimizerConfigSchema,
 };
 
-/** The container's env, with the config file mounted at /config mapped to the repo's copy and ${VAR:-} defaults applied. */
+// The secrets exactly as an operator makes them: make-secrets.sh run on a copy of the script,
+// so the test never writes into the checkout. Compose mounts secret `x` at /run/secrets/x.
+const secretsRoot = mkdtempSync(join(tmpdir(), "compose-secrets-"));
+cpSync(join(composeDir, "make-secrets.sh"), join(secretsRoot, "make-secrets.sh"));
+execFileSync("sh", [join(secretsRoot, "make-secrets.sh")], { env: { ...process.env, ANTHROPIC_API_KEY: "" } });
+const composeSecrets = (compose as unknown as { secrets: Record<string, { file: string }> }).secrets;
+afterAll(() => rmSync(secretsRoot, { recursive: true, force: true }));
+
+/** The container's env, with /config and /run/secrets mapped to local copies and ${VAR:-} defaults applied. */
 function containerEnv(service: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(compose.services[service]?.environment ?? {})) {
-    env[k] = String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, "$1").replace(/^\/config\//, `${composeDir}/config/`);
+    env[k] = String(v)
+      .replace(/\$\{[A-Z_]+:-([^}]*)\}/g, "$1")
+      .replace(/^\/config\//, `${composeDir}/config/`)
+      .replace(/^\/run\/secrets\/(.+)$/, (_m, name: string) => join(secretsRoot, composeSecrets[name]?.file ?? name));
   }
   return env;
 }
 
+const secretFile = (env: Record<string, string>, key: string) => readFileSync(env[`${key}_FILE`] ?? "", "utf8");
+
 describe("deploy/compose", () => {
   it.each(Object.keys(agents))("gives the %s every required config key, valid by its own schema", (name) => {
     const env = containerEnv(name);
-    expect(env.NATS_URL).toBe("nats://nats:4222");
-    expect(env.REDIS_URL).toBe("redis://redis:6379");
+    expect(secretFile(env, "NATS_URL")).toMatch(/^nats:\/\/switchyard:[0-9a-f]{48}@nats:4222$/);
+    expect(secretFile(env, "REDIS_URL")).toMatch(/^redis:\/\/:[0-9a-f]{48}@redis:6379$/);
     expect(existsSync(env.SWITCHYARD_CONFIG ?? "")).toBe(true);
     expect(() => loadConfig(agents[name]!, { env })).not.toThrow();
   });
