@@ -3,33 +3,25 @@
 // the build, or the queue read came from a lagging replica. gitlab-runner network/gitlab.go RequestJob treats it as a failure.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { SimulatedGitLab } from "../../src/index.js";
-import { ADMIN, RUNNERS, call, requestJob, startSim } from "../support.js";
+import { startSim } from "../support.js";
+import { expectFaultThenRecovery, setJobsRequestFault } from "./fault-cycle.js";
 
 let sim: SimulatedGitLab;
 beforeEach(async () => { sim = await startSim({ longPollMs: 0 }); });
 afterEach(async () => { await sim.close(); });
 
-const fault = (body: unknown) => call(`${sim.url}/sim/faults/jobs-request`, "PUT", body, { "PRIVATE-TOKEN": ADMIN });
+const fault = (body: unknown) => setJobsRequestFault(sim, body);
 
 describe("POST /jobs/request answers 409 when the admin knob says so", () => {
   it("answers 409 while the fault lasts, then hands out jobs again", async () => {
-    const id = sim.enqueueJob({ name: "build", stage: "build", tags: ["linux"], durationSeconds: 1 });
-    expect((await fault({ status: 409 })).status).toBe(200);
-    const refused = await requestJob(sim, RUNNERS.linux.token);
-    expect(refused.status).toBe(409);
-    expect(refused.json.message).toBe("409 Conflict");
-    expect(refused.headers.get("retry-after")).toBeNull();
-    expect(sim.job(id)?.status).toBe("pending");
-    expect((await call(`${sim.url}/sim/faults/jobs-request`, "DELETE", undefined, { "PRIVATE-TOKEN": ADMIN })).status).toBe(204);
-    const picked = await requestJob(sim, RUNNERS.linux.token);
-    expect(picked.status).toBe(201);
-    expect(picked.json.id).toBe(id);
-    const stats = await call(`${sim.url}/sim/stats`, "GET", undefined, { "PRIVATE-TOKEN": ADMIN });
-    expect(stats.json.jobRequests).toBe(2);
+    await expectFaultThenRecovery(sim, { status: 409 }, (refused) => {
+      expect(refused.json.message).toBe("409 Conflict");
+      expect(refused.headers.get("retry-after")).toBeNull();
+    });
   });
 
   it("refuses the knob without the admin token and with an unknown status", async () => {
-    expect((await call(`${sim.url}/sim/faults/jobs-request`, "PUT", { status: 409 })).status).toBe(401);
+    expect((await setJobsRequestFault(sim, { status: 409 }, {})).status).toBe(401);
     expect((await fault({ status: 418 })).status).toBe(400);
   });
 });
