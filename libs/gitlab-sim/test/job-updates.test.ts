@@ -93,15 +93,16 @@ describe("job trace: PATCH /jobs/:id/trace", () => {
 });
 
 describe("stale running jobs", () => {
-  it("drops a running job with no update for one simulated hour as stuck_or_timeout_failure", async () => {
+  // Ci::StuckBuilds::DropRunningService (GitLab 18.x, ci_lower_stuck_build_timeouts): 30 minutes, no_updates_running.
+  it("drops a running job with no update for 30 simulated minutes as no_updates_running", async () => {
     const clock = createManualClock();
     sim = await startSim({ clock, staleCheckIntervalMs: 10 });
     const job = await runningJob(sim);
     const dropped = new Promise((resolve) => sim.state.events.on("job", (c) => { if (c.id === job.id && c.to === "failed") resolve(c); }));
-    clock.advance(59 * 60_000);
+    clock.advance(29 * 60_000);
     expect(sim.state.reapStale()).toEqual([]);
     clock.advance(2 * 60_000);
-    expect(await dropped).toMatchObject({ failureReason: "stuck_or_timeout_failure" });
+    expect(await dropped).toMatchObject({ failureReason: "no_updates_running" });
     expect((await put(job.id, { token: job.token, state: "running" })).headers.get("job-status")).toBe("failed");
   });
 
@@ -110,9 +111,9 @@ describe("stale running jobs", () => {
     sim = await startSim({ clock, staleCheckIntervalMs: 60_000 });
     sim.enqueueJob({ name: "long", timeoutSeconds: 4 * 3600 });
     const job = (await requestJob(sim, RUNNERS.linux.token)).json as { id: number; token: string };
-    clock.advance(40 * 60_000);
+    clock.advance(20 * 60_000);
     await put(job.id, { token: job.token, state: "running" });
-    clock.advance(40 * 60_000);
+    clock.advance(20 * 60_000);
     expect(sim.state.reapStale()).toEqual([]);
     expect(sim.job(job.id)?.status).toBe("running");
   });
@@ -133,7 +134,7 @@ describe("stale running jobs", () => {
     sim = await startSim({ speed: 3600 * 20, staleCheckIntervalMs: 20 }); // one simulated hour = 50 real ms
     const job = await runningJob(sim);
     await new Promise((resolve) => sim.state.events.on("job", (c) => { if (c.id === job.id && c.to === "failed") resolve(c); }));
-    expect(sim.job(job.id)?.failureReason).toBe("stuck_or_timeout_failure");
+    expect(sim.job(job.id)?.failureReason).toBe("no_updates_running");
   });
 });
 

@@ -20,7 +20,7 @@ import { createSignal } from "./signal.js";
 import { createRedisLlmAuditLog, createTieBreaker } from "./deciding/llm/index.js";
 import { createGitLabRunnerApi } from "./upstream/gitlab-runner-api.js";
 import { startHeldKeeper } from "./upstream/held-keeper.js";
-import { createIntake } from "./upstream/intake.js";
+import { createIntake, failUnreadable } from "./upstream/intake.js";
 import { startPoolPoller } from "./upstream/pool-poller.js";
 
 export interface Assigner {
@@ -100,7 +100,7 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
     onSlotFreed: (pool) => { capacity.notify(); dispatcher.requestRound(pool); },
   });
 
-  const intake = createIntake({ queue, classifier, log, onUnreadable: (reason) => log.error({ reason }, "unreadable job from GitLab") });
+  const intake = createIntake({ queue, classifier, log, onUnreadable: (reason, job) => failUnreadable(api, log, reason, job) });
   const pollers = config.pools.map((pool) => startPoolPoller({
     pool, api, queue, intake, capacity, log, pulled: metrics.upstreamPolls, systemId: `s_${rt.instanceId.replace(/[^A-Za-z0-9]/g, "").slice(0, 24)}`,
     concurrency: config.upstreamConcurrency, checkIntervalMs: config.checkIntervalMs,

@@ -41,7 +41,7 @@ export const assignerConfigSchema = baseConfigSchema.extend({
   longPollMs: z.coerce.number().int().positive().default(50_000),
   reservationTtlMs: z.coerce.number().int().positive().default(10_000),
   handoffAckTimeoutMs: z.coerce.number().int().positive().default(60_000),
-  keepAliveIntervalMs: z.coerce.number().int().positive().default(5 * 60_000).describe("PUT state=running for held jobs; GitLab drops after 1 h"),
+  keepAliveIntervalMs: z.coerce.number().int().positive().default(5 * 60_000).describe("PUT state=running for held jobs; GitLab drops a job 30 min without an update (no_updates_running)"),
   maxHoldSeconds: z.coerce.number().int().positive().default(1800),
   sweepIntervalMs: z.coerce.number().int().positive().default(1_000),
   headSize: z.coerce.number().int().positive().default(32).describe("queued jobs considered per pick"),

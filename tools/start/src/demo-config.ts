@@ -54,7 +54,7 @@ export function writeDemoConfig(dir: string, fleet: Fleet, ports: DemoPorts, tim
     pools: fleet.pools.map((p) => ({ name: p.name, upstreamToken: p.upstreamToken, lookahead: 4 })),
     runners: fleet.runners.map((r) => ({ id: r.id, pool: r.pool, token: r.token })),
     longPollMs: 20_000,
-    // GitLab drops a running job after an hour without an update and counts a keep-alive only
+    // GitLab drops a running job after 30 minutes without an update and counts a keep-alive only
     // when the last is 15 minutes old: keep held jobs alive every 20 simulated minutes.
     keepAliveIntervalMs: Math.max(500, Math.round((20 * 60_000) / timing.speed)),
     approvalWindowMs: 15_000,

@@ -8,10 +8,17 @@ import {
 } from "./model.js";
 import { missingFeatures, orderCandidates, runnerCanTake } from "./job-matching.js";
 
-/** GitLab drops a running job whose updated_at is older than this (StuckBuilds::DropRunningService). */
-export const STALE_RUNNING_MS = 60 * 60_000;
+/**
+ * GitLab drops a running job whose updated_at is older than this as `no_updates_running`, and a canceling
+ * one as `no_updates_canceling` (newest GitLab, 18.x: StuckBuilds::DropRunningService
+ * BUILD_RUNNING_OUTDATED_TIMEOUT with `ci_lower_stuck_build_timeouts` on, DropCancelingService
+ * BUILD_CANCELING_OUTDATED_TIMEOUT; older GitLab waited an hour and said `stuck_or_timeout_failure`).
+ */
+export const STALE_RUNNING_MS = 30 * 60_000;
 /** PUT state=running touches updated_at only when it is older than this (Ci::Build#needs_touch?). */
 export const TOUCH_AFTER_MS = 15 * 60_000;
+/** Lifetime of a runner's queue value in Redis (Ci::Runner::RUNNER_QUEUE_EXPIRY_TIME). */
+export const RUNNER_QUEUE_EXPIRY_MS = 60 * 60_000;
 /** Grace GitLab adds to a job's timeout before dropping it (TimedOutBuilds MINUTE_BUFFER). */
 export const TIMEOUT_BUFFER_MS = 15 * 60_000;
 
@@ -74,12 +81,12 @@ export function createGitLabState({ clock, log, enforceJobTimeout = true }: GitL
   const byToken = new Map<string, SimRunner>();
   const jobs = new Map<number, SimJob>();
   const pending = new Set<number>();
-  const versions = new Map<number, string>();
+  const versions = new Map<number, { value: string; at: number }>();
   const waiters = new Map<number, Set<() => void>>();
   let nextJobId = 1000;
   let pipelineSeq = 100;
 
-  const newVersion = () => randomBytes(8).toString("hex");
+  const newVersion = () => ({ value: randomBytes(8).toString("hex"), at: clock.now() });
   const tick = (runnerId: number) => {
     versions.set(runnerId, newVersion());
     for (const wake of waiters.get(runnerId) ?? []) wake();
@@ -148,8 +155,10 @@ export function createGitLabState({ clock, log, enforceJobTimeout = true }: GitL
     },
     queueVersion(runnerId) {
       let v = versions.get(runnerId);
-      if (v === undefined) { v = newVersion(); versions.set(runnerId, v); }
-      return v;
+      // Ci::Runner#ensure_runner_queue_value: the Redis key expires after RUNNER_QUEUE_EXPIRY_TIME (1 h); an
+      // expired key gets a new value, so an idle long-polling runner reaches Rails (and is contacted) hourly.
+      if (v === undefined || clock.now() - v.at >= RUNNER_QUEUE_EXPIRY_MS) { v = newVersion(); versions.set(runnerId, v); }
+      return v.value;
     },
     waitForQueueChange(runnerId, version, timeoutMs, signal) {
       if (state.queueVersion(runnerId) !== version) return Promise.resolve();
@@ -230,8 +239,10 @@ export function createGitLabState({ clock, log, enforceJobTimeout = true }: GitL
       const dropped: number[] = [];
       for (const job of jobs.values()) {
         if (job.status !== "running" && job.status !== "canceling") continue;
-        // StuckBuilds::DropRunningService and DropCancelingService: an hour without updates.
-        if (now - job.updatedAt >= STALE_RUNNING_MS) { drop(job, "stuck_or_timeout_failure"); dropped.push(job.id); }
+        if (now - job.updatedAt >= STALE_RUNNING_MS) {
+          drop(job, job.status === "canceling" ? "no_updates_canceling" : "no_updates_running");
+          dropped.push(job.id);
+        }
         else if (job.status === "running" && enforceJobTimeout && job.startedAt !== null && now - job.startedAt >= job.spec.timeoutSeconds * 1000 + TIMEOUT_BUFFER_MS) {
           drop(job, "job_execution_timeout");
           dropped.push(job.id);

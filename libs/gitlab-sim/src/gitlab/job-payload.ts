@@ -4,7 +4,7 @@ import { runningCountLabel } from "./job-matching.js";
 
 /** Failure reasons the simulated GitLab tells runners it understands (`features.failure_reasons`). */
 export const SUPPORTED_FAILURE_REASONS = [
-  "unknown_failure", "script_failure", "api_failure", "stuck_or_timeout_failure", "runner_system_failure",
+  "unknown_failure", "script_failure", "api_failure", "stuck_or_timeout_failure", "no_updates_running", "no_updates_canceling", "runner_system_failure",
   "missing_dependency_failure", "runner_unsupported", "job_execution_timeout", "archived_failure",
   "unmet_prerequisites", "scheduler_failure", "data_integrity_failure", "runner_image_pull_failure", "image_pull_failure",
 ] as const;
@@ -72,20 +72,22 @@ export function buildJobPayload(job: SimJob, runner: SimRunner, ctx: PayloadCont
   for (const [key, value] of Object.entries(spec.variables)) variables.push(pub(key, value));
   variables.push(pub(SIM_DURATION_VARIABLE, String(spec.durationSeconds)), pub(SIM_OUTCOME_VARIABLE, spec.outcome));
 
+  const nulled = new Set(spec.nullFields);
+  const orNull = <T>(field: (typeof spec.nullFields)[number], value: T): T | null => (nulled.has(field) ? null : value);
   return {
     id: job.id,
     token: job.token,
     allow_git_fetch: true,
     job_info: {
       id: job.id, name: spec.name, stage: spec.stage, project_id: spec.projectId, project_name: projectName,
-      time_in_queue_seconds: Math.max(0, (ctx.now - job.createdAt) / 1000),
+      time_in_queue_seconds: orNull("job_info.time_in_queue_seconds", Math.max(0, (ctx.now - job.createdAt) / 1000)),
       project_jobs_running_on_instance_runners_count: runningCountLabel(ctx.instanceRunningForProject),
     },
     git_info: {
-      repo_url: repoUrl, repo_object_format: "sha1", ref: spec.ref, sha: sha(`${job.pipelineId}`), before_sha: "0".repeat(40),
+      repo_url: repoUrl, repo_object_format: "sha1", ref: orNull("git_info.ref", spec.ref), sha: sha(`${job.pipelineId}`), before_sha: "0".repeat(40),
       ref_type: spec.refType, refspecs: [`+${refPrefix}/${spec.ref}:refs/remotes/origin/${spec.ref}`], depth: 20, protected: spec.protected,
     },
-    runner_info: { timeout: spec.timeoutSeconds, runner_session_url: null },
+    runner_info: { timeout: orNull("runner_info.timeout", spec.timeoutSeconds), runner_session_url: null },
     variables,
     steps: [{ name: "script", script: spec.script, timeout: spec.timeoutSeconds, when: "on_success", allow_failure: spec.allowFailure }],
     image: { name: spec.image, entrypoint: null, ports: [], pull_policy: null },

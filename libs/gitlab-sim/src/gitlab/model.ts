@@ -1,5 +1,12 @@
 import { z } from "zod";
 
+/**
+ * Fields of the jobs/request payload that GitLab's entities expose as JSON null when the column is
+ * unset (lib/api/entities/ci/job_request/job_info.rb `time_in_queue_seconds`, runner_info.rb
+ * `timeout_value`, git_info.rb `ref`).
+ */
+export const NULLABLE_PAYLOAD_FIELDS = ["job_info.time_in_queue_seconds", "runner_info.timeout", "git_info.ref"] as const;
+
 /** What a test or workload asks the simulated GitLab to queue: one CI job. */
 export const jobSpecSchema = z.object({
   name: z.string().min(1),
@@ -22,6 +29,8 @@ export const jobSpecSchema = z.object({
   outcome: z.enum(["success", "failed"]).default("success"),
   requiredFeatures: z.array(z.string().min(1)).default([]).describe("runner info.features the job needs (else runner_unsupported)"),
   timeoutSeconds: z.number().int().positive().default(3600),
+  nullFields: z.array(z.enum(NULLABLE_PAYLOAD_FIELDS)).default([])
+    .describe("payload fields GitLab sends as null for this job (unset columns: no queued_at, no timeout_value, no ref)"),
   image: z.string().default("alpine:3.20"),
   script: z.array(z.string()).default(["echo simulated"]),
   allowFailure: z.boolean().default(false),

@@ -96,12 +96,14 @@ export function runnerApiRoutes({ state, knobs, serverUrl, log }: RunnerApiDeps)
       const runner = token ? state.runnerByToken(token) : undefined;
       const lastUpdate = str(body.last_update);
       const info = body.info as RunnerInfo | undefined;
-      // Workhorse: a request carrying token + last_update equal to the queue value waits for a change.
-      if (runner && str(body.token) && lastUpdate && knobs.longPollMs > 0 && state.queueVersion(runner.id) === lastUpdate) {
-        state.heartbeat(runner, info, req.remoteAddress);
+      // Workhorse (workhorse/internal/builds/register.go RegisterHandler): a JSON request carrying token and
+      // last_update equal to the queue value waits for a change, and answers 204 itself, without Rails: so
+      // that 204 carries no X-GitLab-Last-Update, and the runner keeps its old value. Its next request sees
+      // the value already changed and goes through to Rails (WatchKeyStatusAlreadyChanged).
+      const json = (header(req, "content-type") ?? "").includes("application/json");
+      if (runner && json && str(body.token) && lastUpdate && knobs.longPollMs > 0 && state.queueVersion(runner.id) === lastUpdate) {
         await state.waitForQueueChange(runner.id, lastUpdate, knobs.longPollMs, req.signal);
-        state.heartbeat(runner, info, req.remoteAddress);
-        return reply(req.res, 204, undefined, { ...polling, "X-GitLab-Last-Update": lastUpdate });
+        return reply(req.res, 204, undefined, polling);
       }
       if (!runner) return replyMessage(req.res, 403, "403 Forbidden", polling);
       state.heartbeat(runner, info, req.remoteAddress);

@@ -4,7 +4,8 @@
 // - API::Ci::Helpers::Runner#processing_on_runner? (`running? || canceling?`): job updates are still
 //   accepted while canceling and UpdateBuildStateService answers them with the job's status in Job-Status;
 // - Ci::HasStatus events `drop`/`success` (`transition canceling: :canceled # runner returns success/failed`);
-// - Ci::StuckBuilds::DropCancelingService: a canceling job without updates for an hour is dropped (to canceled).
+// - Ci::StuckBuilds::DropCancelingService (GitLab 18.x): a canceling job without updates for 30 minutes
+//   (BUILD_CANCELING_OUTDATED_TIMEOUT) is dropped as no_updates_canceling, which ends it canceled.
 import { afterEach, describe, expect, it } from "vitest";
 import { createManualClock, type SimulatedGitLab } from "../../src/index.js";
 import { RUNNERS, call, requestJob, startSim } from "../support.js";
@@ -58,15 +59,15 @@ describe("conformance: canceling (Ci::Build state machine)", () => {
     expect(res.headers.get("job-status")).toBe("canceled");
   });
 
-  it("drops a canceling job that has had no update for an hour to canceled (DropCancelingService)", async () => {
+  it("drops a canceling job that has had no update for 30 minutes to canceled (DropCancelingService)", async () => {
     const clock = createManualClock();
     sim = await startSim({ clock });
     const job = await pick({ variables: true, cancel_gracefully: true });
     sim.state.cancel(job.id);
-    clock.advance(59 * 60_000);
+    clock.advance(29 * 60_000);
     expect(sim.state.reapStale()).toEqual([]);
     clock.advance(60_000);
     expect(sim.state.reapStale()).toEqual([job.id]);
-    expect(sim.job(job.id)?.status).toBe("canceled");
+    expect(sim.job(job.id)).toMatchObject({ status: "canceled", failureReason: "no_updates_canceling" });
   });
 });

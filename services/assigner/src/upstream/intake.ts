@@ -1,6 +1,8 @@
 import type { Logger } from "@switchyard/runtime";
+import type { GitLabRunnerApi } from "./gitlab-runner-api.js";
 import type { DispatchQueue, HeldJobMeta } from "../queue/dispatch-queue.js";
-import { GitLabJobPayload, variablesOf } from "./job-payload.js";
+import { variablesOf } from "@switchyard/decision";
+import { GitLabJobPayload, jobIdentity } from "./job-payload.js";
 import type { JobClassifier } from "../deciding/job-classifier.js";
 
 /** Turns a job body taken from GitLab into a held, classified, queued job. */
@@ -11,8 +13,11 @@ export interface IntakeDeps {
   classifier: JobClassifier;
   log: Logger;
   now?: () => number;
-  /** Called for a body that is not a job we can hold (it is failed upstream by the caller). */
-  onUnreadable?: (reason: string) => void;
+  /**
+   * Called for a body that is not a job we can hold. `job` is its id and token when it has them:
+   * GitLab already counts it as running on the pool, so the caller fails it there at once.
+   */
+  onUnreadable?: (reason: string, job: { id: number; token: string } | null) => void;
 }
 
 export function createIntake(deps: IntakeDeps): Intake {
@@ -22,16 +27,17 @@ export function createIntake(deps: IntakeDeps): Intake {
     try {
       json = JSON.parse(body);
     } catch {
-      deps.onUnreadable?.("job body is not JSON");
+      deps.onUnreadable?.("job body is not JSON", null);
       return null;
     }
     const parsed = GitLabJobPayload.safeParse(json);
     if (!parsed.success) {
-      deps.onUnreadable?.(`job body does not look like a GitLab job: ${parsed.error.issues[0]?.message ?? "?"}`);
+      const issue = parsed.error.issues[0];
+      deps.onUnreadable?.(`job body does not look like a GitLab job: ${issue ? `${issue.path.join(".")}: ${issue.message}` : "?"}`, jobIdentity(json));
       return null;
     }
     const job = parsed.data;
-    const vars = variablesOf(job);
+    const vars = variablesOf({ variables: job.variables.map((v) => ({ ...v, value: v.value ?? "" })) });
     const cls = deps.classifier.classify(vars);
     const arrivedAt = now();
     const envName = vars.CI_ENVIRONMENT_NAME ?? null;
@@ -66,4 +72,17 @@ export function createIntake(deps: IntakeDeps): Intake {
     deps.log.debug({ jobId: meta.jobId, pool, jobClass: meta.jobClass }, "job held");
     return meta;
   };
+}
+
+/**
+ * A job GitLab handed over that Switchyard cannot hold is running on the pool in GitLab with
+ * nobody on it: fail it there at once, as `runner_system_failure` so GitLab's retry rules apply.
+ */
+export function failUnreadable(api: GitLabRunnerApi, log: Logger, reason: string, job: { id: number; token: string } | null): void {
+  log.error({ reason, jobId: job?.id ?? null }, job ? "unreadable job from GitLab; failing it there" : "unreadable job from GitLab without id or token; GitLab will drop it as stale");
+  if (!job) return;
+  void api.updateJob(job.id, job.token, "failed", "runner_system_failure").then(
+    (res) => log.info({ jobId: job.id, status: res.status }, "unreadable job failed in GitLab"),
+    (err: unknown) => log.warn({ jobId: job.id, err: (err as Error).message }, "failing an unreadable job in GitLab failed"),
+  );
 }

@@ -1,31 +1,39 @@
 import { z } from "zod";
 
+/** A field GitLab's Grape entity may expose as JSON null (an unset column): read as absent. */
+const nullish = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
+/** An object GitLab always exposes but whose members may all be null; a missing or null one reads as empty. */
+const entity = <T extends z.ZodRawShape>(shape: T) => z.preprocess((v) => v ?? {}, z.looseObject(shape));
+
 /**
  * The parts of GitLab's job payload (gitlab-runner's `spec.Job`) that Switchyard reads.
- * Everything else is passed through untouched.
+ * Everything else is passed through untouched. Only `id` and `token` are required: without
+ * them the job cannot even be failed in GitLab. Every other field may be null or absent, as
+ * GitLab's entities (lib/api/entities/ci/job_request/job_info.rb, git_info.rb, runner_info.rb)
+ * expose columns that can be unset: `time_in_queue_seconds` (no queued_at), `timeout_value`,
+ * `ref`, `protected`, `project_jobs_running_on_instance_runners_count`.
  */
 export const GitLabJobPayload = z.looseObject({
   id: z.number().int().positive(),
   token: z.string().min(1),
-  job_info: z.looseObject({
-    name: z.string().default(""),
-    stage: z.string().default(""),
-    project_id: z.number().int().nonnegative().default(0),
-    project_name: z.string().optional(),
-    time_in_queue_seconds: z.number().nonnegative().optional(),
-    project_jobs_running_on_instance_runners_count: z.string().optional(),
+  job_info: entity({
+    name: nullish(z.string()).transform((v) => v ?? ""),
+    stage: nullish(z.string()).transform((v) => v ?? ""),
+    project_id: nullish(z.number().int().nonnegative()).transform((v) => v ?? 0),
+    project_name: nullish(z.string()),
+    time_in_queue_seconds: nullish(z.number().nonnegative()),
+    project_jobs_running_on_instance_runners_count: nullish(z.string()),
   }),
-  git_info: z.looseObject({ ref: z.string().optional(), protected: z.boolean().nullable().optional() }).optional(),
-  runner_info: z.looseObject({ timeout: z.number().optional() }).optional(),
-  variables: z.array(z.looseObject({ key: z.string(), value: z.string() })).default([]),
+  git_info: entity({ ref: nullish(z.string()), protected: nullish(z.boolean()) }),
+  runner_info: entity({ timeout: nullish(z.number()) }),
+  variables: z.preprocess((v) => v ?? [], z.array(z.looseObject({ key: z.string(), value: nullish(z.string()) }))),
 });
 export type GitLabJobPayload = z.infer<typeof GitLabJobPayload>;
 
-/** Predefined CI variables of a job, by name. */
-export function variablesOf(job: GitLabJobPayload): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const v of job.variables) out[v.key] = v.value;
-  return out;
+/** The id and token of a body that is not a usable job, when it has them: enough to fail it in GitLab. */
+export function jobIdentity(json: unknown): { id: number; token: string } | null {
+  const parsed = z.looseObject({ id: z.number().int().positive(), token: z.string().min(1) }).safeParse(json);
+  return parsed.success ? { id: parsed.data.id, token: parsed.data.token } : null;
 }
 
 /**
@@ -45,7 +53,9 @@ export function rewriteForHandoff(raw: string, holdSeconds: number, explanation:
     job.runner_info.timeout = Math.max(1, Math.floor(job.runner_info.timeout - holdSeconds));
   }
   if (explanation !== null && Array.isArray(job.variables)) {
-    job.variables.push({ key: "SWITCHYARD_DECISION", value: explanation, public: true, masked: false });
+    // raw: gitlab-runner expands `$NAME` in variable values unless the variable is raw
+    // (spec.Variable `Raw`, common/variables.go ExpandValue); a rationale must reach the job verbatim.
+    job.variables.push({ key: "SWITCHYARD_DECISION", value: explanation, public: true, masked: false, raw: true });
   }
   return JSON.stringify(job);
 }
