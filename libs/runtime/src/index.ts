@@ -2,6 +2,7 @@ export * from "./config.js";
 export * from "./logger.js";
 export * from "./errors.js";
 export * from "./metrics.js";
+export * from "./metric-series.js";
 export * from "./http-server.js";
 export * from "./nats.js";
 export * from "./redis.js";

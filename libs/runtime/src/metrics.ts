@@ -6,11 +6,15 @@ export interface Metrics {
   readonly invalidMessages: Counter<"contract" | "agent">;
 }
 
-/** Builds the registry an agent exposes on /metrics; one per process, passed down. */
+/**
+ * Builds the registry an agent exposes on /metrics; one per process, passed down. The default
+ * process metrics keep their standard names (`process_cpu_seconds_total`, `nodejs_*`) so stock
+ * Node.js dashboards match; the `agent` label on every series tells the agents apart.
+ */
 export function createMetrics(agent: string): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({ agent });
-  collectDefaultMetrics({ register: registry, prefix: "switchyard_process_" });
+  collectDefaultMetrics({ register: registry });
   const invalidMessages = new Counter({
     name: "switchyard_invalid_messages_total",
     help: "Messages that failed their contract and went to the dead-letter subject",

@@ -1,0 +1,25 @@
+import { Counter, Gauge, Histogram } from "prom-client";
+
+/** Label name → the values it is known to take; a series per combination is created up front. */
+export type LabelValues<L extends string> = { readonly [K in L]: readonly string[] };
+
+/** Every combination of the given label values (`{ pool: [a, b], mode: [x] }` → two label sets). */
+export function labelGrid<L extends string>(values: LabelValues<L>): Record<L, string>[] {
+  let grid: Record<string, string>[] = [{}];
+  for (const [name, options] of Object.entries<readonly string[]>(values)) {
+    grid = grid.flatMap((partial) => options.map((value) => ({ ...partial, [name]: value })));
+  }
+  return grid as Record<L, string>[];
+}
+
+/**
+ * Creates each series of the grid at 0, so it exists from the first scrape: `increase()` then sees
+ * the first event and a dashboard panel shows 0 instead of "no data". Counters and gauges keep any
+ * value they already have; a histogram's series is reset, so call this before the first observation.
+ */
+export function initialiseSeries<L extends string>(metric: Counter<L> | Gauge<L> | Histogram<L>, values: LabelValues<L>): void {
+  for (const labels of labelGrid(values)) {
+    if (metric instanceof Histogram) metric.zero(labels as never);
+    else metric.inc(labels as never, 0);
+  }
+}
