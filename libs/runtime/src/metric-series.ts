@@ -1,3 +1,5 @@
+import { Token } from "@switchyard/contracts";
+import { z } from "zod";
 import { Counter, Gauge, Histogram } from "prom-client";
 
 /** Label name → the values it is known to take; a series per combination is created up front. */
@@ -23,3 +25,10 @@ export function initialiseSeries<L extends string>(metric: Counter<L> | Gauge<L>
     else metric.inc(labels as never, 0);
   }
 }
+
+/**
+ * The `pools` setting of agents that export per-pool series without configuring pools themselves
+ * (scorer, optimizer): the assigner's pool names, so those series exist from the first scrape.
+ */
+export const metricPoolsSchema = z.array(Token).default([])
+  .describe("names of the fleet's pools (the assigner's pools): their per-pool series are exported at 0 from the first scrape");

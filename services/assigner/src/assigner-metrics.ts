@@ -1,9 +1,21 @@
+import { DecisionModeSchema, TrustTierSchema } from "@switchyard/contracts";
+import { initialiseSeries } from "@switchyard/runtime";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
-/** Every metric the assigner exports, registered on the agent's registry. */
-export function createAssignerMetrics(registry: Registry) {
+/** Results of one `jobs/request` call to GitLab that are known up front (`http_<status>` are added as seen). */
+export const UPSTREAM_POLL_RESULTS = ["job", "empty", "forbidden", "error"] as const;
+/** What can happen to a job Switchyard holds (held-keeper.ts). */
+export const HELD_JOB_EVENTS = ["keep_alive", "cancelled_while_held", "max_hold_failed", "reservation_expired", "handoff_unacked_requeued"] as const;
+/** The scorer breaker's states, as `switchyard_breaker_transitions_total{to}` names them. */
+export const BREAKER_STATES = ["closed", "open", "half-open"] as const;
+
+/**
+ * Every metric the assigner exports, registered on the agent's registry, with each series whose
+ * labels are known (the configured pools × modes, tiers, results, events) created at 0.
+ */
+export function createAssignerMetrics(registry: Registry, known: { pools: readonly string[] }) {
   const registers = [registry];
-  return {
+  const metrics = {
     requests: new Counter({ name: "switchyard_broker_requests_total", help: "Runner-facing API requests", labelNames: ["endpoint", "status"] as const, registers }),
     handoffs: new Counter({ name: "switchyard_handoffs_total", help: "Jobs handed to downstream runners", labelNames: ["pool"] as const, registers }),
     handoffSeconds: new Histogram({ name: "switchyard_hold_seconds", help: "Time a job waited in Switchyard before its hand-off", labelNames: ["pool"] as const, buckets: [0.01, 0.1, 0.5, 1, 3, 10, 30, 60, 120, 300, 900, 1800], registers }),
@@ -17,5 +29,18 @@ export function createAssignerMetrics(registry: Registry) {
     queueDepth: new Gauge({ name: "switchyard_queue_depth", help: "Jobs waiting for a decision", labelNames: ["pool"] as const, registers }),
     waitingPolls: new Gauge({ name: "switchyard_waiting_polls", help: "Runner long polls held by this broker", registers }),
   };
+  const pool = known.pools;
+  const mode = DecisionModeSchema.options;
+  initialiseSeries(metrics.handoffs, { pool });
+  initialiseSeries(metrics.handoffSeconds, { pool });
+  initialiseSeries(metrics.decisions, { pool, mode, tier: TrustTierSchema.options });
+  initialiseSeries(metrics.decisionSeconds, { mode });
+  initialiseSeries(metrics.upstreamPolls, { pool, result: UPSTREAM_POLL_RESULTS });
+  initialiseSeries(metrics.heldEvents, { event: HELD_JOB_EVENTS });
+  initialiseSeries(metrics.outcomes, { pool, phase: ["started"], status: ["running"] });
+  initialiseSeries(metrics.outcomes, { pool, phase: ["finished"], status: ["success", "failed", "canceled"] });
+  initialiseSeries(metrics.breakerTransitions, { to: BREAKER_STATES });
+  initialiseSeries(metrics.queueDepth, { pool });
+  return metrics;
 }
 export type AssignerMetrics = ReturnType<typeof createAssignerMetrics>;

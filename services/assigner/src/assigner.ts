@@ -40,7 +40,7 @@ export interface AssignerDeps {
 export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, deps: AssignerDeps = {}): Promise<Assigner> {
   const log = rt.log;
   const keys = redisKeys(config.keyPrefix);
-  const metrics = createAssignerMetrics(rt.metrics.registry);
+  const metrics = createAssignerMetrics(rt.metrics.registry, { pools: config.pools.map((p) => p.name) });
   const queue = createDispatchQueue(rt.redis, keys);
   const tiers = createTierOverrides(rt.redis, keys.tierOverrides, config.tiers, log);
   await tiers.refresh().catch((err: unknown) => log.warn({ err: (err as Error).message }, "tier overrides unavailable; using config"));

@@ -1,4 +1,4 @@
-import { baseConfigSchema } from "@switchyard/runtime";
+import { baseConfigSchema, metricPoolsSchema } from "@switchyard/runtime";
 import { z } from "zod";
 import { autoscalingConfigSchema } from "./capacity/autoscaling-config.js";
 import { learningConfigSchema } from "./learning/learning-config.js";
@@ -34,6 +34,7 @@ export const optimizerConfigSchema = baseConfigSchema.extend({
   classTargets: z.array(classTargetSchema).default([
     { jobClass: "production-deploy", thresholdSeconds: 30, objective: 0.95 },
   ]).describe("per job class queue-time objectives for the burn-rate gauges"),
+  pools: metricPoolsSchema,
   durableName: z.string().regex(/^[A-Za-z0-9_-]+$/).default("optimizer").describe("JetStream durable consumer name for job outcomes"),
   seenJobTtlSeconds: z.coerce.number().int().positive().default(7 * 24 * 3600).describe("how long a job id is remembered to observe its queue time once"),
   learning: learningConfigSchema.prefault({}).describe("outcome learning: weight tuning and trust proposals (SWITCHYARD_LEARNING takes JSON)"),

@@ -1,4 +1,5 @@
 import { contracts, decode, validate, ContractViolation, type Contract, type Subjects } from "@switchyard/contracts";
+import { defaultClassRules } from "@switchyard/decision";
 import type { Metrics, RedisKeys } from "@switchyard/runtime";
 import { jetstream, type ConsumerMessages, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
@@ -8,11 +9,12 @@ import { createBurnRateTracker } from "./burn-rate.js";
 import { createAutoscaler, type Autoscaler } from "./capacity/autoscaler.js";
 import type { AutoscalingConfig } from "./capacity/autoscaling-config.js";
 import { createCapacityMetrics } from "./capacity/capacity-metrics.js";
+import { readPoolSnapshots } from "./capacity/pool-snapshot.js";
 import { compilePoolScaling } from "./capacity/scaling-policy.js";
 import { createLearner, type Learner } from "./learning/learner.js";
 import type { LearningConfig } from "./learning/learning-config.js";
 import type { Provisioner } from "./provisioning/provisioner.js";
-import type { OptimizerConfig } from "./config.js";
+import type { ClassTarget, OptimizerConfig } from "./config.js";
 import { ensureOutcomeConsumer, ensureOutcomeStream } from "./outcome-stream.js";
 import { BURN_RATE_WINDOWS, createSliMetrics, type SliMetrics } from "./sli-metrics.js";
 import { createSliObserver, type SliObserver } from "./sli-observer.js";
@@ -28,6 +30,8 @@ export interface OptimizerDeps {
   metrics: Metrics;
   log: Logger;
   config: Pick<OptimizerConfig, "jobQueuingDurations" | "classTargets" | "durableName" | "seenJobTtlSeconds"> & {
+    /** Pool names whose series exist from the first scrape (absent = only pools seen in Redis). */
+    pools?: readonly string[];
     /** Outcome learning; absent = off. */
     learning?: LearningConfig;
     /** Autoscaling; off without pools or without a provisioner. */
@@ -53,13 +57,27 @@ export interface Optimizer {
 
 const REDELIVER_AFTER_FAILURE_MS = 1_000;
 
+/** The built-in job classes and those with a target: their SLI series exist from the first scrape. */
+function knownJobClasses(targets: readonly ClassTarget[]): string[] {
+  return [...new Set([...defaultClassRules.map((r) => r.jobClass ?? r.name), ...targets.map((t) => t.jobClass)])];
+}
+
 /** Builds the optimizer; nothing touches NATS until `start()`. */
 export function createOptimizer(deps: OptimizerDeps): Optimizer {
   const log = deps.log.child({ component: "optimizer" });
   const entries = compileJobQueuingDurations(deps.config.jobQueuingDurations);
   const burnRates = createBurnRateTracker({ retainMs: Math.max(...Object.values(BURN_RATE_WINDOWS)) });
+  const scaling = deps.config.autoscaling;
+  const autoscaledPools = (scaling?.pools ?? []).map((p) => p.pool);
+  const knownPools = [...new Set([...(deps.config.pools ?? []), ...autoscaledPools])];
+  const jobClasses = knownJobClasses(deps.config.classTargets);
   const sli = createSliMetrics({
-    registry: deps.metrics.registry, burnRates, targets: deps.config.classTargets, ...(deps.now ? { now: deps.now } : {}),
+    registry: deps.metrics.registry, burnRates, targets: deps.config.classTargets, known: { pools: knownPools, jobClasses },
+    ...(deps.now ? { now: deps.now } : {}),
+  });
+  const capacity = createCapacityMetrics({
+    registry: deps.metrics.registry, log, known: { pools: knownPools, autoscaledPools, jobClasses },
+    readPools: () => readPoolSnapshots(deps.redis, deps.keys, knownPools, (deps.now ?? Date.now)()),
   });
   const store = createSliSummaryStore({ redis: deps.redis, keys: deps.keys, seenTtlSeconds: deps.config.seenJobTtlSeconds });
   const observer = createSliObserver({ store, metrics: sli, burnRates, entries, targets: deps.config.classTargets, log });
@@ -70,12 +88,11 @@ export function createOptimizer(deps: OptimizerDeps): Optimizer {
     nc: deps.nc, redis: deps.redis, keys: deps.keys, subjects: deps.subjects, publish, config: deps.config.learning, log,
     ...(deps.now ? { now: deps.now } : {}),
   }) : null;
-  const scaling = deps.config.autoscaling;
   const autoscaler = scaling && scaling.pools.length > 0 && deps.provisioner ? createAutoscaler({
     redis: deps.redis, keys: deps.keys, provisioner: deps.provisioner, pools: scaling.pools.map(compilePoolScaling),
     owner: deps.instanceId ?? `optimizer-${process.pid}`, intervalMs: scaling.intervalMs, leaseTtlMs: scaling.leaseTtlMs,
     ownerTtlMs: scaling.ownerTtlMs, orphans: scaling.orphans, publish, eventSubject: deps.subjects.event,
-    metrics: createCapacityMetrics(deps.metrics.registry), log, ...(deps.now ? { now: deps.now } : {}),
+    metrics: capacity, log, ...(deps.now ? { now: deps.now } : {}),
   }) : null;
   let messages: ConsumerMessages | null = null;
   let loop: Promise<void> | null = null;

@@ -1,3 +1,4 @@
+import { initialiseSeries } from "@switchyard/runtime";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { BurnRateTracker } from "./burn-rate.js";
 import type { ClassTarget } from "./config.js";
@@ -14,11 +15,15 @@ export interface SliMetrics {
   readonly exceeded: Counter<"pool" | "job_class">;
 }
 
-/** Registers the histogram, the exceeded counter and burn-rate gauges computed at scrape time. */
+/**
+ * Registers the histogram, the exceeded counter and burn-rate gauges computed at scrape time; the
+ * known pools × job classes start at 0, so `increase()` counts the first job over its threshold.
+ */
 export function createSliMetrics(deps: {
   registry: Registry;
   burnRates: BurnRateTracker;
   targets: readonly ClassTarget[];
+  known: { pools: readonly string[]; jobClasses: readonly string[] };
   now?: () => number;
 }): SliMetrics {
   const now = deps.now ?? Date.now;
@@ -35,6 +40,9 @@ export function createSliMetrics(deps: {
     labelNames: ["pool", "job_class"] as const,
     registers: [deps.registry],
   });
+  const known = { pool: deps.known.pools, job_class: deps.known.jobClasses };
+  initialiseSeries(queueDuration, known);
+  initialiseSeries(exceeded, known);
   new Gauge({
     name: "switchyard_sli_burn_rate",
     help: "Fraction of jobs over their class queue-time target divided by the error budget (1 = burning exactly on budget)",

@@ -35,7 +35,7 @@ describe("autoscaler (real Redis)", () => {
       redis: env.redis, keys: env.keys, provisioner, owner, intervalMs: 60_000, leaseTtlMs: 5_000, ownerTtlMs: 5_000, orphans: "destroy",
       pools: [compilePoolScaling(poolScalingSchema.parse({ pool, capacityPerMachine: 1, maxMachines: 5, policies: [{ periods: ["* * * * *"], timezone: "UTC", idleTime: "1m" }] }))],
       publish: (contract, subject, payload) => env.nc.publish(subject, JSON.stringify(payload)),
-      eventSubject: env.subjects.event, metrics: createCapacityMetrics(new Registry()), log, now: () => clock.now,
+      eventSubject: env.subjects.event, metrics: createCapacityMetrics({ registry: new Registry(), readPools: async () => [], known: { pools: [pool], autoscaledPools: [pool], jobClasses: [] }, log }), log, now: () => clock.now,
     });
     stoppers.push(autoscaler);
     return { autoscaler, provisioner, onStart, onStop };

@@ -1,3 +1,4 @@
+import { initialiseSeries } from "@switchyard/runtime";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 /** The scorer's own metrics, registered on the agent's registry. */
@@ -8,9 +9,9 @@ export interface ScorerMetrics {
   readonly unknownRunners: Counter;
 }
 
-/** Registers the scorer metrics; call once per registry. */
-export function createScorerMetrics(registry: Registry): ScorerMetrics {
-  return {
+/** Registers the scorer metrics, the known pools' series at 0; call once per registry. */
+export function createScorerMetrics(registry: Registry, known: { pools: readonly string[] }): ScorerMetrics {
+  const metrics = {
     latency: new Histogram({
       name: "switchyard_scorer_latency_seconds",
       help: "Time to build runner views and score one job",
@@ -26,4 +27,7 @@ export function createScorerMetrics(registry: Registry): ScorerMetrics {
       registers: [registry],
     }),
   };
+  initialiseSeries(metrics.latency, { pool: known.pools });
+  initialiseSeries(metrics.jobsScored, { pool: known.pools });
+  return metrics;
 }

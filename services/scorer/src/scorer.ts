@@ -17,7 +17,7 @@ export interface ScorerDeps {
   log: Logger;
   metrics: Metrics;
   scorerId: string;
-  config: Pick<ScorerConfig, "weights" | "queueGroup" | "runnerCacheRefreshMs" | "maxCandidates" | "maxRejections" | "statsWindow">;
+  config: Pick<ScorerConfig, "pools" | "weights" | "queueGroup" | "runnerCacheRefreshMs" | "maxCandidates" | "maxRejections" | "statsWindow">;
   now?: () => number;
 }
 
@@ -37,7 +37,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
   const log = deps.log.child({ component: "scorer" });
   const now = deps.now ?? Date.now;
   const { bus, config } = deps;
-  const metrics = createScorerMetrics(deps.metrics.registry);
+  const metrics = createScorerMetrics(deps.metrics.registry, { pools: config.pools });
   const cache = createRunnerCache({
     redis: deps.redis, runnersKey: deps.keys.runners, bus, log, refreshMs: config.runnerCacheRefreshMs,
     onSize: (n) => metrics.cachedRunners.set(n),

@@ -71,12 +71,15 @@ export function writeDemoConfig(dir: string, fleet: Fleet, ports: DemoPorts, tim
     })),
     directRunnerIds: fleet.directRunners.map((d) => d.gitlabRunnerId),
   }));
+  // The scorer and optimizer export per-pool series from the first scrape for the pools named here.
+  const pools = fleet.pools.map((p) => p.name);
   writeFileSync(layout.optimizerConfig, stringify({
+    pools,
     jobQueuingDurations: [
       { periods: ["* * * * * * *"], threshold: "1m" },
       { periods: ["* * * * * sat,sun *"], threshold: "5m" },
     ],
   }));
-  writeFileSync(layout.scorerConfig, stringify({}));
+  writeFileSync(layout.scorerConfig, stringify({ pools }));
   return layout;
 }

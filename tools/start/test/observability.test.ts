@@ -4,7 +4,7 @@ import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { Registry } from "prom-client";
 import { parse as parseYaml } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createMetrics } from "@switchyard/runtime";
+import { createLogger, createMetrics } from "@switchyard/runtime";
 import { renderRunnerMetrics } from "../../../libs/gitlab-sim/src/fleet/runner-metrics.js";
 import { createAssignerMetrics } from "../../../services/assigner/src/assigner-metrics.js";
 import { createLlmMetrics } from "../../../services/assigner/src/deciding/llm/llm-metrics.js";
@@ -36,12 +36,16 @@ async function realMetrics(): Promise<Catalogue> {
     register(registry);
     registries.push(registry);
   };
-  agent("assigner", (r) => { createAssignerMetrics(r); createLlmMetrics(r); });
-  agent("scorer", (r) => { createScorerMetrics(r); });
+  const known = { pools: ["linux"] };
+  agent("assigner", (r) => { createAssignerMetrics(r, known); createLlmMetrics(r); });
+  agent("scorer", (r) => { createScorerMetrics(r, known); });
   agent("monitor", (r) => { createMonitorMetrics(r); });
   agent("optimizer", (r) => {
-    createSliMetrics({ registry: r, burnRates: createBurnRateTracker({ retainMs: 3_600_000 }), targets: [{ jobClass: "production-deploy", thresholdSeconds: 30, objective: 0.95 }] });
-    createCapacityMetrics(r);
+    createSliMetrics({
+      registry: r, burnRates: createBurnRateTracker({ retainMs: 3_600_000 }), targets: [{ jobClass: "production-deploy", thresholdSeconds: 30, objective: 0.95 }],
+      known: { pools: ["linux"], jobClasses: ["production-deploy"] },
+    });
+    createCapacityMetrics({ registry: r, readPools: async () => [], known: { pools: ["linux"], autoscaledPools: [], jobClasses: [] }, log: createLogger({ name: "t", level: "silent" }) });
   });
   for (const registry of registries) {
     for (const m of await registry.getMetricsAsJSON()) {

@@ -130,7 +130,7 @@ export function createAutoscaler(deps: AutoscalerDeps): Autoscaler {
       .filter((r) => !machineIds.has(r.runnerId) && !r.draining && r.limit > 0)
       .reduce((sum, r) => sum + Math.max(0, r.limit - r.running), 0);
     const plan = planScaling({ machines: planned, backlog: snapshot.backlog, staticFreeSlots }, scaling.policyAt(at), at);
-    deps.metrics.record(snapshot, planned.length);
+    deps.metrics.machines(pool, planned.length);
     for (const id of plan.destroy) {
       await deps.provisioner.destroy(id);
       idleSince.delete(id);

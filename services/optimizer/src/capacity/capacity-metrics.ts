@@ -1,28 +1,93 @@
+import { initialiseSeries } from "@switchyard/runtime";
 import { Counter, Gauge, type Registry } from "prom-client";
+import type { Logger } from "pino";
 import type { PoolSnapshot } from "./pool-snapshot.js";
 
-/** Per-pool capacity gauges and scaling counters. */
+/** What the autoscaler's provisioner did to a machine (`switchyard_autoscaler_actions_total{action}`). */
+export const AUTOSCALER_ACTIONS = ["create", "destroy", "orphan", "recycle"] as const;
+
+/** Per-pool capacity gauges (read at scrape time) and the autoscaler's machine gauge and counters. */
 export interface CapacityMetrics {
-  record(snapshot: PoolSnapshot, machines: number): void;
+  /** Sets the machines the provisioner runs in a pool, after an autoscaler pass. */
+  machines(pool: string, count: number): void;
   readonly actions: Counter<"pool" | "action">;
 }
 
-/** Registers pool load, backlog and machine gauges on the agent's registry. */
-export function createCapacityMetrics(registry: Registry): CapacityMetrics {
-  const jobs = new Gauge({ name: "switchyard_pool_jobs_running", help: "Jobs running on the pool's runners", labelNames: ["pool"] as const, registers: [registry] });
-  const limit = new Gauge({ name: "switchyard_pool_job_limit", help: "Sum of the pool's runner limits (-1 when any runner is unlimited)", labelNames: ["pool"] as const, registers: [registry] });
-  const backlog = new Gauge({ name: "switchyard_pool_queue_depth", help: "Jobs waiting in the pool's queue per class", labelNames: ["pool", "job_class"] as const, registers: [registry] });
-  const oldest = new Gauge({ name: "switchyard_pool_oldest_wait_seconds", help: "Wait of the oldest queued job in the pool", labelNames: ["pool"] as const, registers: [registry] });
-  const machines = new Gauge({ name: "switchyard_pool_machines", help: "Provisioned machines in the pool", labelNames: ["pool"] as const, registers: [registry] });
+export interface CapacityMetricsDeps {
+  registry: Registry;
+  /** Snapshots of every pool to report (configured ones and those runner states name), read from Redis. */
+  readPools: () => Promise<PoolSnapshot[]>;
+  /** Pools and job classes known up front: their series exist from the first scrape. */
+  known: { pools: readonly string[]; autoscaledPools: readonly string[]; jobClasses: readonly string[] };
+  log: Logger;
+  /** A scrape waits at most this long for Redis; past it the last values stand. */
+  readBudgetMs?: number;
+}
+
+/**
+ * Registers the pool gauges. Jobs, limit, waiting and oldest wait are read from Redis when
+ * Prometheus scrapes, for every pool whether or not it is autoscaled; one read serves all four.
+ * A failed or slow read keeps the last values, so /metrics itself never fails because of Redis.
+ */
+export function createCapacityMetrics(deps: CapacityMetricsDeps): CapacityMetrics {
+  const { registry, known } = deps;
+  const budgetMs = deps.readBudgetMs ?? 1_000;
+  const classes = new Set(known.jobClasses);
+  let latest: PoolSnapshot[] = [];
+  let reading: Promise<PoolSnapshot[]> | null = null;
+  let failing = false;
+
+  // The four gauges' collect() run together on each scrape: they share one read.
+  function current(): Promise<PoolSnapshot[]> {
+    reading ??= (async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), budgetMs); });
+      try {
+        const read = await Promise.race([deps.readPools(), late]);
+        if (read === null) throw new Error(`no answer within ${budgetMs} ms`);
+        latest = read;
+        if (failing) deps.log.info("pool capacity readable again");
+        failing = false;
+      } catch (err) {
+        if (!failing) deps.log.warn({ err: (err as Error).message }, "pool capacity unreadable; /metrics keeps the last values");
+        failing = true;
+      } finally {
+        clearTimeout(timer);
+        reading = null;
+      }
+      return latest;
+    })();
+    return reading;
+  }
+  const gauge = <L extends "pool" | "job_class">(name: string, help: string, labelNames: readonly L[], fill: (g: Gauge<L>, s: PoolSnapshot) => void) =>
+    new Gauge<L>({
+      name, help, labelNames, registers: [registry],
+      async collect() {
+        for (const snapshot of await current()) fill(this, snapshot);
+      },
+    });
+
+  const jobs = gauge("switchyard_pool_jobs_running", "Jobs running on the pool's runners", ["pool"], (g, s) => g.set({ pool: s.pool }, s.jobsRunning));
+  const limit = gauge("switchyard_pool_job_limit", "Sum of the pool's runner limits (-1 when any runner is unlimited)", ["pool"], (g, s) => g.set({ pool: s.pool }, s.jobLimit ?? -1));
+  const oldest = gauge("switchyard_pool_oldest_wait_seconds", "Wait of the oldest queued job in the pool", ["pool"], (g, s) => g.set({ pool: s.pool }, s.oldestWaitSeconds));
+  const waiting = gauge("switchyard_pool_queue_depth", "Jobs waiting in the pool's queue per class", ["pool", "job_class"], (g, s) => {
+    const byClass = new Map(s.backlog.map((b) => [b.jobClass, b.waiting]));
+    for (const jobClass of byClass.keys()) classes.add(jobClass);
+    for (const jobClass of classes) g.set({ pool: s.pool, job_class: jobClass }, byClass.get(jobClass) ?? 0);
+  });
+  const machines = new Gauge({
+    name: "switchyard_pool_machines", help: "Machines the optimizer's provisioner runs in the pool (0 for a pool it does not scale)",
+    labelNames: ["pool"] as const, registers: [registry],
+  });
   const actions = new Counter({ name: "switchyard_autoscaler_actions_total", help: "Machines created, destroyed, recycled or cleaned up as orphans", labelNames: ["pool", "action"] as const, registers: [registry] });
+  // Until the first read answers, the known pools show an empty pool rather than no data.
+  const pools = [...new Set([...known.pools, ...known.autoscaledPools])];
+  for (const g of [jobs, limit, oldest]) initialiseSeries(g, { pool: pools });
+  initialiseSeries(waiting, { pool: pools, job_class: [...classes] });
+  initialiseSeries(machines, { pool: pools });
+  initialiseSeries(actions, { pool: known.autoscaledPools, action: AUTOSCALER_ACTIONS });
   return {
     actions,
-    record(s, count) {
-      jobs.set({ pool: s.pool }, s.jobsRunning);
-      limit.set({ pool: s.pool }, s.jobLimit ?? -1);
-      oldest.set({ pool: s.pool }, s.oldestWaitSeconds);
-      machines.set({ pool: s.pool }, count);
-      for (const b of s.backlog) backlog.set({ pool: s.pool, job_class: b.jobClass }, b.waiting);
-    },
+    machines: (pool, count) => machines.set({ pool }, count),
   };
 }

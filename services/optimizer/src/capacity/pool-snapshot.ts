@@ -29,13 +29,32 @@ const UNCLASSIFIED = "unclassified";
 
 /** Reads runners, queue and job metadata of one pool from the shared Redis layout. */
 export async function readPoolSnapshot(redis: Redis, keys: RedisKeys, pool: string, now: number): Promise<PoolSnapshot> {
-  const [runnerValues, jobIds] = await Promise.all([redis.hvals(keys.runners), redis.zrange(keys.queue(pool), 0, -1)]);
-  const runners: RunnerLoad[] = [];
-  for (const raw of runnerValues) {
+  const [snapshot] = await readPoolSnapshots(redis, keys, [pool], now, { withRunnersPools: false });
+  return snapshot!;
+}
+
+/**
+ * Snapshots of the given pools and, unless told otherwise, of every pool a runner state names:
+ * the runner states are read once for all of them. Sorted by pool name.
+ */
+export async function readPoolSnapshots(
+  redis: Redis, keys: RedisKeys, pools: readonly string[], now: number, options: { withRunnersPools: boolean } = { withRunnersPools: true },
+): Promise<PoolSnapshot[]> {
+  const runnersByPool = new Map<string, RunnerLoad[]>(pools.map((p) => [p, []]));
+  for (const raw of await redis.hvals(keys.runners)) {
     const s = safeJson(raw) as { runnerId?: unknown; pool?: unknown; running?: unknown; limit?: unknown; draining?: unknown } | null;
-    if (!s || s.pool !== pool || typeof s.runnerId !== "string") continue;
-    runners.push({ runnerId: s.runnerId, running: num(s.running), limit: num(s.limit), draining: s.draining === true });
+    if (!s || typeof s.pool !== "string" || typeof s.runnerId !== "string") continue;
+    if (!runnersByPool.has(s.pool) && !options.withRunnersPools) continue;
+    const list = runnersByPool.get(s.pool) ?? [];
+    list.push({ runnerId: s.runnerId, running: num(s.running), limit: num(s.limit), draining: s.draining === true });
+    runnersByPool.set(s.pool, list);
   }
+  const names = [...runnersByPool.keys()].sort();
+  return Promise.all(names.map(async (pool) => snapshotOf(redis, keys, pool, runnersByPool.get(pool) ?? [], now)));
+}
+
+async function snapshotOf(redis: Redis, keys: RedisKeys, pool: string, runners: RunnerLoad[], now: number): Promise<PoolSnapshot> {
+  const jobIds = await redis.zrange(keys.queue(pool), 0, -1);
   const metas = jobIds.length > 0 ? await redis.hmget(keys.jobMeta, ...jobIds) : [];
   const classes = new Map<string, { jobClass: string; weight: number; waiting: number }>();
   let oldest = now;

@@ -1,12 +1,20 @@
+import { initialiseSeries } from "@switchyard/runtime";
 import { Counter, Histogram, type Registry } from "prom-client";
 
-/** The tie-breaker's metrics; registered once per registry (a second tie-breaker reuses them). */
+/** How a tie-break ended: asked (accepted, refused, timeout, error) or not asked (disabled, skipped_*). */
+export const TIE_BREAK_OUTCOMES = ["accepted", "refused", "timeout", "error", "disabled", "skipped_invalid", "skipped_rate", "skipped_spend"] as const;
+export type TieBreakOutcome = (typeof TIE_BREAK_OUTCOMES)[number];
+
+/**
+ * The tie-breaker's metrics, every outcome and token direction at 0 from the start; registered
+ * once per registry (a second tie-breaker reuses them).
+ */
 export function createLlmMetrics(registry: Registry) {
   const registers = [registry];
   const existing = <T>(name: string) => registry.getSingleMetric(name) as T | undefined;
-  return {
+  const metrics = {
     tieBreaks: existing<Counter<"outcome">>("switchyard_llm_tiebreaks_total") ?? new Counter({
-      name: "switchyard_llm_tiebreaks_total", help: "LLM tie-break questions by outcome (accepted, refused, error, timeout, skipped_*)",
+      name: "switchyard_llm_tiebreaks_total", help: "LLM tie-break questions by outcome (accepted, refused, timeout, error, disabled, skipped_*)",
       labelNames: ["outcome"] as const, registers,
     }),
     tokens: existing<Counter<"direction">>("switchyard_llm_tokens_total") ?? new Counter({
@@ -20,5 +28,8 @@ export function createLlmMetrics(registry: Registry) {
       buckets: [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5], registers,
     }),
   };
+  initialiseSeries(metrics.tieBreaks, { outcome: TIE_BREAK_OUTCOMES });
+  initialiseSeries(metrics.tokens, { direction: ["input", "output"] });
+  return metrics;
 }
 export type LlmMetrics = ReturnType<typeof createLlmMetrics>;

@@ -7,7 +7,7 @@ import { readAnswer } from "./answer.js";
 import type { LlmAuditEntry, LlmAuditLog } from "./audit-log.js";
 import { createCallLimits } from "./call-limits.js";
 import type { LlmConfig } from "./config.js";
-import { createLlmMetrics } from "./llm-metrics.js";
+import { createLlmMetrics, type TieBreakOutcome } from "./llm-metrics.js";
 import { buildQuestion, type TieBreakInput } from "./question.js";
 
 /** The record of one tie-break: same shape as LlmTieBreakV1 in libs/contracts. */
@@ -52,7 +52,7 @@ export function createTieBreaker(deps: TieBreakerDeps): TieBreaker {
     : null;
   const clean = (text: string) => scrubSecrets(apiKey ? text.split(apiKey).join("[REDACTED]") : text).slice(0, 4_000);
 
-  const skipped = (skippedReason: string, outcome: string): TieBreakRecord => {
+  const skipped = (skippedReason: string, outcome: TieBreakOutcome): TieBreakRecord => {
     metrics?.tieBreaks.inc({ outcome });
     return { asked: false, skippedReason, model: null, choice: null, accepted: false, reason: null, latencyMs: null, auditId: null };
   };
