@@ -122,7 +122,7 @@ function problemsOf(catalogue: Catalogue, where: string, expr: string): string[]
   return problems;
 }
 
-interface GrafanaPanel { title: string; type: string; panels?: GrafanaPanel[]; targets?: { expr: string }[] }
+interface GrafanaPanel { title: string; type: string; datasource?: unknown; panels?: GrafanaPanel[]; targets?: { expr: string; datasource?: unknown }[] }
 
 function grafanaPanels(): GrafanaPanel[] {
   const dashboard = JSON.parse(readFileSync(compose("grafana/dashboards/switchyard.json"), "utf8")) as { panels: GrafanaPanel[] };
@@ -195,13 +195,43 @@ describe("Prometheus and Grafana files", () => {
     }
   });
 
-  it("provisions the Prometheus datasource the dashboard refers to by uid", () => {
-    const ds = readYaml<{ datasources: { uid: string; type: string; url: string }[] }>("grafana/provisioning/datasources/prometheus.yml").datasources;
+  it("queries through the datasource variable, filled from __inputs on import and the default Prometheus when provisioned", () => {
+    type Dashboard = { __inputs: { name: string; type: string; pluginId: string }[];
+      templating: { list: { name: string; type: string; query: unknown; current?: { value: unknown }; datasource?: unknown }[] } };
     const raw = readFileSync(compose("grafana/dashboards/switchyard.json"), "utf8");
-    const uids = new Set([...raw.matchAll(/"uid": "([^"]+)"/g)].map((m) => m[1]).filter((u) => u !== "switchyard-fleet"));
-    expect([...uids]).toEqual([ds[0]?.uid]);
-    expect(ds[0]).toMatchObject({ type: "prometheus", url: "http://prometheus:9090" });
+    const dashboard = JSON.parse(raw) as Dashboard;
+    expect(dashboard.__inputs).toEqual([expect.objectContaining({ name: "DS_PROMETHEUS", type: "datasource", pluginId: "prometheus" })]);
+    const variables = new Map(dashboard.templating.list.map((v) => [v.name, v]));
+    expect(variables.get("datasource")).toMatchObject({ type: "datasource", query: "prometheus", current: { value: "${DS_PROMETHEUS}" } });
+    const viaVariable = { type: "prometheus", uid: "${datasource}" };
+    expect(variables.get("pool")?.datasource).toEqual(viaVariable);
+    for (const panel of grafanaPanels()) {
+      expect(panel.datasource, panel.title).toEqual(viaVariable);
+      for (const target of panel.targets ?? []) expect(target.datasource, panel.title).toEqual(viaVariable);
+    }
+    // Only the datasource variable's value names the input; panels never hard-code a datasource.
+    expect(new Set([...raw.matchAll(/\$\{DS_[A-Z_]+\}/g)].map((m) => m[0]))).toEqual(new Set(["${DS_PROMETHEUS}"]));
+    expect(raw).not.toContain("switchyard-prometheus");
+    const ds = readYaml<{ datasources: { type: string; url: string; isDefault: boolean }[] }>("grafana/provisioning/datasources/prometheus.yml").datasources;
+    expect(ds).toEqual([expect.objectContaining({ type: "prometheus", url: "http://prometheus:9090", isDefault: true })]);
     const provider = readYaml<{ providers: { options: { path: string } }[] }>("grafana/provisioning/dashboards/switchyard.yml").providers[0];
     expect(provider?.options.path).toBe("/var/lib/grafana/dashboards");
+  });
+
+  it("filters by the pool variable in every query of a metric that has a pool label, and lists pools from a gauge every pool has", () => {
+    const dashboard = JSON.parse(readFileSync(compose("grafana/dashboards/switchyard.json"), "utf8")) as { templating: { list: { name: string; definition?: string }[] } };
+    const pool = dashboard.templating.list.find((v) => v.name === "pool");
+    expect(pool?.definition).toBe("label_values(switchyard_pool_job_limit, pool)");
+    const problems: string[] = [];
+    for (const panel of grafanaPanels()) {
+      for (const { expr } of panel.targets ?? []) {
+        for (const name of new Set(analysePromQl(expr).metrics)) {
+          if (!lookUp(catalogue, name)?.labels.has("pool")) continue;
+          const selectors = [...expr.matchAll(new RegExp(`\\b${name}(?![\\w:])(\\{[^}]*\\})?`, "g"))];
+          if (selectors.some((m) => !m[1]?.includes('pool=~"$pool"'))) problems.push(`panel "${panel.title}": ${name} without pool=~"$pool"`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
   });
 });
