@@ -62,7 +62,7 @@ function stopChild(child: ChildProcess, dir: string): () => Promise<void> {
   };
 }
 
-const HOW_TO_INSTALL = "install them (Debian/Ubuntu: `apt-get install nats-server redis-server`; macOS: `brew install nats-server redis`) or run `docker compose -f deploy/compose/docker-compose.yml up`";
+const HOW_TO_INSTALL = "install them (Debian/Ubuntu: `apt-get install nats-server redis-server`; macOS: `brew install nats-server redis`) or run the compose stack: `deploy/compose/make-secrets.sh && GRAFANA_ADMIN_PASSWORD=... docker compose -f deploy/compose/docker-compose.yml --profile demo up`";
 
 /** Uses NATS at `url` if it answers; else starts `nats-server -js` on a free port with a throw-away store. */
 export async function findOrStartNats(url: string | undefined): Promise<LocalService> {

@@ -13,6 +13,7 @@ import { createCapacityMetrics } from "../../../services/optimizer/src/capacity/
 import { createSliMetrics } from "../../../services/optimizer/src/sli-metrics.js";
 import { createScorerMetrics } from "../../../services/scorer/src/metrics.js";
 import { createMonitorMetrics } from "../../../services/monitor/src/monitor-metrics.js";
+import { alertRules, analysePromQl, grafanaPanels } from "./promql-references.js";
 
 const compose = (path: string) => fileURLToPath(new URL(`../../../deploy/compose/${path}`, import.meta.url));
 const readYaml = <T>(path: string) => parseYaml(readFileSync(compose(path), "utf8")) as T;
@@ -25,7 +26,6 @@ const TARGET_LABELS = new Set(["job", "instance"]);
 /** Labels runners.yml (file_sd) attaches to the gitlab-runner job's series only. */
 const RUNNER_TARGET_LABELS = ["pool", "runner_id"];
 const BUILTIN = new Map([["up", new Set<string>()], ["ALERTS", new Set(["alertname", "alertstate", "severity"])]]);
-const KEYWORDS = new Set(["and", "or", "unless", "bool", "offset", "by", "without", "on", "ignoring", "group_left", "group_right", "inf", "nan"]);
 
 /** Collects every metric the agents really export, from their own registries, and the simulated runners' exposition. */
 async function realMetrics(): Promise<Catalogue> {
@@ -64,31 +64,6 @@ async function realMetrics(): Promise<Catalogue> {
   return catalogue;
 }
 
-/** The metric names a PromQL expression reads, its grouping labels and its matcher labels per metric. */
-export function analysePromQl(expr: string): { metrics: string[]; grouping: string[]; matchers: [string, string][] } {
-  const matchers: [string, string][] = [];
-  const grouping: string[] = [];
-  let rest = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""');
-  rest = rest.replace(/([a-zA-Z_:][\w:]*)?\s*\{([^}]*)\}/g, (_all, name: string | undefined, body: string) => {
-    for (const m of body.matchAll(/([a-zA-Z_]\w*)\s*(?:=~|!~|!=|=)/g)) matchers.push([name ?? "", m[1] ?? ""]);
-    return ` ${name ?? ""} `;
-  });
-  rest = rest.replace(/\[[^\]]*\]/g, " ");
-  rest = rest.replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)/g, (_all, _kw: string, labels: string) => {
-    grouping.push(...labels.split(",").map((l) => l.trim()).filter(Boolean));
-    return " ";
-  });
-  rest = rest.replace(/\b\d+(\.\d+)?(e[+-]?\d+)?\b/gi, " ");
-  const metrics: string[] = [];
-  for (const m of rest.matchAll(/[a-zA-Z_:][\w:]*/g)) {
-    const token = m[0];
-    const after = rest.slice((m.index ?? 0) + token.length);
-    if (/^\s*\(/.test(after) || KEYWORDS.has(token.toLowerCase())) continue; // a function call or a keyword
-    metrics.push(token);
-  }
-  return { metrics, grouping, matchers };
-}
-
 /** Resolves a name used in PromQL to an exported metric (histogram series suffixes included), or null. */
 function lookUp(catalogue: Catalogue, name: string): { labels: Set<string>; bucket: boolean } | null {
   const builtin = BUILTIN.get(name);
@@ -120,17 +95,6 @@ function problemsOf(catalogue: Catalogue, where: string, expr: string): string[]
     if (found && !found.labels.has(label) && !TARGET_LABELS.has(label) && !(found.bucket && label === "le")) problems.push(`${where}: ${name} has no label ${label}`);
   }
   return problems;
-}
-
-interface GrafanaPanel { title: string; type: string; datasource?: unknown; panels?: GrafanaPanel[]; targets?: { expr: string; datasource?: unknown }[] }
-
-function grafanaPanels(): GrafanaPanel[] {
-  const dashboard = JSON.parse(readFileSync(compose("grafana/dashboards/switchyard.json"), "utf8")) as { panels: GrafanaPanel[] };
-  return dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]).filter((p) => p.type !== "row");
-}
-
-function alertRules(): { alert: string; expr: string }[] {
-  return readYaml<{ groups: { rules: { alert: string; expr: string }[] }[] }>("prometheus/alerts.yml").groups.flatMap((g) => g.rules);
 }
 
 describe("Prometheus and Grafana files", () => {
