@@ -2,3 +2,4 @@ export * from "./subjects.js";
 export * from "./common.js";
 export * from "./payloads.js";
 export * from "./contract.js";
+export * from "./runner-features.js";

@@ -29,6 +29,22 @@ export const RunnerStateV1 = z.object({
 });
 export type RunnerState = z.infer<typeof RunnerStateV1>;
 
+/**
+ * What the broker itself saw of a downstream runner (Redis, written by the assigner, read by the monitor).
+ * A runner behind Switchyard talks only to Switchyard, so GitLab's contacted status says nothing about it:
+ * its polls and its job calls (updates, trace, artifacts through the broker) are the proof it is alive.
+ */
+export const RunnerContactV1 = z.object({
+  v: z.literal(1),
+  runnerId: Token,
+  pool: Token,
+  lastPollAt: EpochMs.nullable().describe("last jobs/request or verify from the runner"),
+  lastJobCallAt: EpochMs.nullable().describe("last call with a job token Switchyard handed it (a busy runner does not poll)"),
+  systemId: z.string().max(64).nullable().describe("the system_id of the last poll"),
+  version: z.string().max(64).nullable().describe("info.version of the last poll"),
+});
+export type RunnerContact = z.infer<typeof RunnerContactV1>;
+
 /** Where a job is headed: the environment a deploy job targets. */
 export const EnvironmentV1 = z.object({
   name: z.string().max(255),

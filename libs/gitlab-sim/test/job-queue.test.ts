@@ -51,14 +51,14 @@ describe("which job jobs/request returns", () => {
   });
 
   it("drops a job needing a feature the runner lacks as runner_unsupported and hands out the next one", async () => {
-    const needy = sim.enqueueJob({ name: "needs-vault", requiredFeatures: ["vault_secrets"] });
+    const needy = sim.enqueueJob({ name: "needs-vault", vaultSecrets: ["DB_PASSWORD"] });
     const plain = sim.enqueueJob({ name: "plain" });
     expect(await pickedId(RUNNERS.linux.token, { variables: true })).toBe(plain);
     expect(sim.job(needy)).toMatchObject({ status: "failed", failureReason: "runner_unsupported" });
   });
 
   it("hands a job needing a feature to a runner that advertises it", async () => {
-    const needy = sim.enqueueJob({ name: "needs-vault", requiredFeatures: ["vault_secrets"] });
+    const needy = sim.enqueueJob({ name: "needs-vault", vaultSecrets: ["DB_PASSWORD"] });
     expect(await pickedId(RUNNERS.linux.token, { vault_secrets: true })).toBe(needy);
   });
 

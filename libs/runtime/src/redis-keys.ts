@@ -28,6 +28,10 @@ export function redisKeys(prefix: string) {
     handoffs: `${p}:handoffs`,
     /** ZSET per pool: runners with an open long poll (free-slot signal), scored by last poll time. */
     polling: (pool: string) => `${p}:polling:${pool}`,
+    /** HASH per pool: runnerId → JSON {features, at}: the `info.features` the runner last sent in a poll (the pool advertises their intersection upstream). */
+    runnerFeatures: (pool: string) => `${p}:features:${pool}`,
+    /** HASH runnerId → RunnerContactV1 JSON: the broker's own sightings of a downstream runner (assigner writes; monitor reads for health). */
+    runnerContacts: `${p}:runner-contacts`,
     /** HASH runnerId → long-poll version, bumped on every reservation for that runner. */
     runnerVersions: `${p}:runner-versions`,
     /** HASH runnerId → number of jobs Switchyard handed to it that have not finished. */

@@ -14,6 +14,7 @@ import { createDispatcher, type TieBreakerPort } from "./dispatcher.js";
 import { startBrokerServer, type BrokerServer } from "./downstream/broker-server.js";
 import { createJobProxy } from "./downstream/job-proxy.js";
 import { createPollWaiters } from "./downstream/poll-waiters.js";
+import { createRunnerSightings } from "./downstream/runner-sightings.js";
 import { createJobLifecycle } from "./job-lifecycle.js";
 import { createDispatchQueue } from "./queue/dispatch-queue.js";
 import { createSignal } from "./signal.js";
@@ -21,6 +22,7 @@ import { createRedisLlmAuditLog, createTieBreaker } from "./deciding/llm/index.j
 import { createGitLabRunnerApi } from "./upstream/gitlab-runner-api.js";
 import { startHeldKeeper } from "./upstream/held-keeper.js";
 import { createIntake, failUnreadable } from "./upstream/intake.js";
+import { createPoolFeatures } from "./upstream/pool-features.js";
 import { startPoolPoller } from "./upstream/pool-poller.js";
 
 export interface Assigner {
@@ -100,9 +102,17 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
     onSlotFreed: (pool) => { capacity.notify(); dispatcher.requestRound(pool); },
   });
 
+  const features = createPoolFeatures({ redis: rt.redis, keys, pools: config.pools, log, memoryMs: config.featureMemoryMs });
+  await features.refresh().catch((err: unknown) => log.warn({ err: (err as Error).message }, "learned runner features unavailable; advertising defaults until runners poll"));
+  const sightings = createRunnerSightings({
+    redis: rt.redis, keys, features, log,
+    handoffOf: (jobId) => queue.handoffOf(jobId),
+    poolOf: async (runnerId) => (await registry.all()).find((r) => r.id === runnerId)?.pool ?? null,
+  });
+
   const intake = createIntake({ queue, classifier, log, onUnreadable: (reason, job) => failUnreadable(api, log, reason, job) });
   const pollers = config.pools.map((pool) => startPoolPoller({
-    pool, api, queue, intake, capacity, log, pulled: metrics.upstreamPolls, systemId: `s_${rt.instanceId.replace(/[^A-Za-z0-9]/g, "").slice(0, 24)}`,
+    pool, api, queue, intake, capacity, log, features: () => features.advertised(pool.name), pulled: metrics.upstreamPolls, systemId: `s_${rt.instanceId.replace(/[^A-Za-z0-9]/g, "").slice(0, 24)}`,
     concurrency: config.upstreamConcurrency, checkIntervalMs: config.checkIntervalMs,
     freeSlots: () => queue.pollingCount(pool.name, Date.now() - config.longPollMs - 30_000),
     jobArrived: (p) => dispatcher.requestRound(p),
@@ -110,13 +120,14 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
 
   const proxy = createJobProxy({
     gitlabUrl: config.gitlabUrl, log, maxUpdateBytes: config.maxBodyBytes,
-    onJobUpdate: (update) => { void lifecycle.observe(update).catch((err: unknown) => log.warn({ err: (err as Error).message }, "outcome tracking failed")); },
-    onJobSeen: (jobId) => lifecycle.seen(jobId),
+    onJobUpdate: (update) => { sightings.jobCall(update.jobId); void lifecycle.observe(update).catch((err: unknown) => log.warn({ err: (err as Error).message }, "outcome tracking failed")); },
+    onJobSeen: (jobId) => { lifecycle.seen(jobId); sightings.jobCall(jobId); },
   });
 
   const broker = await startBrokerServer({
     registry, queue, waiters, proxy, log, longPollMs: config.longPollMs, maxBodyBytes: config.maxBodyBytes,
     metrics: { requests: metrics.requests, handoffs: metrics.handoffs, handoffSeconds: metrics.handoffSeconds },
+    onRunnerPoll: (runner, body) => sightings.polled(runner, body),
     onRunnerAsking: (runner) => {
       void queue.markPolling(runner.pool, runner.id, Date.now()).then(() => {
         capacity.notify();
@@ -124,7 +135,7 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
       });
     },
     onRunnerGone: (runner) => { void queue.unmarkPolling(runner.pool, runner.id); },
-    onHandoff: () => capacity.notify(),
+    onHandoff: (runner, jobId) => { sightings.handedOff(runner, jobId); capacity.notify(); },
   }, config.brokerHost, config.brokerPort);
 
   const keeper = startHeldKeeper({
@@ -155,6 +166,7 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
       approvals.stop();
       tiers.stop();
       health.stop();
+      features.stop();
       await Promise.all(pollers.map((p) => p.stop()));
       await broker.close();
       await dispatcher.idle();

@@ -5,21 +5,12 @@ import { llmConfigSchema } from "./deciding/llm/index.js";
 
 const token = z.string().regex(/^[A-Za-z0-9_-]+$/).max(128);
 
-/** Features gitlab-runner's network client always advertises (research §1.4). */
-export const BASE_RUNNER_FEATURES: Record<string, boolean> = {
-  variables: true, image: true, services: true, artifacts: true, cache: true, shared: true,
-  upload_multiple_artifacts: true, upload_raw_artifacts: true, refspecs: true, masking: true, proxy: false,
-  raw_variables: true, artifacts_exclude: true, multi_build_steps: true, trace_reset: true, trace_checksum: true,
-  trace_size: true, cancelable: true, return_exit_code: true, service_variables: true, cancel_gracefully: true,
-  session: false, terminal: false, vault_secrets: false, two_phase_job_commit: false,
-};
-
 export const poolSchema = z.object({
   name: token.describe("pool name; one upstream GitLab registration"),
   upstreamToken: z.string().min(1).describe("the pool's runner authentication token in GitLab (secret)"),
   lookahead: z.number().int().min(0).default(2).describe("jobs held beyond free slots, to reorder; 0 = pass-through FIFO"),
-  features: z.record(z.string(), z.boolean()).default(BASE_RUNNER_FEATURES)
-    .describe("features advertised upstream: only what every downstream runner of the pool has"),
+  features: z.record(z.string(), z.boolean()).optional()
+    .describe("info.features advertised upstream, overriding what is learned from the pool's runners (session, terminal and two_phase_job_commit stay off)"),
 });
 
 export const downstreamRunnerSchema = z.object({
@@ -35,6 +26,8 @@ export const assignerConfigSchema = baseConfigSchema.extend({
   brokerPort: z.coerce.number().int().min(0).max(65535).default(8080),
   pools: z.array(poolSchema).min(1),
   runners: z.array(downstreamRunnerSchema).default([]),
+  featureMemoryMs: z.coerce.number().int().positive().default(3_600_000)
+    .describe("a runner not seen polling for this long stops narrowing its pool's advertised features"),
   upstreamConcurrency: z.coerce.number().int().min(1).max(32).default(2).describe("jobs/request calls in flight to GitLab per pool"),
   checkIntervalMs: z.coerce.number().int().positive().default(3_000)
     .describe("wait (plus up to 50 % jitter) after GitLab answers jobs/request with 409, 5xx or a network error; gitlab-runner's check_interval"),

@@ -1,20 +1,30 @@
 import { Readable } from "node:stream";
 import { request } from "undici";
+import { runnerInfo } from "@switchyard/gitlab-sim";
 
-/** The calls gitlab-runner makes, with the headers it sends (research §1.1, §1.2). */
-export function runnerClient(baseUrl: string, token: string) {
-  const info = { name: "gitlab-runner", version: "18.5.0", revision: "test", platform: "linux", architecture: "amd64", executor: "docker",
-    features: { variables: true, artifacts: true, cache: true, trace_reset: true, trace_checksum: true, trace_size: true, cancelable: true, cancel_gracefully: true, two_phase_job_commit: true, upload_multiple_artifacts: true, upload_raw_artifacts: true, refspecs: true, masking: true } };
-  const json = { "content-type": "application/json", accept: "application/json", "user-agent": "gitlab-runner 18.5.0 (test)" };
+/** What a test runner sends beyond its token: gitlab-runner 18.x's own `info` unless told otherwise. */
+export interface RunnerClientOptions {
+  /** Features to turn off or add on top of gitlab-runner 18.x's full set. */
+  features?: Record<string, boolean>;
+  systemId?: string;
+  /** The session gitlab-runner sends when its session_server is configured. */
+  session?: Record<string, string>;
+}
+
+/** The calls gitlab-runner makes, with the headers and `info` it sends (research §1.1, §1.2, §1.4). */
+export function runnerClient(baseUrl: string, token: string, options: RunnerClientOptions = {}) {
+  const info = runnerInfo("gitlab-runner", options.features);
+  const systemId = options.systemId ?? "s_0123456789ab";
+  const json = { "content-type": "application/json", accept: "application/json", "user-agent": `gitlab-runner ${String(info.version)} (test)` };
   return {
     async verify() {
-      const res = await request(`${baseUrl}/api/v4/runners/verify`, { method: "POST", headers: { ...json, "runner-token": token }, body: JSON.stringify({ token, system_id: "s_test" }) });
+      const res = await request(`${baseUrl}/api/v4/runners/verify`, { method: "POST", headers: { ...json, "runner-token": token }, body: JSON.stringify({ token, system_id: systemId, info }) });
       return { status: res.statusCode, body: await res.body.text() };
     },
     async requestJob(lastUpdate?: string) {
       const res = await request(`${baseUrl}/api/v4/jobs/request`, {
         method: "POST", headers: { ...json, "runner-token": token },
-        body: JSON.stringify({ token, system_id: "s_test", info, ...(lastUpdate ? { last_update: lastUpdate } : {}) }),
+        body: JSON.stringify({ token, system_id: systemId, info, ...(options.session ? { session: options.session } : {}), ...(lastUpdate ? { last_update: lastUpdate } : {}) }),
         headersTimeout: 120_000, bodyTimeout: 120_000,
       });
       const text = await res.body.text();

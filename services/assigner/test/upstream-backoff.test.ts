@@ -4,7 +4,7 @@ import { createLogger } from "@switchyard/runtime";
 import type { SimulatedGitLab } from "@switchyard/gitlab-sim";
 import { createGitLabRunnerApi, parseRetryAfter, type GitLabRunnerApi } from "../src/upstream/gitlab-runner-api.js";
 import { startPoolPoller, upstreamRetryDelayMs } from "../src/upstream/pool-poller.js";
-import { BASE_RUNNER_FEATURES } from "../src/config.js";
+import { DEFAULT_POOL_FEATURES } from "../src/upstream/pool-features.js";
 import type { DispatchQueue } from "../src/queue/dispatch-queue.js";
 import { createSignal } from "../src/signal.js";
 import { ADMIN_TOKEN, POOL_TOKEN, startSim } from "./harness.js";
@@ -43,7 +43,7 @@ function poller(opts: {
   };
   const queue = { heldCount: async () => 0 } as unknown as DispatchQueue;
   const p = startPoolPoller({
-    pool: { name: "linux", upstreamToken: POOL_TOKEN, lookahead: 2, features: BASE_RUNNER_FEATURES },
+    pool: { name: "linux", upstreamToken: POOL_TOKEN, lookahead: 2 }, features: () => DEFAULT_POOL_FEATURES,
     api, queue, intake: async () => { opts.onJob(); return null; }, freeSlots: async () => 1, capacity: createSignal(),
     jobArrived: () => undefined, systemId: "s_test000000001", concurrency: opts.concurrency ?? 2, log: silent,
     pulled: new Counter({ name: "t_pulled", help: "t", labelNames: ["pool", "result"], registers: [new Registry()] }),

@@ -1,22 +1,14 @@
 import { crc32 } from "node:zlib";
+import { GITLAB_RUNNER_18_FEATURES, GITLAB_RUNNER_18_VERSION } from "@switchyard/contracts";
 
 /** Version string the simulated runners report. */
-export const SIM_RUNNER_VERSION = "17.11.0-sim";
+export const SIM_RUNNER_VERSION = `${GITLAB_RUNNER_18_VERSION}-sim`;
 
-/** `info` of jobs/request and job updates, as gitlab-runner sends it (network + shell/docker executor features). */
+/** `info` of jobs/request and job updates, as gitlab-runner 18.x (docker executor, bash) sends it. */
 export function runnerInfo(name: string, extraFeatures: Record<string, boolean> = {}): Record<string, unknown> {
-  const features: Record<string, boolean> = {
-    variables: true, image: true, services: true, artifacts: true, cache: true, fallback_cache_keys: true, shared: true,
-    upload_multiple_artifacts: true, upload_raw_artifacts: true, session: false, terminal: false, refspecs: true,
-    masking: true, proxy: false, raw_variables: true, artifacts_exclude: true, multi_build_steps: true,
-    trace_reset: true, trace_checksum: true, trace_size: true, vault_secrets: true, cancelable: true,
-    return_exit_code: true, service_variables: true, service_multiple_aliases: true, image_executor_opts: true,
-    service_executor_opts: true, cancel_gracefully: true, native_steps_integration: false, two_phase_job_commit: true,
-    job_inputs: true, ...extraFeatures,
-  };
   return {
     name, version: SIM_RUNNER_VERSION, revision: "5im0000", platform: "linux", architecture: "amd64",
-    executor: "docker", shell: "bash", features, config: { gpus: "" },
+    executor: "docker", shell: "bash", features: { ...GITLAB_RUNNER_18_FEATURES, ...extraFeatures }, config: { gpus: "" },
   };
 }
 

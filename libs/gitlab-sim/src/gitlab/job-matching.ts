@@ -1,4 +1,4 @@
-import type { SimJob, SimRunner } from "./model.js";
+import type { JobSpec, SimJob, SimRunner } from "./model.js";
 
 /** Whether GitLab would hand `job` to `runner` at all: tags, run-untagged, protected refs, timeout. */
 export function runnerCanTake(runner: SimRunner, job: SimJob): boolean {
@@ -26,9 +26,32 @@ export function orderCandidates(runner: SimRunner, candidates: SimJob[], counts:
   return sorted;
 }
 
-/** The features a job needs that the runner's `info.features` does not advertise. */
+/**
+ * Which runner feature a job needs, from its config: gitlabhq app/models/ci/build.rb `RUNNER_FEATURES`
+ * (GitLab 18.x) and ee/app/models/ee/ci/build.rb `EE_RUNNER_FEATURES`. `refspecs` is `merge_request_ref?`
+ * (an MR pipeline runs on refs/merge-requests/:iid/head).
+ */
+export const RUNNER_FEATURES: Readonly<Record<string, (spec: JobSpec) => boolean>> = {
+  upload_multiple_artifacts: (spec) => spec.artifactsReports.length > 0, // publishes_artifacts_reports?
+  refspecs: (spec) => spec.pipelineSource === "merge_request_event", // merge_request_ref?
+  artifacts_exclude: (spec) => spec.artifactsExclude.length > 0, // supports_artifacts_exclude?
+  multi_build_steps: (spec) => spec.release, // multi_build_steps?: options[:release]
+  return_exit_code: (spec) => spec.exitCodes.length > 0, // exit_codes_defined?
+  fallback_cache_keys: (spec) => spec.fallbackCacheKeys.length > 0, // fallback_cache_keys_defined?
+  vault_secrets: (spec) => spec.vaultSecrets.length > 0, // EE: ci_secrets_management_available? && secrets?
+};
+
+/** Ci::Build#runner_required_feature_names. */
+export function requiredFeatures(spec: JobSpec): string[] {
+  return Object.entries(RUNNER_FEATURES).filter(([, needs]) => needs(spec)).map(([name]) => name);
+}
+
+/**
+ * The features a job needs that the runner's `info.features` lacks. Ci::Build#supported_runner? takes any
+ * truthy value (`features&.dig(name)`), so only absent, null and false are missing.
+ */
 export function missingFeatures(job: SimJob, features: Record<string, unknown> | undefined): string[] {
-  return job.spec.requiredFeatures.filter((f) => features?.[f] !== true);
+  return requiredFeatures(job.spec).filter((f) => features?.[f] === undefined || features[f] === null || features[f] === false);
 }
 
 /** GitLab's string form of a running-job count: "0", "1", "2", "3+". */

@@ -89,11 +89,22 @@ export function buildJobPayload(job: SimJob, runner: SimRunner, ctx: PayloadCont
     },
     runner_info: { timeout: orNull("runner_info.timeout", spec.timeoutSeconds), runner_session_url: null },
     variables,
-    steps: [{ name: "script", script: spec.script, timeout: spec.timeoutSeconds, when: "on_success", allow_failure: spec.allowFailure }],
+    steps: [
+      { name: "script", script: spec.script, timeout: spec.timeoutSeconds, when: "on_success", allow_failure: spec.allowFailure },
+      ...(spec.release ? [{ name: "release", script: ["release-cli create --tag-name \"$CI_COMMIT_TAG\""], timeout: spec.timeoutSeconds, when: "on_success", allow_failure: false }] : []),
+    ],
     image: { name: spec.image, entrypoint: null, ports: [], pull_policy: null },
     services: [],
-    artifacts: [],
-    cache: [],
+    artifacts: [
+      ...(spec.artifactsExclude.length > 0 ? [{ name: "artifacts", untracked: false, paths: ["out/"], exclude: spec.artifactsExclude, when: "on_success", expire_in: null, artifact_type: "archive", artifact_format: "zip" }] : []),
+      ...spec.artifactsReports.map((type) => ({ name: type, untracked: false, paths: [`${type}.xml`], when: "always", expire_in: null, artifact_type: type, artifact_format: "gzip" })),
+    ],
+    cache: spec.cacheKey === undefined && spec.fallbackCacheKeys.length === 0 ? [] : [{
+      key: spec.cacheKey ?? "default", untracked: false, policy: "pull-push", paths: ["vendor/"], when: "on_success", fallback_keys: spec.fallbackCacheKeys,
+    }],
+    ...(spec.vaultSecrets.length > 0 ? {
+      secrets: Object.fromEntries(spec.vaultSecrets.map((name) => [name, { vault: { engine: { name: "kv-v2", path: "kv" }, path: `ci/${spec.projectPath}`, field: name }, file: true }])),
+    } : {}),
     credentials: [],
     dependencies: [],
     features: { trace_sections: true, token_mask_prefixes: ["glpat-", "glcbt-"], failure_reasons: [...SUPPORTED_FAILURE_REASONS] },

@@ -27,7 +27,14 @@ export const jobSpecSchema = z.object({
   }).optional(),
   durationSeconds: z.number().nonnegative().default(1).describe("simulated seconds the runner should 'run' the job"),
   outcome: z.enum(["success", "failed"]).default("success"),
-  requiredFeatures: z.array(z.string().min(1)).default([]).describe("runner info.features the job needs (else runner_unsupported)"),
+  // The job config that makes GitLab require a runner feature (Ci::Build::RUNNER_FEATURES, see job-matching.ts).
+  artifactsReports: z.array(z.string().min(1)).default([]).describe("artifacts:reports types, e.g. junit (needs upload_multiple_artifacts)"),
+  artifactsExclude: z.array(z.string().min(1)).default([]).describe("artifacts:exclude paths (needs artifacts_exclude)"),
+  release: z.boolean().default(false).describe("has a release: keyword (needs multi_build_steps)"),
+  exitCodes: z.array(z.number().int()).default([]).describe("allow_failure:exit_codes (needs return_exit_code)"),
+  cacheKey: z.string().min(1).optional().describe("cache:key"),
+  fallbackCacheKeys: z.array(z.string().min(1)).default([]).describe("cache:fallback_keys (needs fallback_cache_keys)"),
+  vaultSecrets: z.array(z.string().min(1)).default([]).describe("secrets: names from Vault (needs vault_secrets; EE)"),
   timeoutSeconds: z.number().int().positive().default(3600),
   nullFields: z.array(z.enum(NULLABLE_PAYLOAD_FIELDS)).default([])
     .describe("payload fields GitLab sends as null for this job (unset columns: no queued_at, no timeout_value, no ref)"),

@@ -25,6 +25,8 @@ export interface BrokerServerDeps {
   longPollMs: number;
   /** How long a poll may be held before Switchyard answers 204, at most. */
   maxBodyBytes: number;
+  /** An authenticated jobs/request or verify, with its JSON body (features, system_id, session). */
+  onRunnerPoll?: (runner: RegisteredRunner, body: Record<string, unknown>) => void;
   /** A runner asked for work: the pool has a free slot. */
   onRunnerAsking: (runner: RegisteredRunner) => void;
   /** A runner stopped asking (poll answered or gone). */
@@ -89,6 +91,7 @@ export async function startBrokerServer(deps: BrokerServerDeps, host: string, po
     const { runner, body } = await authenticate(req);
     if (body === null) return count(res, "verify", 400, { message: "400 Bad request - body must be a JSON object" });
     if (!runner) return count(res, "verify", 403, { message: "403 Forbidden" });
+    deps.onRunnerPoll?.(runner, body);
     // GitLab answers with the runner's own token; echo what the runner sent, never log it.
     return count(res, "verify", 200, { id: numericId(runner.id), token: body.token ?? header(req, "runner-token"), token_expires_at: null });
   }
@@ -97,6 +100,7 @@ export async function startBrokerServer(deps: BrokerServerDeps, host: string, po
     const { runner, body } = await authenticate(req);
     if (body === null) return count(res, "request", 400, { message: "400 Bad request - body must be a JSON object" });
     if (!runner) return count(res, "request", 403, { message: "403 Forbidden" });
+    deps.onRunnerPoll?.(runner, body);
     if (await handOff(runner, res)) return;
     const version = await deps.queue.runnerVersion(runner.id);
     const lastUpdate = typeof body.last_update === "string" ? body.last_update : null;

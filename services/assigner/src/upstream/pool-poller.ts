@@ -10,12 +10,13 @@ export interface PoolRegistration {
   name: string;
   upstreamToken: string;
   lookahead: number;
-  features: RunnerFeatures;
 }
 
 export interface PoolPollerDeps {
   pool: PoolRegistration;
   api: GitLabRunnerApi;
+  /** The `info.features` to send on the next request (learned from the pool's runners). */
+  features: () => RunnerFeatures;
   queue: DispatchQueue;
   intake: Intake;
   /** Free downstream slots of the pool right now (runners asking for work). */
@@ -87,7 +88,7 @@ export function startPoolPoller(deps: PoolPollerDeps): { stop(): Promise<void> }
         const wait = holdUntil - now();
         if (wait > 0) { await sleep(wait, abort.signal); continue; }
         if (!(await underBudget())) { await deps.capacity.wait(1_000); continue; }
-        const result = await deps.api.requestJob(deps.pool.upstreamToken, deps.systemId, lastUpdate, deps.pool.features, abort.signal);
+        const result = await deps.api.requestJob(deps.pool.upstreamToken, deps.systemId, lastUpdate, deps.features(), abort.signal);
         switch (result.kind) {
           case "job": {
             lastUpdate = result.lastUpdate ?? lastUpdate;
