@@ -45,10 +45,12 @@ describe("fleet description", () => {
     expect(shared.map((r: any) => r.id)).toEqual(fleet.pools.map((p) => p.upstreamRunnerId));
     const project = (await call(`${sim.url}/api/v4/runners/all?type=project_type&per_page=100`, "GET", undefined, headers)).json;
     expect(project.map((r: any) => r.description)).toEqual(fleet.runners.map((r) => r.id));
-    // a downstream runner counts as contacted when its pool's registration polls (the broker)
+    // The pool's registration (the broker) is contacted when it polls; a downstream runner, which talks only to
+    // the broker, stays never_contacted, as GitLab shows it (Ci::Runner#status: no contacted_at).
     const pool = fleet.pools[0]!;
     await call(`${sim.url}/api/v4/jobs/request`, "POST", { token: pool.upstreamToken, info: {} });
     const first = fleet.runners.find((r) => r.pool === pool.name)!;
-    expect((await call(`${sim.url}/api/v4/runners/${first.gitlabRunnerId}`, "GET", undefined, headers)).json).toMatchObject({ status: "online", tag_list: pool.tags });
+    expect((await call(`${sim.url}/api/v4/runners/${pool.upstreamRunnerId}`, "GET", undefined, headers)).json).toMatchObject({ status: "online" });
+    expect((await call(`${sim.url}/api/v4/runners/${first.gitlabRunnerId}`, "GET", undefined, headers)).json).toMatchObject({ status: "never_contacted", tag_list: pool.tags });
   });
 });

@@ -29,6 +29,8 @@ export const monitorConfigSchema = baseConfigSchema.extend({
   scrapeTimeoutMs: z.coerce.number().int().positive().default(3_000).describe("deadline of one /metrics scrape"),
   fleet: z.array(fleetRunnerSchema).default([]).describe("downstream runners (YAML file or SWITCHYARD_FLEET JSON)"),
   diskThreshold: z.coerce.number().gt(0).max(1).default(0.6).describe("disk used ratio above which a runner drains"),
+  brokerContactTimeoutMs: z.coerce.number().int().positive().default(180_000)
+    .describe("a runner the broker heard from (poll or job call) within this long is alive, whatever GitLab's contacted status says"),
   staleAfterMs: z.coerce.number().int().positive().default(60_000).describe("a runner without a good read for this long is removed from fleet state"),
   recycling: flag.default(true).describe("pause a drained idle runner in GitLab (no provisioner configured)"),
   maxRecyclingShare: z.coerce.number().min(0).max(1).default(0.25).describe("most of a pool that may be recycling at once"),

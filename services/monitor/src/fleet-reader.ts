@@ -1,4 +1,6 @@
+import type { RunnerContact } from "@switchyard/contracts";
 import type { Logger } from "@switchyard/runtime";
+import type { BrokerContacts } from "./broker-contacts.js";
 import type { FleetRunner } from "./config.js";
 import type { FailureStreaks } from "./failure-streaks.js";
 import type { GitLabObservation, GitLabSource } from "./gitlab-source.js";
@@ -16,6 +18,8 @@ export interface FleetReader {
 
 export interface FleetReaderDeps {
   gitlab: GitLabSource | null;
+  /** The broker's sightings in Redis; null reads none (a monitor without an assigner). */
+  contacts: BrokerContacts | null;
   scrapeTimeoutMs: number;
   metrics: MonitorMetrics;
   streaks: FailureStreaks;
@@ -53,10 +57,23 @@ export function createFleetReader(deps: FleetReaderDeps): FleetReader {
     return observations;
   }
 
+  async function readContacts(): Promise<Map<string, RunnerContact> | null> {
+    if (!deps.contacts) return new Map();
+    try {
+      const contacts = await deps.contacts.read();
+      streaks.ok("broker contacts");
+      return contacts;
+    } catch (err) {
+      streaks.fail("broker contacts", (err as Error).message);
+      return null;
+    }
+  }
+
   return {
     async read(fleet) {
-      const [gitlab, scrapes] = await Promise.all([
+      const [gitlab, contacts, scrapes] = await Promise.all([
         readGitLab(fleet),
+        readContacts(),
         mapLimit(fleet, deps.scrapeConcurrency ?? 16, async (runner) => {
           const [load, host] = await Promise.all([scrape(runner, "runner", runner.metricsUrl), scrape(runner, "host", runner.hostMetricsUrl)]);
           return { load, host };
@@ -67,6 +84,7 @@ export function createFleetReader(deps: FleetReaderDeps): FleetReader {
         return {
           runner,
           gitlab: runner.gitlabRunnerId && deps.gitlab ? (gitlab.get(runner.gitlabRunnerId) ?? ABSENT) : ABSENT,
+          broker: brokerObservation(contacts, runner.id),
           metrics: mapScrape(load, readRunnerMetrics),
           // Without a node_exporter URL, disk metrics may come along with the runner's own endpoint.
           host: runner.hostMetricsUrl ? mapScrape(host, readHostMetrics) : hostFromRunnerEndpoint(load),
@@ -74,6 +92,12 @@ export function createFleetReader(deps: FleetReaderDeps): FleetReader {
       });
     },
   };
+}
+
+function brokerObservation(contacts: Map<string, RunnerContact> | null, runnerId: string): ScrapeObservation<RunnerContact> {
+  if (contacts === null) return { kind: "error", message: "broker contacts unreadable" };
+  const contact = contacts.get(runnerId);
+  return contact ? { kind: "ok", value: contact } : ABSENT;
 }
 
 function mapScrape<T>(scrape: ScrapeObservation<MetricFamilies>, read: (f: MetricFamilies) => T): ScrapeObservation<T> {

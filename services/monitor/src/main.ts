@@ -1,6 +1,7 @@
 import { createGitLabClient } from "@switchyard/gitlab-client";
 import { loadConfig, redisKeys, startAgentRuntime } from "@switchyard/runtime";
 import { monitorConfigSchema } from "./config.js";
+import { createBrokerContacts } from "./broker-contacts.js";
 import { createDashboard } from "./dashboard/dashboard.js";
 import { createFailureStreaks } from "./failure-streaks.js";
 import { createFifoWatchdog } from "./fifo-watchdog.js";
@@ -31,7 +32,10 @@ const gitlab = config.gitlabUrl && config.gitlabToken
 
 const monitor = createMonitor({
   settings: config,
-  reader: createFleetReader({ gitlab: gitlab ? createGitLabSource({ api: gitlab }) : null, scrapeTimeoutMs: config.scrapeTimeoutMs, metrics, streaks, log }),
+  reader: createFleetReader({
+    gitlab: gitlab ? createGitLabSource({ api: gitlab }) : null, contacts: createBrokerContacts(rt.redis, redisKeys(config.keyPrefix).runnerContacts),
+    scrapeTimeoutMs: config.scrapeTimeoutMs, metrics, streaks, log,
+  }),
   store: createRunnerStateStore({ redis: rt.redis, keys: redisKeys(config.keyPrefix) }),
   bus: rt.bus, emit, metrics, streaks, log, now,
   recycler: gitlab && config.recycling

@@ -15,6 +15,8 @@ export interface MonitorSettings {
   pollIntervalMs: number;
   diskThreshold: number;
   staleAfterMs: number;
+  /** How long the broker's last sighting of a runner vouches for it. */
+  brokerContactTimeoutMs?: number;
 }
 
 export interface MonitorDeps {
@@ -135,7 +137,7 @@ export function createMonitor(deps: MonitorDeps): Monitor {
     const observations = await deps.reader.read(settings.fleet);
     let storeFailed = false;
     for (const obs of observations) {
-      const { state, goodRead } = buildRunnerState(obs, current.get(obs.runner.id) ?? null, settings.diskThreshold, now());
+      const { state, goodRead } = buildRunnerState(obs, current.get(obs.runner.id) ?? null, settings.diskThreshold, now(), settings.brokerContactTimeoutMs);
       try {
         await apply(obs.runner, state, goodRead, summary);
       } catch (err) {

@@ -8,6 +8,7 @@ import type { TestEnv } from "@switchyard/testing";
 import type { FleetRunner } from "../src/config.js";
 import { createFailureStreaks } from "../src/failure-streaks.js";
 import { createEventEmitter } from "../src/fleet-events.js";
+import { createBrokerContacts } from "../src/broker-contacts.js";
 import { createFleetReader } from "../src/fleet-reader.js";
 import { createGitLabSource } from "../src/gitlab-source.js";
 import { createMonitor, type Monitor, type MonitorSettings } from "../src/monitor.js";
@@ -75,9 +76,9 @@ export function captureLogger(): { log: Logger; lines: () => Record<string, unkn
   return { log, text, lines: () => text().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 
-export interface Harness {
+export interface Harness<G extends { url: string } = FixtureGitLab> {
   monitor: Monitor;
-  gitlab: FixtureGitLab;
+  gitlab: G;
   api: GitLabFleetApi;
   bus: Bus;
   metrics: MonitorMetrics;
@@ -93,7 +94,7 @@ export interface HarnessOptions {
 }
 
 /** Wires a monitor exactly as main.ts does, against the test env, a fixture GitLab and a settable clock. */
-export async function startHarness(env: TestEnv, gitlab: FixtureGitLab, options: HarnessOptions): Promise<Harness> {
+export async function startHarness<G extends { url: string } = FixtureGitLab>(env: TestEnv, gitlab: G, options: HarnessOptions): Promise<Harness<G>> {
   const logs = captureLogger();
   const log = logs.log;
   const registry = createMetrics("monitor");
@@ -111,7 +112,7 @@ export async function startHarness(env: TestEnv, gitlab: FixtureGitLab, options:
   const settings: MonitorSettings = { fleet: options.fleet, pollIntervalMs: 60_000, diskThreshold: 0.6, staleAfterMs: 30_000, ...options.settings };
   const monitor = createMonitor({
     settings,
-    reader: createFleetReader({ gitlab: createGitLabSource({ api }), scrapeTimeoutMs: 1_000, metrics, streaks, log }),
+    reader: createFleetReader({ gitlab: createGitLabSource({ api }), contacts: createBrokerContacts(env.redis, env.keys.runnerContacts), scrapeTimeoutMs: 1_000, metrics, streaks, log }),
     store: createRunnerStateStore({ redis: env.redis, keys: env.keys }),
     bus, emit, metrics, streaks, log, now,
     recycler: options.recycling

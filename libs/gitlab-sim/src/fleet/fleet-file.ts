@@ -109,7 +109,8 @@ export function generateFleet(options: GenerateFleetOptions = {}): FleetFile {
 /**
  * The runners a sim GitLab registers for a fleet: each pool's upstream registration (instance runner),
  * each downstream runner as a project runner (description = runner id, token = its downstream token so it can
- * also poll GitLab directly, contact mirrored from its pool), and the paused direct runners.
+ * also poll GitLab directly), and the paused direct runners. A downstream runner talks only to Switchyard, so
+ * GitLab shows it never contacted, as a real GitLab would (Ci::Runner#status); its health comes from the broker.
  */
 export function fleetRegistrations(fleet: FleetFile): RunnerRegistrationInput[] {
   const regs: RunnerRegistrationInput[] = [];
@@ -125,7 +126,7 @@ export function fleetRegistrations(fleet: FleetFile): RunnerRegistrationInput[] 
     const pool = pools.get(runner.pool)!;
     regs.push({
       id: runner.gitlabRunnerId, token: runner.token, description: runner.id, tags: pool.tags, runUntagged: pool.runUntagged,
-      accessLevel: pool.protected ? "ref_protected" : "not_protected", runnerType: "project_type", contactedVia: pool.upstreamRunnerId,
+      accessLevel: pool.protected ? "ref_protected" : "not_protected", runnerType: "project_type",
     });
   }
   for (const direct of fleet.directRunners) {

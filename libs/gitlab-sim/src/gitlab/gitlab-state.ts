@@ -40,7 +40,7 @@ export interface GitLabState {
   runnerByToken(token: string): SimRunner | undefined;
   runners(): SimRunner[];
   setPaused(runnerId: number, paused: boolean): SimRunner;
-  /** Effective contact time: own contact or the runner it is seen through. */
+  /** When the runner's own jobs/request or verify last reached Rails (Ci::Runner `contacted_at`). */
   contactedAt(runner: SimRunner): number | null;
   heartbeat(runner: SimRunner, info: RunnerInfo | undefined, ip: string | null): void;
   queueVersion(runnerId: number): string;
@@ -135,13 +135,7 @@ export function createGitLabState({ clock, log, enforceJobTimeout = true }: GitL
       tick(runnerId);
       return runner;
     },
-    contactedAt(runner) {
-      const via = runner.contactedVia === undefined ? undefined : runners.get(runner.contactedVia);
-      const own = runner.contactedAt ?? -Infinity;
-      const other = via?.contactedAt ?? -Infinity;
-      const best = Math.max(own, other);
-      return best === -Infinity ? null : best;
-    },
+    contactedAt: (runner) => runner.contactedAt,
     heartbeat(runner, info, ip) {
       runner.contactedAt = clock.now();
       runner.ipAddress = ip ?? runner.ipAddress;

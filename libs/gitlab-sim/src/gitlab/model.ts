@@ -65,8 +65,6 @@ export const runnerRegistrationSchema = z.object({
   locked: z.boolean().default(false),
   maximumTimeout: z.number().int().positive().nullable().default(null),
   features: z.array(z.string()).optional().describe("features this runner is known to have (informational)"),
-  contactedVia: z.number().int().positive().optional()
-    .describe("id of another runner whose contact also counts as this one's (downstream runners seen through the broker's pool registration)"),
 });
 export type RunnerRegistration = z.infer<typeof runnerRegistrationSchema>;
 export type RunnerRegistrationInput = z.input<typeof runnerRegistrationSchema>;
