@@ -53,6 +53,16 @@ describe("pool capacity gauges without autoscaling (real Redis)", () => {
     expect(sample(text, 'switchyard_pool_jobs_running{pool="gpu"}')).toBe(0);
   });
 
+  it("reads Redis once per scrape for all four gauges", async () => {
+    const registry = new Registry();
+    let reads = 0;
+    createCapacityMetrics({ registry, log, known, readPools: async () => { reads += 1; return []; } });
+    await registry.metrics();
+    expect(reads).toBe(1);
+    await registry.metrics();
+    expect(reads).toBe(2);
+  });
+
   it("answers the scrape within its budget when Redis hangs", async () => {
     const registry = new Registry();
     createCapacityMetrics({ registry, log, known, readBudgetMs: 50, readPools: () => new Promise(() => undefined) });

@@ -37,26 +37,26 @@ export function createCapacityMetrics(deps: CapacityMetricsDeps): CapacityMetric
   let reading: Promise<PoolSnapshot[]> | null = null;
   let failing = false;
 
+  async function read(): Promise<PoolSnapshot[]> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), budgetMs); });
+    try {
+      const snapshots = await Promise.race([deps.readPools(), late]);
+      if (snapshots === null) throw new Error(`no answer within ${budgetMs} ms`);
+      latest = snapshots;
+      if (failing) deps.log.info("pool capacity readable again");
+      failing = false;
+    } catch (err) {
+      if (!failing) deps.log.warn({ err: (err as Error).message }, "pool capacity unreadable; /metrics keeps the last values");
+      failing = true;
+    } finally {
+      clearTimeout(timer);
+    }
+    return latest;
+  }
   // The four gauges' collect() run together on each scrape: they share one read.
   function current(): Promise<PoolSnapshot[]> {
-    reading ??= (async () => {
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), budgetMs); });
-      try {
-        const read = await Promise.race([deps.readPools(), late]);
-        if (read === null) throw new Error(`no answer within ${budgetMs} ms`);
-        latest = read;
-        if (failing) deps.log.info("pool capacity readable again");
-        failing = false;
-      } catch (err) {
-        if (!failing) deps.log.warn({ err: (err as Error).message }, "pool capacity unreadable; /metrics keeps the last values");
-        failing = true;
-      } finally {
-        clearTimeout(timer);
-        reading = null;
-      }
-      return latest;
-    })();
+    reading ??= read().finally(() => { reading = null; });
     return reading;
   }
   const gauge = <L extends "pool" | "job_class">(name: string, help: string, labelNames: readonly L[], fill: (g: Gauge<L>, s: PoolSnapshot) => void) =>
