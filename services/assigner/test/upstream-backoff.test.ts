@@ -3,7 +3,7 @@ import { Counter, Registry } from "prom-client";
 import { createLogger } from "@switchyard/runtime";
 import type { SimulatedGitLab } from "@switchyard/gitlab-sim";
 import { createGitLabRunnerApi, parseRetryAfter, type GitLabRunnerApi } from "../src/upstream/gitlab-runner-api.js";
-import { startPoolPoller, upstreamRetryDelayMs } from "../src/upstream/pool-poller.js";
+import { holdWakeDelayMs, startPoolPoller, upstreamRetryDelayMs } from "../src/upstream/pool-poller.js";
 import { DEFAULT_POOL_FEATURES } from "../src/upstream/pool-features.js";
 import type { DispatchQueue } from "../src/queue/dispatch-queue.js";
 import { createSignal } from "../src/signal.js";
@@ -30,7 +30,7 @@ const silent = createLogger({ name: "test", level: "silent" });
 /** A poller over a real simulated GitLab with an always-free pool; intake reports each job. */
 function poller(opts: {
   checkIntervalMs: number; onJob: () => void; concurrency?: number; now?: () => number;
-  sleep?: (ms: number, s: AbortSignal) => Promise<void>; onCall?: (status: string) => void;
+  sleep?: (ms: number, s: AbortSignal) => Promise<void>; onCall?: (status: string) => void; random?: () => number;
 }) {
   const real = createGitLabRunnerApi({ gitlabUrl: sim!.url, version: "18.4.0", requestTimeoutMs: 10_000 });
   api = {
@@ -47,7 +47,7 @@ function poller(opts: {
     api, queue, intake: async () => { opts.onJob(); return null; }, freeSlots: async () => 1, capacity: createSignal(),
     jobArrived: () => undefined, systemId: "s_test000000001", concurrency: opts.concurrency ?? 2, log: silent,
     pulled: new Counter({ name: "t_pulled", help: "t", labelNames: ["pool", "result"], registers: [new Registry()] }),
-    checkIntervalMs: opts.checkIntervalMs, now: opts.now, sleep: opts.sleep,
+    checkIntervalMs: opts.checkIntervalMs, now: opts.now, sleep: opts.sleep, random: opts.random ?? (() => 0),
   });
   stopPoller = () => p.stop();
 }
@@ -93,6 +93,43 @@ describe("the pool poller backs off from a refusing GitLab like gitlab-runner do
     expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(30_000);
     expect(calls[1]!.at - calls[0]!.at).toBeLessThan(31_000);
     expect(sim.knobs.jobRequests).toBe(2);
+  });
+
+  it("asks no more than once per check interval while GitLab has no job and no long polling", async () => {
+    // gitlab-runner commands/multi.go feeds each runner once per check_interval; a Rails 204 without
+    // Workhorse long polling comes back at once (lib/api/ci/runner.rb POST /jobs/request).
+    sim = await startSim({ longPollMs: 0 });
+    let fake = 1_000_000;
+    const calls: number[] = [];
+    const sleep = async (ms: number) => { fake += ms; await new Promise((r) => setImmediate(r)); };
+    await new Promise<void>((resolve) => poller({
+      checkIntervalMs: 3_000, concurrency: 1, now: () => fake, sleep, onJob: () => undefined,
+      onCall: (result) => { if (result === "empty") calls.push(fake); if (calls.length === 4) resolve(); },
+    }));
+    expect(calls.slice(1).map((at, i) => at - calls[i]!)).toEqual([3_000, 3_000, 3_000]);
+  });
+
+  it("adds no wait after a long poll that already lasted the check interval", async () => {
+    sim = await startSim({ longPollMs: 0 });
+    let fake = 1_000_000;
+    const slept: number[] = [];
+    const calls: number[] = [];
+    const sleep = async (ms: number) => { slept.push(ms); fake += ms; await new Promise((r) => setImmediate(r)); };
+    await new Promise<void>((resolve) => poller({
+      checkIntervalMs: 3_000, concurrency: 1, now: () => fake, sleep, onJob: () => undefined,
+      // Each request "takes" 5 s, as a Workhorse hold does.
+      onCall: () => { fake += 5_000; calls.push(fake); if (calls.length === 3) resolve(); },
+    }));
+    expect(slept).toEqual([]);
+  });
+
+  it("wakes a pool's workers at different moments when a hold ends, never before it", () => {
+    const wakes = [0, 0.3, 0.6, 0.999].map((r) => holdWakeDelayMs(30_000, 3_000, () => r));
+    expect(new Set(wakes).size).toBe(4);
+    for (const wake of wakes) expect(wake).toBeGreaterThanOrEqual(30_000);
+    for (const wake of wakes) expect(wake).toBeLessThanOrEqual(31_500);
+    // A short hold gets a proportionally short jitter.
+    expect(holdWakeDelayMs(200, 3_000, () => 0.999)).toBeLessThanOrEqual(300);
   });
 
   it("honours Retry-After on 503, and waits the check interval with jitter on 409, 5xx and network errors", () => {

@@ -29,7 +29,7 @@ export interface PoolPollerDeps {
   concurrency: number;
   log: Logger;
   pulled: Counter<"pool" | "result">;
-  /** gitlab-runner's check_interval: the wait after a failed jobs/request (409, 5xx, network). */
+  /** gitlab-runner's check_interval: the least time between requests that found no job, and the wait after a failed one (409, 5xx, network). */
   checkIntervalMs: number;
   /** Injectable for tests: the clock, the sleep (must resolve early on abort) and the jitter source. */
   now?: () => number;
@@ -49,6 +49,15 @@ const FORBIDDEN_HOLD_MS = 30_000;
 export function upstreamRetryDelayMs(status: number | "network", retryAfterMs: number | null, checkIntervalMs: number, random: () => number): number {
   if ((status === 429 || status === 503) && retryAfterMs !== null) return Math.min(retryAfterMs, MAX_RETRY_AFTER_MS);
   return Math.round(checkIntervalMs * (1 + 0.5 * random()));
+}
+
+/**
+ * How long one worker sleeps on a pool-wide hold of `waitMs`: the hold plus its own jitter (up to half the
+ * check interval, and never more than half the hold), so a pool's workers do not all hit GitLab the
+ * instant the hold ends.
+ */
+export function holdWakeDelayMs(waitMs: number, checkIntervalMs: number, random: () => number): number {
+  return waitMs + Math.round(random() * Math.min(checkIntervalMs, waitMs) * 0.5);
 }
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -86,8 +95,9 @@ export function startPoolPoller(deps: PoolPollerDeps): { stop(): Promise<void> }
     while (!stopped) {
       try {
         const wait = holdUntil - now();
-        if (wait > 0) { await sleep(wait, abort.signal); continue; }
+        if (wait > 0) { await sleep(holdWakeDelayMs(wait, deps.checkIntervalMs, random), abort.signal); continue; }
         if (!(await underBudget())) { await deps.capacity.wait(1_000); continue; }
+        const askedAt = now();
         const result = await deps.api.requestJob(deps.pool.upstreamToken, deps.systemId, lastUpdate, deps.features(), abort.signal);
         switch (result.kind) {
           case "job": {
@@ -98,11 +108,17 @@ export function startPoolPoller(deps: PoolPollerDeps): { stop(): Promise<void> }
             warned = false;
             break;
           }
-          case "empty":
+          case "empty": {
             lastUpdate = result.lastUpdate ?? lastUpdate;
             deps.pulled.inc({ pool: deps.pool.name, result: "empty" });
             warned = false;
+            // No job: like gitlab-runner (commands/multi.go, one request per runner per check_interval), ask
+            // again only a check interval after this request began. A Workhorse long poll that already held
+            // the request that long costs no extra wait; a GitLab without long polling is not hammered.
+            const rest = deps.checkIntervalMs - (now() - askedAt);
+            if (rest > 0) await sleep(rest, abort.signal);
             break;
+          }
           case "forbidden":
             deps.pulled.inc({ pool: deps.pool.name, result: "forbidden" });
             log.error("GitLab refused the pool's runner token (403); check upstreamToken");
