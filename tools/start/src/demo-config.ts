@@ -54,9 +54,11 @@ export function writeDemoConfig(dir: string, fleet: Fleet, ports: DemoPorts, tim
     pools: fleet.pools.map((p) => ({ name: p.name, upstreamToken: p.upstreamToken, lookahead: 4 })),
     runners: fleet.runners.map((r) => ({ id: r.id, pool: r.pool, token: r.token })),
     longPollMs: 20_000,
-    // GitLab drops a running job after 30 minutes without an update and counts a keep-alive only
-    // when the last is 15 minutes old: keep held jobs alive every 20 simulated minutes.
-    keepAliveIntervalMs: Math.max(500, Math.round((20 * 60_000) / timing.speed)),
+    // GitLab 18.x drops a running job after 30 minutes without an update (no_updates_running) and counts a
+    // keep-alive only when the last update is 15 minutes old, so a touch can come up to one keep-alive
+    // interval plus one sweep after that: keep alive every 2 simulated minutes, sweep every simulated minute.
+    keepAliveIntervalMs: Math.max(100, Math.round((2 * 60_000) / timing.speed)),
+    sweepIntervalMs: Math.max(50, Math.min(1_000, Math.round(60_000 / timing.speed))),
     approvalWindowMs: 15_000,
     tiers: { "production-deploy": "autonomous" },
   }));

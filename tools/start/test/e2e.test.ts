@@ -10,6 +10,7 @@ import { writeDemoConfig } from "../src/demo-config.js";
 import { freePort } from "../src/local-services.js";
 
 const JOBS = 300;
+const SPEED = 300;
 let env: TestEnv;
 let dir: string;
 const processes: RunningProcess[] = [];
@@ -30,14 +31,16 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "switchyard-e2e-"));
   fleet = generateFleet({ runnersPerPool: 4, seed: 7 });
   const ports = { gitlab: await freePort(), broker: await freePort(), runnersMetrics: await freePort() };
-  const layout = writeDemoConfig(dir, fleet, ports, { speed: 600 });
+  // GitLab 18.x drops a job 30 min without an update and a keep-alive touches it only once 15 min old, which
+  // leaves 15 simulated minutes of slack: at speed 300 that is 3 real seconds, enough on a loaded machine.
+  const layout = writeDemoConfig(dir, fleet, ports, { speed: SPEED });
   gitlabUrl = `http://127.0.0.1:${ports.gitlab}`;
   everything = env.collect(`${env.prefix}.>`);
   decisions = env.collect(env.subjects.decisionAll);
   outcomes = env.collect(env.subjects.jobOutcomeAll);
 
   const sim = startNodeProcess("sim-gitlab", "libs/gitlab-sim/dist/gitlab-main.js", {
-    SIM_PORT: String(ports.gitlab), SIM_FLEET_FILE: layout.fleetFile, SIM_RATE: "0", SIM_SPEED: "600", SIM_SEED: "7",
+    SIM_PORT: String(ports.gitlab), SIM_FLEET_FILE: layout.fleetFile, SIM_RATE: "0", SIM_SPEED: String(SPEED), SIM_SEED: "7",
   });
   processes.push(sim);
   await sim.waitForOutput(/sim-gitlab listening on/);
@@ -47,7 +50,7 @@ beforeAll(async () => {
     await agent.waitForOutput(new RegExp(`${name} listening`));
   }
   const runners = startNodeProcess("sim-runners", "libs/gitlab-sim/dist/runners-main.js", {
-    SIM_BROKER_URL: layout.brokerUrl, SIM_FLEET_FILE: layout.fleetFile, SIM_SPEED: "600", SIM_METRICS_PORT: String(ports.runnersMetrics),
+    SIM_BROKER_URL: layout.brokerUrl, SIM_FLEET_FILE: layout.fleetFile, SIM_SPEED: String(SPEED), SIM_METRICS_PORT: String(ports.runnersMetrics),
   });
   processes.push(runners);
   await runners.waitForOutput(/sim-runners started/);
