@@ -69,6 +69,8 @@ export function createBus(deps: BusDeps): Bus {
       deps.nc.publish(subject, encode(contract, payload));
     },
     subscribe(contract, subject, handler, options) {
+      // Created at 0 once the agent receives this contract, so the first violation shows in increase().
+      deps.metrics.invalidMessages.inc({ contract: contract.name, agent: deps.agent }, 0);
       return deps.nc.subscribe(subject, {
         ...(options?.queue ? { queue: options.queue } : {}),
         callback: (err, msg) => {
@@ -95,6 +97,7 @@ export function createBus(deps: BusDeps): Bus {
       });
     },
     async request(contract, subject, payload, reply, timeoutMs) {
+      deps.metrics.invalidMessages.inc({ contract: reply.name, agent: deps.agent }, 0);
       const msg = await deps.nc.request(subject, encode(contract, payload), { timeout: timeoutMs });
       try {
         return decode(reply, msg.string());

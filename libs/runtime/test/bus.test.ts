@@ -30,6 +30,15 @@ describe("bus", () => {
     expect(counter.values.find((v) => v.labels.contract === "heartbeat")?.value).toBe(2);
   });
 
+  it("counts violations of a contract from 0 as soon as it is subscribed, before any message", async () => {
+    const metrics = createMetrics("test");
+    const bus = createBus({ nc: env.nc, prefix: env.prefix, agent: "test", log: createLogger({ name: "t", level: "silent" }), metrics });
+    const sub = bus.subscribe(contracts.decision, env.subjects.decisionAll, () => undefined);
+    const counter = await metrics.invalidMessages.get();
+    expect(counter.values).toEqual([{ labels: { contract: "decision", agent: "test" }, value: 0 }]);
+    sub.unsubscribe();
+  });
+
   it("refuses to publish a payload that breaks its own contract", () => {
     const bus = createBus({ nc: env.nc, prefix: env.prefix, agent: "test", log: createLogger({ name: "t", level: "silent" }), metrics: createMetrics("test") });
     expect(() => bus.publish(contracts.heartbeat, env.subjects.heartbeat("scorer"), { v: 1 } as never)).toThrow(/heartbeat/);

@@ -79,6 +79,8 @@ export function createOptimizer(deps: OptimizerDeps): Optimizer {
     registry: deps.metrics.registry, log, known: { pools: knownPools, autoscaledPools, jobClasses },
     readPools: () => readPoolSnapshots(deps.redis, deps.keys, knownPools, (deps.now ?? Date.now)()),
   });
+  // The contracts the optimizer decodes itself (outside the bus): their violation counts start at 0.
+  for (const contract of [contracts.jobOutcome, contracts.fleetEvent]) deps.metrics.invalidMessages.inc({ contract: contract.name, agent: "optimizer" }, 0);
   const store = createSliSummaryStore({ redis: deps.redis, keys: deps.keys, seenTtlSeconds: deps.config.seenJobTtlSeconds });
   const observer = createSliObserver({ store, metrics: sli, burnRates, entries, targets: deps.config.classTargets, log });
   const publish = <T>(contract: Contract<T>, subject: string, payload: T): void => {
