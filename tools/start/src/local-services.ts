@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { natsServerOptions } from "@switchyard/runtime";
 
 /** A NATS or Redis server the demo uses: found running, or started here and stopped on exit. */
 export interface LocalService {
@@ -64,11 +65,18 @@ function stopChild(child: ChildProcess, dir: string): () => Promise<void> {
 
 const HOW_TO_INSTALL = "install them (Debian/Ubuntu: `apt-get install nats-server redis-server`; macOS: `brew install nats-server redis`) or run the compose stack: `deploy/compose/make-secrets.sh && GRAFANA_ADMIN_PASSWORD=... docker compose -f deploy/compose/docker-compose.yml --profile demo up`";
 
-/** Uses NATS at `url` if it answers; else starts `nats-server -js` on a free port with a throw-away store. */
+/**
+ * Uses NATS at `url` if any of its servers answers (a comma-separated cluster list, as the agents
+ * accept, is passed on whole); else starts `nats-server -js` on a free port with a throw-away store.
+ */
 export async function findOrStartNats(url: string | undefined): Promise<LocalService> {
-  const target = new URL(url ?? "nats://127.0.0.1:4222");
-  if (await canConnect(target.hostname, Number(target.port || 4222))) return { url: target.toString(), startedHere: false, stop: async () => undefined };
-  if (url) throw new Error(`NATS at ${url} does not answer`);
+  const servers = natsServerOptions(url ?? "nats://127.0.0.1:4222").servers.map((s) => new URL(/^[a-z]+:\/\//i.test(s) ? s : `nats://${s}`));
+  for (const target of servers) {
+    if (await canConnect(target.hostname, Number(target.port || 4222))) {
+      return { url: url ?? target.toString(), startedHere: false, stop: async () => undefined };
+    }
+  }
+  if (url) throw new Error(`no NATS server of ${servers.map((s) => s.host).join(", ")} answers`);
   if (!onPath("nats-server")) throw new Error(`no NATS answers on 127.0.0.1:4222 and nats-server is not installed: ${HOW_TO_INSTALL}`);
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "switchyard-nats-"));
