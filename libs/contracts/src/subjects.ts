@@ -54,6 +54,8 @@ export function subjects(prefix: string) {
     runnerWakeAll: `${p}.internal.wake.>`,
     /** JetStream stream that keeps outcomes across restarts. */
     outcomeStream: `${p.replace(/[.]/g, "_")}_outcomes`.toUpperCase(),
+    /** JetStream stream that keeps every dead letter (`deadLetterAll`) for an operator to inspect or replay. */
+    deadLetterStream: `${p.replace(/[.]/g, "_")}_deadletter`.toUpperCase(),
   } as const;
 }
 

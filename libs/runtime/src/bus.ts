@@ -4,6 +4,7 @@ import {
 } from "@switchyard/contracts";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
+import { createOnceFilter, deadLetterRecord, deadLetterSubject } from "./dead-letter.js";
 import type { Metrics } from "./metrics.js";
 
 /** Receives a payload that already passed its contract. */
@@ -27,12 +28,10 @@ export interface BusDeps {
   metrics: Metrics;
 }
 
-const MAX_DEAD_LETTER_PAYLOAD = 65_536;
-
 export function createBus(deps: BusDeps): Bus {
   const subjects = buildSubjects(deps.prefix);
   const log = deps.log.child({ component: "bus" });
-  const loggedOnce = new Set<string>();
+  const firstTime = createOnceFilter();
 
   function encode<T>(contract: Contract<T>, payload: T): string {
     return JSON.stringify(validate(contract, payload));
@@ -41,22 +40,12 @@ export function createBus(deps: BusDeps): Bus {
   /** Counts, logs once per contract and subject, and copies the raw bytes to the dead-letter subject. */
   function reject(contract: Contract<unknown>, msg: Msg, violation: ContractViolation): void {
     deps.metrics.invalidMessages.inc({ contract: contract.name, agent: deps.agent });
-    const key = `${contract.name}|${msg.subject}`;
-    if (!loggedOnce.has(key)) {
-      loggedOnce.add(key);
+    if (firstTime(`${contract.name}|${msg.subject}`)) {
       log.warn({ subject: msg.subject, contract: contract.name, reason: violation.reason }, "invalid message dead-lettered");
     }
-    const raw = msg.string();
     try {
-      deps.nc.publish(subjects.deadLetter(contract.name.replace(/[^A-Za-z0-9_-]/g, "_")), encode(contracts.deadLetter, {
-        v: 1,
-        subject: msg.subject,
-        contract: contract.name,
-        reason: violation.reason.slice(0, 4000),
-        payload: raw.slice(0, MAX_DEAD_LETTER_PAYLOAD),
-        agent: deps.agent,
-        at: Date.now(),
-      }));
+      const record = deadLetterRecord(deps.agent, { contract: contract.name, subject: msg.subject, reason: violation.reason, payload: msg.string() });
+      deps.nc.publish(deadLetterSubject(subjects, contract.name), encode(contracts.deadLetter, record));
     } catch (err) {
       log.error({ err: (err as Error).message }, "dead-letter publish failed");
     }

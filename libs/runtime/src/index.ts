@@ -12,5 +12,6 @@ export * from "./lifecycle.js";
 export * from "./agent.js";
 export * from "./redis-keys.js";
 export * from "./streams.js";
+export * from "./dead-letter.js";
 export * from "./runner-registry.js";
 export * from "./format-decision.js";

@@ -1,2 +1,3 @@
 export * from "./test-env.js";
 export * from "./processes.js";
+export * from "./servers.js";

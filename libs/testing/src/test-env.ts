@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { connect, type NatsConnection, type Msg } from "@nats-io/transport-node";
 import { subjects as buildSubjects, type Subjects } from "@switchyard/contracts";
-import { deletePrefixKeys, redisKeys, type RedisKeys } from "@switchyard/runtime";
+import { deletePrefixKeys, deleteStream, redisKeys, type RedisKeys } from "@switchyard/runtime";
 
 /** The shared NATS and Redis every test talks to; CI starts them before the suite. */
 export const TEST_NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
@@ -13,7 +13,7 @@ export function uniquePrefix(label: string): string {
   return `t_${label.replace(/[^A-Za-z0-9]/g, "").slice(0, 16)}_${randomBytes(4).toString("hex")}`;
 }
 
-/** One test's isolated view of NATS and Redis: its own subject and key prefix, cleaned up on close. */
+/** One test's isolated view of NATS and Redis: its own subject and key prefix, cleaned up (keys and streams) on close. */
 export interface TestEnv {
   readonly prefix: string;
   readonly natsUrl: string;
@@ -85,6 +85,9 @@ export async function createTestEnv(label: string): Promise<TestEnv> {
       for (const c of collectors) c.stop();
       await deletePrefixKeys(redis, prefix);
       await redis.quit();
+      // The streams agents create under this prefix (JetStream keeps them on the shared server).
+      await deleteStream(nc, buildSubjects(prefix).outcomeStream);
+      await deleteStream(nc, buildSubjects(prefix).deadLetterStream);
       await nc.drain();
     },
   };

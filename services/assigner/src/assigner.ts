@@ -1,7 +1,7 @@
 import { jetstream } from "@nats-io/jetstream";
 import { defaultQueueOrderConfig } from "@switchyard/decision";
 import { contracts } from "@switchyard/contracts";
-import { createRunnerRegistry, ensureOutcomeStream, redisKeys, type AgentRuntime } from "@switchyard/runtime";
+import { createRunnerRegistry, ensureDeadLetterStream, ensureOutcomeStream, redisKeys, type AgentRuntime } from "@switchyard/runtime";
 import type { AssignerConfig } from "./config.js";
 import { createAssignerMetrics } from "./assigner-metrics.js";
 import { createJobClassifier } from "./deciding/job-classifier.js";
@@ -53,7 +53,9 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
   const waiters = createPollWaiters();
   const pools = config.pools.map((p) => p.name);
 
-  await ensureOutcomeStream(rt.nc, rt.bus.subjects).catch((err: unknown) => log.warn({ err: (err as Error).message }, "outcome stream unavailable; outcomes go out on plain NATS"));
+  const replicas = config.jetstreamReplicas;
+  await ensureOutcomeStream(rt.nc, rt.bus.subjects, { replicas }).catch((err: unknown) => log.warn({ err: (err as Error).message }, "outcome stream unavailable; outcomes go out on plain NATS"));
+  await ensureDeadLetterStream(rt.nc, rt.bus.subjects, { replicas }).catch((err: unknown) => log.warn({ err: (err as Error).message }, "dead-letter stream unavailable; dead letters go out on plain NATS only"));
   const js = jetstream(rt.nc);
 
   const scorer = createScorerClient({

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { TrustTierSchema } from "@switchyard/contracts";
-import { baseConfigSchema } from "@switchyard/runtime";
+import { baseConfigSchema, jetstreamConfigShape } from "@switchyard/runtime";
 import { llmConfigSchema } from "./deciding/llm/index.js";
 
 const token = z.string().regex(/^[A-Za-z0-9_-]+$/).max(128);
@@ -21,6 +21,7 @@ export const downstreamRunnerSchema = z.object({
 
 /** The assigner's configuration: broker, queue, deciding and breaker settings. */
 export const assignerConfigSchema = baseConfigSchema.extend({
+  ...jetstreamConfigShape,
   gitlabUrl: z.url().describe("GitLab base URL, e.g. https://gitlab.example.com"),
   brokerHost: z.string().default("0.0.0.0").describe("address the runner-facing API listens on"),
   brokerPort: z.coerce.number().int().min(0).max(65535).default(8080),

@@ -1,4 +1,4 @@
-import { baseConfigSchema, metricPoolsSchema } from "@switchyard/runtime";
+import { baseConfigSchema, jetstreamConfigShape, metricPoolsSchema } from "@switchyard/runtime";
 import { z } from "zod";
 import { autoscalingConfigSchema } from "./capacity/autoscaling-config.js";
 import { learningConfigSchema } from "./learning/learning-config.js";
@@ -30,12 +30,18 @@ const jobQueuingDurations = z.array(entrySchema).default([]).superRefine((entrie
 
 /** The optimizer's config: `SWITCHYARD_JOB_QUEUING_DURATIONS` / `SWITCHYARD_CLASS_TARGETS` take JSON; or a YAML file. */
 export const optimizerConfigSchema = baseConfigSchema.extend({
+  ...jetstreamConfigShape,
   jobQueuingDurations: jobQueuingDurations.describe("gitlab-runner's [[runners.monitoring.job_queuing_durations]]; last entry in period wins"),
   classTargets: z.array(classTargetSchema).default([
     { jobClass: "production-deploy", thresholdSeconds: 30, objective: 0.95 },
   ]).describe("per job class queue-time objectives for the burn-rate gauges"),
   pools: metricPoolsSchema,
   durableName: z.string().regex(/^[A-Za-z0-9_-]+$/).default("optimizer").describe("JetStream durable consumer name for job outcomes"),
+  outcomeRetry: z.object({
+    maxDeliver: z.number().int().min(2).max(1000).default(20).describe("deliveries of one outcome (the consumer's max_deliver); the last failed one is dead-lettered"),
+    firstDelayMs: z.number().int().positive().default(1_000).describe("wait before an outcome that failed is offered again; doubles each time"),
+    maxDelayMs: z.number().int().positive().default(60_000).describe("longest wait between two deliveries"),
+  }).prefault({}).describe("retries of an outcome that could not be applied (Redis down): about 14 minutes with the defaults (SWITCHYARD_OUTCOME_RETRY takes JSON)"),
   seenJobTtlSeconds: z.coerce.number().int().positive().default(7 * 24 * 3600).describe("how long a job id is remembered to observe its queue time once"),
   learning: learningConfigSchema.prefault({}).describe("outcome learning: weight tuning and trust proposals (SWITCHYARD_LEARNING takes JSON)"),
   autoscaling: autoscalingConfigSchema.prefault({}).describe("per-pool autoscaling through a provisioner; off without pools (SWITCHYARD_AUTOSCALING takes JSON)"),

@@ -1,9 +1,10 @@
 import { contracts, decode, validate, ContractViolation, type Contract, type Subjects } from "@switchyard/contracts";
 import { defaultClassRules } from "@switchyard/decision";
-import type { Metrics, RedisKeys } from "@switchyard/runtime";
-import { jetstream, type ConsumerMessages, type JsMsg } from "@nats-io/jetstream";
+import { ensureDeadLetterStream, type Metrics, type RedisKeys } from "@switchyard/runtime";
+import { jetstream, type ConsumerMessages } from "@nats-io/jetstream";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Redis } from "ioredis";
+import { Counter } from "prom-client";
 import type { Logger } from "pino";
 import { createBurnRateTracker } from "./burn-rate.js";
 import { createAutoscaler, type Autoscaler } from "./capacity/autoscaler.js";
@@ -15,6 +16,7 @@ import { createLearner, type Learner } from "./learning/learner.js";
 import type { LearningConfig } from "./learning/learning-config.js";
 import type { Provisioner } from "./provisioning/provisioner.js";
 import type { ClassTarget, OptimizerConfig } from "./config.js";
+import { createOutcomeHandler } from "./outcome-handler.js";
 import { ensureOutcomeConsumer, ensureOutcomeStream } from "./outcome-stream.js";
 import { BURN_RATE_WINDOWS, createSliMetrics, type SliMetrics } from "./sli-metrics.js";
 import { createSliObserver, type SliObserver } from "./sli-observer.js";
@@ -29,7 +31,7 @@ export interface OptimizerDeps {
   subjects: Subjects;
   metrics: Metrics;
   log: Logger;
-  config: Pick<OptimizerConfig, "jobQueuingDurations" | "classTargets" | "durableName" | "seenJobTtlSeconds"> & {
+  config: Pick<OptimizerConfig, "jobQueuingDurations" | "classTargets" | "durableName" | "seenJobTtlSeconds"> & Partial<Pick<OptimizerConfig, "outcomeRetry" | "jetstreamReplicas">> & {
     /** Pool names whose series exist from the first scrape (absent = only pools seen in Redis). */
     pools?: readonly string[];
     /** Outcome learning; absent = off. */
@@ -55,7 +57,7 @@ export interface Optimizer {
   stop(): Promise<void>;
 }
 
-const REDELIVER_AFTER_FAILURE_MS = 1_000;
+const DEFAULT_RETRY = { maxDeliver: 20, firstDelayMs: 1_000, maxDelayMs: 60_000 } as const;
 
 /** The built-in job classes and those with a target: their SLI series exist from the first scrape. */
 function knownJobClasses(targets: readonly ClassTarget[]): string[] {
@@ -119,27 +121,21 @@ export function createOptimizer(deps: OptimizerDeps): Optimizer {
     });
   }
 
-  async function handle(msg: JsMsg): Promise<void> {
-    let outcome;
-    try {
-      outcome = decode(contracts.jobOutcome, msg.string());
-    } catch (err) {
-      if (!(err instanceof ContractViolation)) throw err;
-      deps.metrics.invalidMessages.inc({ contract: contracts.jobOutcome.name, agent: "optimizer" });
-      log.warn({ subject: msg.subject, seq: msg.seq, reason: err.reason }, "invalid job outcome dropped");
-      msg.term(err.reason.slice(0, 200));
-      return;
-    }
-    try {
+  const deadLettered = new Counter({
+    name: "switchyard_outcomes_dead_lettered_total",
+    help: "Job outcomes parked on the dead-letter stream: invalid, or not applied after every delivery",
+    labelNames: ["cause"] as const,
+    registers: [deps.metrics.registry],
+  });
+  const handle = createOutcomeHandler({
+    js: jetstream(deps.nc), subjects: deps.subjects, agent: "optimizer", retry: deps.config.outcomeRetry ?? DEFAULT_RETRY,
+    invalidMessages: deps.metrics.invalidMessages, deadLettered, log,
+    apply: async (outcome) => {
       await observer.observe(outcome);
       learner?.observeOutcome(outcome);
       if (outcome.phase === "finished") autoscaler?.noteJobFinished(outcome.runnerId);
-      msg.ack();
-    } catch (err) {
-      log.warn({ err, jobId: outcome.jobId }, "observe job outcome failed; will be redelivered");
-      msg.nak(REDELIVER_AFTER_FAILURE_MS);
-    }
-  }
+    },
+  });
 
   return {
     sli,
@@ -151,8 +147,10 @@ export function createOptimizer(deps: OptimizerDeps): Optimizer {
       learner?.start();
       autoscaler?.start();
       if (autoscaler) recycleRequests = listenForRecycling(autoscaler);
-      await ensureOutcomeStream(deps.nc, deps.subjects);
-      await ensureOutcomeConsumer(deps.nc, deps.subjects, deps.config.durableName);
+      const replicas = deps.config.jetstreamReplicas ?? 1;
+      await ensureOutcomeStream(deps.nc, deps.subjects, { replicas });
+      await ensureDeadLetterStream(deps.nc, deps.subjects, { replicas });
+      await ensureOutcomeConsumer(deps.nc, deps.subjects, deps.config.durableName, (deps.config.outcomeRetry ?? DEFAULT_RETRY).maxDeliver);
       const consumer = await jetstream(deps.nc).consumers.get(deps.subjects.outcomeStream, deps.config.durableName);
       const current = await consumer.consume({ max_messages: 256 });
       messages = current;

@@ -10,8 +10,12 @@ const ALREADY_EXISTS = new Set([10058, 10148]);
 
 export { ensureOutcomeStream, type OutcomeStreamOptions } from "@switchyard/runtime";
 
-/** Creates (or returns) the durable pull consumer the optimizer reads outcomes with: explicit acks, from the start. */
-export async function ensureOutcomeConsumer(nc: NatsConnection, subjects: Subjects, durableName: string): Promise<ConsumerInfo> {
+/**
+ * Creates (or returns) the durable pull consumer the optimizer reads outcomes with: explicit acks,
+ * from the start, at most `maxDeliver` deliveries of one message. A consumer created before
+ * `max_deliver` was set (unbounded) gets it set.
+ */
+export async function ensureOutcomeConsumer(nc: NatsConnection, subjects: Subjects, durableName: string, maxDeliver: number): Promise<ConsumerInfo> {
   const jsm = await jetstreamManager(nc);
   try {
     return await jsm.consumers.add(subjects.outcomeStream, {
@@ -20,9 +24,12 @@ export async function ensureOutcomeConsumer(nc: NatsConnection, subjects: Subjec
       deliver_policy: DeliverPolicy.All,
       filter_subject: subjects.jobOutcomeAll,
       ack_wait: 30_000 * NANOS_PER_MS,
+      max_deliver: maxDeliver,
     });
   } catch (err) {
-    if (err instanceof JetStreamApiError && ALREADY_EXISTS.has(err.code)) return jsm.consumers.info(subjects.outcomeStream, durableName);
-    throw err;
+    if (!(err instanceof JetStreamApiError && ALREADY_EXISTS.has(err.code))) throw err;
   }
+  const info = await jsm.consumers.info(subjects.outcomeStream, durableName);
+  if (info.config.max_deliver === maxDeliver) return info;
+  return jsm.consumers.update(subjects.outcomeStream, durableName, { max_deliver: maxDeliver });
 }

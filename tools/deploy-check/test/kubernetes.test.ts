@@ -150,6 +150,10 @@ describe.skipIf(!kubectl)(`deploy/kubernetes${kubectl ? "" : " (skipped: kubectl
           expect(ports.http, `${agent}: probes and metrics port = config httpPort`).toBe(config.httpPort);
           expect(config.natsUrl).toMatch(/^nats:\/\/switchyard:[^@]+@nats:4222$/);
           expect(config.redisUrl).toMatch(/^redis:\/\/:[^@]+@redis-master:6379$/);
+          if (agent === "assigner" || agent === "optimizer") {
+            // They create the JetStream streams, on the chart's three-server cluster.
+            expect((config as { jetstreamReplicas: number }).jetstreamReplicas, `${agent}: streams R3`).toBe(3);
+          }
           if (agent === "assigner") {
             const assigner = config as z.infer<typeof assignerConfigSchema>;
             expect(ports.broker).toBe(assigner.brokerPort);

@@ -56,6 +56,7 @@ try {
   const nc = await connectNats(nats.url, "switchyard-start", log);
   const bus = createBus({ nc, prefix, agent: "start", log, metrics: createMetrics("start") });
   await deleteStream(nc, bus.subjects.outcomeStream);
+  await deleteStream(nc, bus.subjects.deadLetterStream);
 
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(join(workDir, "logs"), { recursive: true });

@@ -28,6 +28,7 @@ afterAll(async () => {
   await redis.quit();
   const nc = await connect({ servers: TEST_NATS_URL });
   await deleteStream(nc, subjects(prefix).outcomeStream);
+  await deleteStream(nc, subjects(prefix).deadLetterStream);
   await nc.drain();
   rmSync(workDir, { recursive: true, force: true });
 });

@@ -77,6 +77,7 @@ export async function startLiveSystem(options: LiveSystemOptions): Promise<LiveS
       await deletePrefixKeys(redis, options.prefix);
       await redis.quit();
       await deleteStream(nc, subjects(options.prefix).outcomeStream);
+      await deleteStream(nc, subjects(options.prefix).deadLetterStream);
       await nc.drain();
     });
 
