@@ -81,7 +81,7 @@ describe("poison job outcomes (real NATS JetStream)", () => {
     expect(info.delivered.consumer_seq).toBe(63);
     expect(await env.redis.hget(env.keys.sliSummary("linux", "lint"), "jobs")).toBe("3");
 
-    const letter = await (await jsm.streams.getMessage(env.subjects.deadLetterStream, { seq: 1 })).json<DeadLetter>();
+    const letter = (await jsm.streams.getMessage(env.subjects.deadLetterStream, { seq: 1 }))!.json<DeadLetter>();
     expect(letter).toMatchObject({ contract: "job.outcome", agent: "optimizer", payload: "not json 0", subject: env.subjects.jobOutcome("linux") });
     expect(letter.reason).toMatch(/not JSON/);
 
@@ -110,7 +110,7 @@ describe("poison job outcomes (real NATS JetStream)", () => {
     const messages = await consumer.consume();
     const loop = (async () => { for await (const m of messages) await handle(m); })();
     await waitFor(async () => (await deadLetters()) === before + 1, { what: "the failing outcome parked" });
-    const parked = await (await jsm.streams.getMessage(env.subjects.deadLetterStream, { last_by_subj: env.subjects.deadLetter("job_outcome") })).json<DeadLetter>();
+    const parked = (await jsm.streams.getMessage(env.subjects.deadLetterStream, { last_by_subj: env.subjects.deadLetter("job_outcome") }))!.json<DeadLetter>();
     expect(parked.reason).toBe("not applied after 3 deliveries: redis down");
     expect(JSON.parse(parked.payload)).toMatchObject({ jobId: 77 });
     await waitFor(async () => (await jsm.consumers.info(env.subjects.outcomeStream, "failing")).num_ack_pending === 0, { what: "acknowledged" });
