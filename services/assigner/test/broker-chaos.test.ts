@@ -8,7 +8,7 @@ import { assignerEnv, runnerId, runnerToken, startSim } from "./harness.js";
 const JOBS = 10_000;
 const RUNNERS = 50;
 const KILLS = 4;
-const SPEED = 300; // GitLab's one-hour stale-job drop happens after 12 real seconds
+const SPEED = 300; // GitLab 18.x's 30-minute stale-job drop (no_updates_running) happens after 6 real seconds
 
 let env: TestEnv;
 let sim: SimulatedGitLab;
@@ -25,7 +25,9 @@ beforeAll(async () => {
   env = await createTestEnv("chaos");
   sim = await startSim({ speed: SPEED, enforceJobTimeout: false });
   const base = assignerEnv(env, sim.url, RUNNERS, {
-    SWITCHYARD_KEEP_ALIVE_INTERVAL_MS: "1000",
+    // Every 2.5 simulated minutes: a keep-alive moves updated_at only once it is 15 min old (Ci::Build#needs_touch?),
+    // so this leaves 12.5 simulated minutes (2.5 real s) before the 30-minute drop, across a broker restart.
+    SWITCHYARD_KEEP_ALIVE_INTERVAL_MS: "500",
     // A runner that got a job acks it as soon as the broker is back; only a hand-off that never
     // reached a runner stays unacknowledged this long.
     SWITCHYARD_HANDOFF_ACK_TIMEOUT_MS: "20000",
