@@ -5,6 +5,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["{libs,services,tools}/*/test/**/*.test.ts"],
+    // Long fault runs (minutes each) live behind `npm run test:faults`, which .ci/run also calls.
+    exclude: ["**/node_modules/**", "**/dist/**", "**/*.fault.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",

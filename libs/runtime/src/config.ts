@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { unknownKeyProblems } from "./config-keys.js";
 
 /** Settings every agent shares. Agent schemas extend this one. */
 export const baseConfigSchema = z.object({
@@ -43,6 +44,8 @@ export interface LoadConfigOptions {
 /**
  * Builds an agent's config from a file (optional) overlaid by environment variables,
  * validates it once, and returns it deeply frozen. Object-valued keys take JSON in env.
+ * Keys the schema does not know are errors (with the nearest known key suggested): a typo must
+ * not leave a default silently in force.
  * `<ENV>_FILE` names a file holding the value instead (secrets mounted as files).
  */
 export function loadConfig<S extends z.ZodObject>(schema: S, options: LoadConfigOptions = {}): Readonly<z.infer<S>> {
@@ -72,6 +75,7 @@ export function loadConfig<S extends z.ZodObject>(schema: S, options: LoadConfig
     if (value === undefined || value === "") continue;
     raw[key] = looksStructured(value) ? tryJson(value, name, problems) : value;
   }
+  problems.push(...unknownKeyProblems(schema, raw));
   const result = schema.safeParse(raw);
   if (!result.success) {
     for (const issue of result.error.issues) {

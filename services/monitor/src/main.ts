@@ -1,5 +1,5 @@
 import { createGitLabClient } from "@switchyard/gitlab-client";
-import { loadConfig, redisKeys, startAgentRuntime } from "@switchyard/runtime";
+import { loadConfigOrExit, redisKeys, startAgentRuntime } from "@switchyard/runtime";
 import { monitorConfigSchema } from "./config.js";
 import { createBrokerContacts } from "./broker-contacts.js";
 import { createDashboard } from "./dashboard/dashboard.js";
@@ -14,7 +14,7 @@ import { createRecycler } from "./recycler.js";
 import { createRunnerStateStore } from "./runner-state-store.js";
 
 // Composition root of the monitor agent: config once, then wiring.
-const config = loadConfig(monitorConfigSchema);
+const config = loadConfigOrExit(monitorConfigSchema, "monitor");
 const rt = await startAgentRuntime({ agent: "monitor", config });
 const log = rt.log;
 const metrics = createMonitorMetrics(rt.metrics.registry);

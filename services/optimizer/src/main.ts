@@ -1,12 +1,12 @@
 import { subjects as buildSubjects } from "@switchyard/contracts";
-import { loadConfig, redisKeys, startAgentRuntime } from "@switchyard/runtime";
+import { loadConfigOrExit, redisKeys, startAgentRuntime } from "@switchyard/runtime";
 import { optimizerConfigSchema } from "./config.js";
 import { createOptimizer } from "./optimizer.js";
 import { provisionerFromConfig } from "./provisioning/provisioner-from-config.js";
 
 /** Composition root of the optimizer agent. */
 async function main(): Promise<void> {
-  const config = loadConfig(optimizerConfigSchema);
+  const config = loadConfigOrExit(optimizerConfigSchema, "optimizer");
   const runtime = await startAgentRuntime({ agent: "optimizer", config });
   const keys = redisKeys(config.keyPrefix);
   const provisioner = config.autoscaling.pools.length > 0

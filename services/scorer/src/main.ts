@@ -1,10 +1,10 @@
-import { loadConfig, redisKeys, startAgentRuntime } from "@switchyard/runtime";
+import { loadConfigOrExit, redisKeys, startAgentRuntime } from "@switchyard/runtime";
 import { scorerConfigSchema } from "./config.js";
 import { createScorer } from "./scorer.js";
 
 /** Composition root: config, runtime, scorer, shutdown. */
 async function main(): Promise<void> {
-  const config = loadConfig(scorerConfigSchema);
+  const config = loadConfigOrExit(scorerConfigSchema, "scorer");
   const runtime = await startAgentRuntime({ agent: "scorer", config });
   const scorer = createScorer({
     bus: runtime.bus,

@@ -5,11 +5,12 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { stringify as toToml } from "smol-toml";
 import { TrustTierSchema, contracts, type Contract } from "@switchyard/contracts";
 import {
-  ConfigError, connectNats, connectRedis, createBus, createLogger, createMetrics, createRunnerRegistry, formatDecision, loadConfig, redisKeys,
+  ConfigError, connectNats, connectRedis, createBus, createLogger, createMetrics, createRunnerRegistry, DEFAULT_TOKEN_CACHE_TTL_MS, formatDecision, loadConfig, redisKeys,
   type Bus, type Logger,
 } from "@switchyard/runtime";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Redis } from "ioredis";
+import { AGENT_NAMES, checkAgentConfig } from "./check-config.js";
 import { cliConfigSchema, type CliConfig } from "./cli-config.js";
 
 /** Exit codes; the README's CLI section documents the same table. */
@@ -30,6 +31,7 @@ interface Command {
 
 const WATCH_FILTERS = ["decisions", "outcomes", "events", "approvals", "deadletters", "all"] as const;
 const by: Options = { by: { type: "string" } };
+const json: Options = { json: { type: "boolean" } };
 const NAME = /^[A-Za-z0-9_-]{1,128}$/;
 
 const COMMANDS: Record<string, Command> = {
@@ -57,6 +59,14 @@ const COMMANDS: Record<string, Command> = {
   tier: {
     usage: "tier <job-class> <advisory|supervised|autonomous> [--by <name>]", summary: "apply a trust tier to a class (next jobs on)", options: by,
     run: ([jobClass, tier, ...rest], v) => { noExtra("tier", rest); return applyTier(jobClass, tier, v.by as string | undefined); },
+  },
+  runners: {
+    usage: "runners list [--json] | runners remove <id> | runners rotate <id>", summary: "list runners, remove one, or issue it a new token", options: json,
+    run: ([sub, id, ...rest], v) => { noExtra("runners", rest); return runners(sub, id, v.json === true); },
+  },
+  "check-config": {
+    usage: `check-config <${AGENT_NAMES.join("|")}> <file> [--json]`, summary: "validate an agent's config file (with this env) using the agent's own schema", options: json,
+    run: ([agent, file, ...rest], v) => { noExtra("check-config", rest); return checkConfig(agent, file, v.json === true); },
   },
 };
 
@@ -155,7 +165,7 @@ async function addRunner(pool: string | undefined, givenId: string | undefined):
   if (!config.pools.includes(pool)) fail(`add-runner: unknown pool '${pool}' (configured: ${config.pools.join(", ")}; set SWITCHYARD_POOLS)`, EXIT.refused);
   if (givenId !== undefined && !NAME.test(givenId)) fail(`add-runner: --id must be 1-128 of A-Z a-z 0-9 _ - (got ${JSON.stringify(givenId)})`);
   const id = givenId ?? `r-${randomBytes(3).toString("hex")}`;
-  const token = `syr_${randomBytes(24).toString("base64url")}`;
+  const token = newRunnerToken();
   const r = await redis();
   const keys = redisKeys(config.keyPrefix);
   // Claim the id first, atomically: a second add-runner for the same id must not issue a second token.
@@ -164,9 +174,55 @@ async function addRunner(pool: string | undefined, givenId: string | undefined):
   await redisCall(createRunnerRegistry(r, keys, []).add(token, { id, pool }));
   await r.quit();
   // The token is printed once, here, for the operator to paste; Switchyard keeps only its hash.
+  process.stdout.write(`# Runner ${id} in pool ${pool}. Paste into the runner's config.toml (keep your executor settings):\n${runnerToml(id, token)}\n`);
+}
+
+function runnerToml(id: string, token: string): string {
   // Serialised by a TOML library, not a template, so any value is quoted and escaped correctly.
-  const toml = toToml({ runners: [{ name: id, url: config.brokerUrl, token, executor: "docker", request_concurrency: 1 }] });
-  process.stdout.write(`# Runner ${id} in pool ${pool}. Paste into the runner's config.toml (keep your executor settings):\n${toml}\n`);
+  return toToml({ runners: [{ name: id, url: config.brokerUrl, token, executor: "docker", request_concurrency: 1 }] });
+}
+
+function newRunnerToken(): string {
+  return `syr_${randomBytes(24).toString("base64url")}`;
+}
+
+async function runners(sub: string | undefined, id: string | undefined, asJson: boolean): Promise<void> {
+  const usage = `(usage: switchyard ${COMMANDS.runners!.usage})`;
+  if (sub !== "list" && sub !== "remove" && sub !== "rotate") fail(sub ? `runners: unknown subcommand '${sub}' ${usage}` : `runners: needs a subcommand ${usage}`);
+  if (sub === "list" && id !== undefined) fail(`runners list: unexpected argument '${id}' ${usage}`);
+  if (sub !== "list" && !id) fail(`runners ${sub}: needs a runner id ${usage}`);
+  const r = await redis();
+  const registry = createRunnerRegistry(r, redisKeys(config.keyPrefix), []);
+  try {
+    if (sub === "list") {
+      const all = await redisCall(registry.all());
+      if (asJson) { process.stdout.write(`${JSON.stringify(all)}\n`); return; }
+      if (all.length === 0) { process.stdout.write("no runners added with add-runner (runners in the assigner's config are not listed here)\n"); return; }
+      for (const runner of all) process.stdout.write(`${runner.id.padEnd(24)} pool ${runner.pool}\n`);
+      return;
+    }
+    const notStored = `runners ${sub}: no runner '${id}' was added with add-runner (runners in the assigner's config are changed there)`;
+    if (sub === "remove") {
+      if (!(await redisCall(registry.remove(id!)))) fail(notStored, EXIT.refused);
+      process.stdout.write(`removed ${id}; its token stops working within ${DEFAULT_TOKEN_CACHE_TTL_MS / 1000} s on every assigner\n`);
+      return;
+    }
+    const token = newRunnerToken();
+    if (!(await redisCall(registry.rotate(id!, token)))) fail(notStored, EXIT.refused);
+    process.stdout.write(`# New token for ${id}; the old one stops working within ${DEFAULT_TOKEN_CACHE_TTL_MS / 1000} s. Replace the runner's token in its config.toml:\n${runnerToml(id!, token)}\n`);
+  } finally {
+    await r.quit().catch(() => undefined);
+  }
+}
+
+async function checkConfig(agent: string | undefined, file: string | undefined, asJson: boolean): Promise<void> {
+  if (!agent || !file) fail(`check-config: needs an agent and a file (usage: switchyard ${COMMANDS["check-config"]!.usage})`);
+  if (!(AGENT_NAMES as readonly string[]).includes(agent)) fail(`check-config: unknown agent '${agent}' (one of ${AGENT_NAMES.join(", ")})`);
+  const problems = await checkAgentConfig(agent as (typeof AGENT_NAMES)[number], file, process.env);
+  if (asJson) process.stdout.write(`${JSON.stringify({ agent, file, valid: problems.length === 0, problems })}\n`);
+  else if (problems.length === 0) process.stdout.write(`${file}: valid ${agent} config\n`);
+  else process.stdout.write(`${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"} for the ${agent}:\n${problems.map((p) => `  - ${p}`).join("\n")}\n`);
+  if (problems.length > 0) throw new CliError(EXIT.usage, `check-config: ${file} is not a valid ${agent} config`);
 }
 
 async function answer(approved: boolean, decisionId: string | undefined, who: string | undefined): Promise<void> {

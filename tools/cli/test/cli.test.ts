@@ -25,7 +25,7 @@ function linked(args: string[], extraEnv: Record<string, string> = {}): Promise<
   });
 }
 
-const COMMANDS = ["watch", "add-runner", "approve", "reject", "tiers", "tier"];
+const COMMANDS = ["watch", "add-runner", "approve", "reject", "tiers", "tier", "runners", "check-config"];
 
 describe("switchyard CLI", () => {
   it("adds a runner: prints config.toml lines once and keeps only the token's hash", async () => {
@@ -86,6 +86,13 @@ describe("switchyard CLI", () => {
       [["add-runner"], 2, /--pool <pool> is required/],
       [["add-runner", "--pool", "nope"], 4, /unknown pool 'nope'/],
       [["add-runner", "--pool", "linux", "--id", 'a"b'], 2, /--id must be/],
+      [["runners"], 2, /runners: needs a subcommand/],
+      [["runners", "drop"], 2, /unknown subcommand 'drop'/],
+      [["runners", "remove"], 2, /needs a runner id/],
+      [["runners", "remove", "r-none"], 4, /no runner 'r-none' was added with add-runner/],
+      [["runners", "rotate", "r-none"], 4, /no runner 'r-none' was added with add-runner/],
+      [["check-config", "janitor", "x.yaml"], 2, /unknown agent 'janitor'/],
+      [["check-config", "scorer"], 2, /needs an agent and a file/],
     ];
     const results = await Promise.all(cases.map(([args]) => linked(args)));
     for (const [i, [args, code, message]] of cases.entries()) {
