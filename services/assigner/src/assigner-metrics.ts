@@ -27,6 +27,7 @@ export function createAssignerMetrics(registry: Registry, known: { pools: readon
     breakerState: new Gauge({ name: "switchyard_breaker_state", help: "Scorer circuit breaker: 0 closed, 1 open (FIFO), 2 half-open", registers }),
     breakerTransitions: new Counter({ name: "switchyard_breaker_transitions_total", help: "Breaker state changes", labelNames: ["to"] as const, registers }),
     queueDepth: new Gauge({ name: "switchyard_queue_depth", help: "Jobs waiting for a decision", labelNames: ["pool"] as const, registers }),
+    slowRequests: new Counter({ name: "switchyard_broker_slow_requests_total", help: "Runner-facing requests ended for slow headers or bodies (408)", labelNames: ["kind"] as const, registers }),
     waitingPolls: new Gauge({ name: "switchyard_waiting_polls", help: "Runner long polls held by this broker", registers }),
   };
   const pool = known.pools;

@@ -122,12 +122,14 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
 
   const proxy = createJobProxy({
     gitlabUrl: config.gitlabUrl, log, maxUpdateBytes: config.maxBodyBytes,
+    bodyDeadlineMs: config.bodyDeadlineMs, bodyIdleTimeoutMs: config.uploadIdleTimeoutMs, onSlowBody: (kind) => metrics.slowRequests.inc({ kind }),
     onJobUpdate: (update) => { sightings.jobCall(update.jobId); void lifecycle.observe(update).catch((err: unknown) => log.warn({ err: (err as Error).message }, "outcome tracking failed")); },
     onJobSeen: (jobId) => { lifecycle.seen(jobId); sightings.jobCall(jobId); },
   });
 
   const broker = await startBrokerServer({
     registry, queue, waiters, proxy, log, longPollMs: config.longPollMs, maxBodyBytes: config.maxBodyBytes,
+    timeouts: { headersMs: config.headersTimeoutMs, bodyDeadlineMs: config.bodyDeadlineMs }, onSlowBody: (kind) => metrics.slowRequests.inc({ kind }),
     metrics: { requests: metrics.requests, handoffs: metrics.handoffs, handoffSeconds: metrics.handoffSeconds },
     onRunnerPoll: (runner, body) => sightings.polled(runner, body),
     onRunnerAsking: (runner) => {

@@ -48,6 +48,9 @@ export const assignerConfigSchema = baseConfigSchema.extend({
   classRules: z.unknown().optional().describe("job class rules; defaults to the built-in rules"),
   tiers: z.record(z.string(), TrustTierSchema).default({}).describe("trust tier per job class, overriding the rules"),
   maxBodyBytes: z.coerce.number().int().positive().default(1 << 20),
+  headersTimeoutMs: z.coerce.number().int().positive().default(30_000).describe("a runner-facing request must send its headers within this (408)"),
+  bodyDeadlineMs: z.coerce.number().int().positive().default(30_000).describe("a JSON body (jobs/request, verify, job update) must arrive whole within this (408)"),
+  uploadIdleTimeoutMs: z.coerce.number().int().positive().default(60_000).describe("a trace or artifact upload that sends no byte for this long is ended (408); no limit while it moves"),
   anthropicApiKey: z.string().min(1).optional().describe("API key for the LLM tie-break (env ANTHROPIC_API_KEY; secret); absent = tie-break off"),
   llm: llmConfigSchema.prefault({}).describe("LLM tie-break settings (env SWITCHYARD_LLM as JSON)"),
 });

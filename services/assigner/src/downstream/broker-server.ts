@@ -4,7 +4,7 @@ import type { Logger } from "@switchyard/runtime";
 import type { Counter, Histogram } from "prom-client";
 import type { DispatchQueue } from "../queue/dispatch-queue.js";
 import { rewriteForHandoff } from "../upstream/job-payload.js";
-import { BodyTooLarge, header, parseJsonObject, readBody } from "./http-body.js";
+import { BodyTimeout, BodyTooLarge, header, parseJsonObject, readBody } from "./http-body.js";
 import { jobScopedPath, type JobProxy } from "./job-proxy.js";
 import type { PollWaiters } from "./poll-waiters.js";
 import type { RegisteredRunner, RunnerRegistry } from "@switchyard/runtime";
@@ -27,6 +27,10 @@ export interface BrokerServerDeps {
   maxBodyBytes: number;
   /** An authenticated jobs/request or verify, with its JSON body (features, system_id, session). */
   onRunnerPoll?: (runner: RegisteredRunner, body: Record<string, unknown>) => void;
+  /** Slow clients: complete headers within `headersMs`, a JSON body within `bodyDeadlineMs`. */
+  timeouts?: { headersMs: number; bodyDeadlineMs: number };
+  /** Counts requests ended for being too slow. */
+  onSlowBody?: (kind: "headers" | "deadline" | "idle") => void;
   /** A runner asked for work: the pool has a free slot. */
   onRunnerAsking: (runner: RegisteredRunner) => void;
   /** A runner stopped asking (poll answered or gone). */
@@ -52,20 +56,36 @@ export async function startBrokerServer(deps: BrokerServerDeps, host: string, po
   const log = deps.log.child({ component: "broker" });
   const shutdown = new AbortController();
 
-  const server: Server = createServer((req, res) => {
+  const headersMs = deps.timeouts?.headersMs ?? 30_000;
+  // Node checks header and request timeouts on this interval (30 s by default, too coarse for them).
+  const server: Server = createServer({ connectionsCheckingInterval: Math.min(1_000, headersMs) }, (req, res) => {
     void route(req, res).catch((err: unknown) => {
-      const status = err instanceof BodyTooLarge ? 413 : 500;
+      const status = err instanceof BodyTooLarge ? 413 : err instanceof BodyTimeout ? 408 : 500;
+      if (err instanceof BodyTimeout) deps.onSlowBody?.(err.kind);
       if (status === 500) log.error({ err: (err as Error).message, path: req.url?.split("?")[0] }, "broker request failed");
       if (res.headersSent) { res.destroy(); return; }
       deps.metrics.requests.inc({ endpoint: "any", status: String(status) });
-      // An oversized body is not read to its end: answer, then drop the connection.
+      // An oversized or stalled body is not read to its end: answer, then drop the connection.
       res.shouldKeepAlive = false;
       res.writeHead(status, { "content-type": "application/json", connection: "close" });
-      res.end(JSON.stringify({ message: status === 413 ? "413 Request Entity Too Large" : "500 Internal Server Error" }), () => req.destroy());
+      const message = status === 413 ? "413 Request Entity Too Large" : status === 408 ? "408 Request Timeout" : "500 Internal Server Error";
+      res.end(JSON.stringify({ message }), () => req.destroy());
     });
   });
   server.keepAliveTimeout = 75_000;
-  server.requestTimeout = 0; // long polls and artifact uploads outlive node's default
+  // No whole-request limit: long polls and artifact uploads outlive any. Slow clients are bounded
+  // instead by the header timeout (Node answers 408), the JSON body deadline and the upload idle timeout.
+  server.requestTimeout = 0;
+  server.headersTimeout = headersMs;
+  // What Node does by default (408 on a header timeout, 400 on a malformed request, then close), plus a count.
+  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    const timedOut = err.code === "ERR_HTTP_REQUEST_TIMEOUT";
+    if (timedOut) deps.onSlowBody?.("headers");
+    if (socket.writable && !(socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
+      socket.end(timedOut ? "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n" : "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+    }
+    socket.destroy();
+  });
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
@@ -82,7 +102,7 @@ export async function startBrokerServer(deps: BrokerServerDeps, host: string, po
   }
 
   async function authenticate(req: IncomingMessage): Promise<{ runner: RegisteredRunner | null; body: Record<string, unknown> | null }> {
-    const body = parseJsonObject(await readBody(req, deps.maxBodyBytes));
+    const body = parseJsonObject(await readBody(req, deps.maxBodyBytes, deps.timeouts?.bodyDeadlineMs));
     const token = header(req, "runner-token") ?? (typeof body?.token === "string" ? body.token : "");
     return { runner: await deps.registry.lookup(token), body };
   }

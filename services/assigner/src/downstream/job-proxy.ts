@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
 import { Agent, request, type Dispatcher } from "undici";
 import type { Logger } from "@switchyard/runtime";
-import { header, readBody } from "./http-body.js";
+import { header, idleGuardedBody, readBody } from "./http-body.js";
 
 /** What a job update told us, observed on its way to GitLab. */
 export interface ObservedJobUpdate {
@@ -25,6 +26,12 @@ export interface JobProxyDeps {
   log: Logger;
   /** Job updates (PUT /jobs/:id) are small JSON; larger ones are refused. */
   maxUpdateBytes: number;
+  /** A job update must arrive whole within this (408 otherwise). */
+  bodyDeadlineMs?: number;
+  /** A streamed body (trace, artifacts) that brings no byte for this long is ended with 408. */
+  bodyIdleTimeoutMs?: number;
+  /** Counts bodies ended for being too slow. */
+  onSlowBody?: (kind: "headers" | "deadline" | "idle") => void;
   onJobUpdate: (update: ObservedJobUpdate) => void;
   /** Any call made with a job's token: proof that a runner received that job. */
   onJobSeen?: (jobId: number) => void;
@@ -60,6 +67,7 @@ export function jobScopedPath(rawUrl: string): { jobId: number; path: string } |
 
 export function createJobProxy(deps: JobProxyDeps): JobProxy {
   const base = new URL(deps.gitlabUrl);
+  let lastStallLog = 0;
   const dispatcher: Dispatcher = new Agent({ connections: 256, headersTimeout: 600_000, bodyTimeout: 3_600_000 });
 
   function forwardHeaders(req: IncomingMessage): Record<string, string | string[]> {
@@ -84,12 +92,13 @@ export function createJobProxy(deps: JobProxyDeps): JobProxy {
       const seen = /^\/api\/v4\/jobs\/(\d+)/.exec(path);
       // The job update itself is observed below (it also publishes the "started" outcome).
       if (seen && !update && header(req, "job-token")) deps.onJobSeen?.(Number(seen[1]));
-      let body: Buffer | IncomingMessage | undefined;
+      let body: Buffer | Readable | undefined;
       let state: string | null = null;
       let failureReason: string | null = null;
+      let stalled = false;
       if (update) {
         // Job updates are read whole so the outcome can be observed; they are tiny.
-        body = await readBody(req, deps.maxUpdateBytes);
+        body = await readBody(req, deps.maxUpdateBytes, deps.bodyDeadlineMs);
         try {
           const parsed = JSON.parse(body.toString("utf8")) as { state?: unknown; failure_reason?: unknown };
           state = typeof parsed.state === "string" ? parsed.state : null;
@@ -98,7 +107,22 @@ export function createJobProxy(deps: JobProxyDeps): JobProxy {
           // Not JSON: GitLab will answer 400 itself; we pass it through.
         }
       } else if (req.method !== "GET" && req.method !== "HEAD") {
-        body = req;
+        body = idleGuardedBody(req, deps.bodyIdleTimeoutMs ?? 60_000, () => {
+          stalled = true;
+          deps.onSlowBody?.("idle");
+          // Counted every time, logged at most once a minute: a slow-body flood must not flood the log.
+          if (Date.now() - lastStallLog > 60_000) {
+            lastStallLog = Date.now();
+            deps.log.warn({ path: path.split("?")[0], idleMs: deps.bodyIdleTimeoutMs ?? 60_000 }, "request body stalled; closing the connection");
+          }
+          if (!res.headersSent) {
+            res.shouldKeepAlive = false;
+            res.writeHead(408, { "content-type": "application/json", connection: "close" })
+              .end(JSON.stringify({ message: "408 Request Timeout" }), () => req.destroy());
+          } else {
+            req.destroy();
+          }
+        });
       }
       const upstream = await request(new URL(path, base), {
         method: req.method as Dispatcher.HttpMethod,
@@ -106,7 +130,7 @@ export function createJobProxy(deps: JobProxyDeps): JobProxy {
         body,
         dispatcher,
       }).catch((err: unknown) => {
-        deps.log.warn({ err: (err as Error).message, path: path.split("?")[0] }, "proxy to GitLab failed");
+        if (!stalled) deps.log.warn({ err: (err as Error).message, path: path.split("?")[0] }, "proxy to GitLab failed");
         return null;
       });
       if (!upstream) {
