@@ -42,6 +42,7 @@ export function createAssignerMetrics(registry: Registry, known: { pools: readon
   initialiseSeries(metrics.outcomes, { pool, phase: ["finished"], status: ["success", "failed", "canceled"] });
   initialiseSeries(metrics.breakerTransitions, { to: BREAKER_STATES });
   initialiseSeries(metrics.queueDepth, { pool });
+  initialiseSeries(metrics.slowRequests, { kind: ["headers", "deadline", "idle"] });
   return metrics;
 }
 export type AssignerMetrics = ReturnType<typeof createAssignerMetrics>;
