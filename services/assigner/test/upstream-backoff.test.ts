@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Counter, Registry } from "prom-client";
 import { createLogger } from "@switchyard/runtime";
+import { waitFor } from "@switchyard/testing";
 import type { SimulatedGitLab } from "@switchyard/gitlab-sim";
 import { createGitLabRunnerApi, parseRetryAfter, type GitLabRunnerApi } from "../src/upstream/gitlab-runner-api.js";
 import { holdWakeDelayMs, startPoolPoller, upstreamRetryDelayMs } from "../src/upstream/pool-poller.js";
@@ -107,6 +108,32 @@ describe("the pool poller backs off from a refusing GitLab like gitlab-runner do
       onCall: (result) => { if (result === "empty") calls.push(fake); if (calls.length === 4) resolve(); },
     }));
     expect(calls.slice(1).map((at, i) => at - calls[i]!)).toEqual([3_000, 3_000, 3_000]);
+  });
+
+  it("re-polls at once after Workhorse's own 204 (the queue changed), but at most once per check interval", async () => {
+    // workhorse/internal/builds/register.go: a held poll is released with a bare 204 (no X-GitLab-Last-Update)
+    // when the runner's queue key changes, and at once when the polling duration is (mis)set near zero.
+    sim = await startSim({ longPollMs: 0 });
+    let fake = 1_000_000;
+    const calls: number[] = [];
+    const sleep = async (ms: number) => { fake += ms; await new Promise((r) => setImmediate(r)); };
+    const real = createGitLabRunnerApi({ gitlabUrl: sim.url, version: "18.4.0", requestTimeoutMs: 10_000 });
+    api = {
+      ...real,
+      async requestJob() { calls.push(fake); return { kind: "empty", lastUpdate: null }; },
+    };
+    const queue = { heldCount: async () => 0 } as unknown as DispatchQueue;
+    const p = startPoolPoller({
+      pool: { name: "linux", upstreamToken: POOL_TOKEN, lookahead: 2 }, features: () => DEFAULT_POOL_FEATURES,
+      api, queue, intake: async () => null, freeSlots: async () => 1, capacity: createSignal(),
+      jobArrived: () => undefined, systemId: "s_test000000001", concurrency: 1, log: silent,
+      pulled: new Counter({ name: "t_pulled2", help: "t", labelNames: ["pool", "result"], registers: [new Registry()] }),
+      checkIntervalMs: 3_000, now: () => fake, sleep, random: () => 0,
+    });
+    stopPoller = () => p.stop();
+    await waitFor(() => calls.length >= 5, { what: "five polls" });
+    // Two requests per check interval at most: the answer, one free re-poll, then the wait.
+    expect(calls.slice(0, 5).map((at) => at - calls[0]!)).toEqual([0, 0, 3_000, 3_000, 6_000]);
   });
 
   it("adds no wait after a long poll that already lasted the check interval", async () => {

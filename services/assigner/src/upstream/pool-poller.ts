@@ -92,6 +92,7 @@ export function startPoolPoller(deps: PoolPollerDeps): { stop(): Promise<void> }
 
   async function loop(worker: number): Promise<void> {
     let warned = false;
+    let freeRepollAt = -Infinity;
     while (!stopped) {
       try {
         const wait = holdUntil - now();
@@ -115,6 +116,9 @@ export function startPoolPoller(deps: PoolPollerDeps): { stop(): Promise<void> }
             // No job: like gitlab-runner (commands/multi.go, one request per runner per check_interval), ask
             // again only a check interval after this request began. A Workhorse long poll that already held
             // the request that long costs no extra wait; a GitLab without long polling is not hammered.
+            // Workhorse's own 204 (no X-GitLab-Last-Update) may mean the queue just changed (a job for the
+            // pool): one immediate re-poll per check interval goes straight to Rails for it.
+            if (result.lastUpdate === null && now() - freeRepollAt >= deps.checkIntervalMs) { freeRepollAt = now(); break; }
             const rest = deps.checkIntervalMs - (now() - askedAt);
             if (rest > 0) await sleep(rest, abort.signal);
             break;
