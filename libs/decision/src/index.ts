@@ -7,6 +7,9 @@ export * from "./classify/classify.js";
 export * from "./queue-order/config.js";
 export * from "./queue-order/queue-key.js";
 export * from "./queue-order/pick-next.js";
+// Expected run times learned from finished jobs (the optimizer live, the replay offline).
+export * from "./duration/learn-duration.js";
+export * from "./duration/duration-book.js";
 // Scoring: filter → score → weighted sum, kube-scheduler style.
 export * from "./scoring/types.js";
 export * from "./scoring/registry.js";

@@ -3,6 +3,7 @@ export * from "./trace/trace-job.js";
 export * from "./trace/csv.js";
 export * from "./trace/parse-trace.js";
 export * from "./trace/inject-deploys.js";
+export * from "./trace/split-trace.js";
 export * from "./trace/ci-variables.js";
 export * from "./trace/rng.js";
 export * from "./convert/gitlab-jobs.js";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { defaultQueueOrderConfig, defaultWeights } from "@switchyard/decision";
-import { standardPolicies } from "../src/bench/policy-set.js";
+import { defaultDurationLearningConfig, defaultQueueOrderConfig, defaultWeights } from "@switchyard/decision";
+import { shippedSettings, standardPolicies } from "../src/bench/policy-set.js";
+import { pipelineStats } from "../src/report/summarize.js";
 import { createClassPriorityPolicy } from "../src/policies/class-priority.js";
 import { createFairPolicy } from "../src/policies/fair.js";
 import { createFifoPolicy } from "../src/policies/fifo.js";
@@ -29,7 +30,7 @@ describe("the simulator on a hand-made trace", () => {
   });
 
   it("orders by the decision library's queue key under Switchyard, which also puts the deploy first", () => {
-    const policy = createSwitchyardPolicy({ name: "sy", order: defaultQueueOrderConfig, weights: defaultWeights, headroom: null });
+    const policy = createSwitchyardPolicy({ name: "sy", order: defaultQueueOrderConfig, weights: defaultWeights, learning: defaultDurationLearningConfig, headroom: null });
     expect([...waitsOf(trace, oneRunner(), policy)]).toEqual([[1, 0], [2, 100], [3, 80]]);
   });
 
@@ -67,7 +68,7 @@ describe("the simulator on a hand-made trace", () => {
       pool: i % 4 === 0 ? "mac" : "linux",
     }));
     const runners = [...oneRunner(3), { runnerId: "m1", pool: "mac", tags: ["mac"], limit: 1, speed: 0.5, cpus: 8 }];
-    for (const f of standardPolicies) {
+    for (const f of standardPolicies()) {
       const r = simulate({ trace: t, runners, policy: f.create(), rules, compression: 1 });
       for (const j of r.jobs) {
         expect(j.startedAt, `${f.name} job ${j.jobId}`).not.toBeNull();
@@ -81,5 +82,34 @@ describe("the simulator on a hand-made trace", () => {
         }
       }
     }
+  });
+
+  it("learns run times only from jobs that finished in the replay and puts the shorter merge request first", () => {
+    // "long" (1000 s) and "short" (10 s) each run once (0–1010 s); at 1010 s both names are known.
+    // Then at 1020 s a blocker occupies the slot until 1120 s; "long" (1030 s) and "short" (1040 s) wait.
+    const t = [
+      traceJob({ jobId: 1, name: "long", durationS: 1000, pipelineId: 1 }),
+      traceJob({ jobId: 2, name: "short", durationS: 10, pipelineId: 2 }),
+      traceJob({ jobId: 3, name: "blocker", createdAt: 1020, durationS: 100, pipelineId: 3 }),
+      traceJob({ jobId: 4, name: "long", createdAt: 1030, durationS: 1000, pipelineId: 4 }),
+      traceJob({ jobId: 5, name: "short", createdAt: 1040, durationS: 10, pipelineId: 5 }),
+    ];
+    const policy = createSwitchyardPolicy({ name: "sy", ...shippedSettings, headroom: null });
+    const r = simulate({ trace: t, runners: oneRunner(), policy, rules, compression: 1 });
+    const byId = new Map(r.jobs.map((j) => [j.jobId, j]));
+    expect(byId.get(1)!.predictedRunS).toBeNull();
+    expect(byId.get(2)!.predictedRunS).toBeNull();
+    expect(byId.get(4)!.predictedRunS).toBe(1000);
+    expect(byId.get(5)!.predictedRunS).toBe(10);
+    expect(byId.get(5)!.startedAt! / 1000).toBe(1120);
+    expect(byId.get(4)!.startedAt! / 1000).toBe(1130);
+    // FIFO runs the long one first.
+    expect(waitsOf(t, oneRunner(), createFifoPolicy()).get(5)).toBe(1080);
+  });
+
+  it("measures pipeline time-to-result from its first pending job to its last finished one", () => {
+    const t = [traceJob({ jobId: 1, pipelineId: 7, durationS: 50 }), traceJob({ jobId: 2, pipelineId: 7, createdAt: 5, durationS: 20 })];
+    const r = simulate({ trace: t, runners: oneRunner(), policy: createFifoPolicy(), rules, compression: 1 });
+    expect(pipelineStats(r.jobs)).toEqual({ count: 1, mean: 70, p50: 70, p95: 70 });
   });
 });

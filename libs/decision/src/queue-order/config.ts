@@ -13,18 +13,31 @@ export interface QueueOrderConfig {
   highClassBudget: { minWeight: number; perProjectPerHour: number; demotedWeight: number };
   /** How many entries at the head of the static order the picker looks at. */
   lookaheadK: number;
+  /**
+   * Shortest-expected-first within a class band: a job's virtual arrival moves later by
+   * `perRunSecond` × its expected run time (s), capped at `maxSeconds` (the aging cap: a job is
+   * overtaken only by jobs arriving less than `maxSeconds` after it). `unknownSeconds` is the
+   * shift of a job whose name has no finished run yet. Only classes of weight ≤ `maxWeight` shift:
+   * the top classes keep arrival order, so their long jobs never trail their short ones.
+   * `perRunSecond` 0 turns it off.
+   */
+  durationShift: { perRunSecond: number; maxSeconds: number; unknownSeconds: number; maxWeight: number };
 }
 
 /**
- * Defaults for the default class rules (weights 10..100): 60 s per point gives a production
- * deploy (100) 80 min of head start over default-class work (20); fairness adds 20 s per running job of
- * the same project, at most 10 min; a project gets 20 deploy-class jobs an hour before its
- * further ones rank as protected-branch work (40).
+ * Defaults for the default class rules (weights 10..100): 600 s per point gives each class 100 min
+ * of head start over the class 10 points below (a class-priority queue with aging measured in hours);
+ * fairness adds 20 s per running job of the same project, at most 10 min; a project gets 20
+ * deploy-class jobs an hour before its further ones rank as protected-branch work (40).
+ * Classes up to merge requests (30) go shortest-expected-first: 1 s of shift per expected run
+ * second, at most 20 min; a name never seen finishing counts as 10 min.
+ * Tuned on the first half of the bundled trace only (tools/bench README, `--tune`).
  */
 export const defaultQueueOrderConfig: QueueOrderConfig = Object.freeze({
-  secondsPerWeightPoint: 60,
+  secondsPerWeightPoint: 600,
   fairnessPenaltySecondsPerRunningJob: 20,
   fairnessPenaltyMaxSeconds: 600,
   highClassBudget: Object.freeze({ minWeight: 60, perProjectPerHour: 20, demotedWeight: 40 }),
   lookaheadK: 32,
+  durationShift: Object.freeze({ perRunSecond: 1, maxSeconds: 1200, unknownSeconds: 600, maxWeight: 30 }),
 });

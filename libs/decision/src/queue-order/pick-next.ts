@@ -1,5 +1,5 @@
 import type { QueueOrderConfig } from "./config.js";
-import { effectiveWeight, fairnessPenaltyMs, type QueueEntry } from "./queue-key.js";
+import { durationShiftMs, effectiveWeight, fairnessPenaltyMs, type QueueEntry } from "./queue-key.js";
 
 /** What the picker knows about the fleet right now. */
 export interface PickContext {
@@ -13,7 +13,7 @@ export interface PickContext {
 /** The dynamic key: static key with budget demotion, plus the project's fairness delay (ms, lower first). */
 export function effectiveKey(entry: QueueEntry, ctx: PickContext, cfg: QueueOrderConfig): number {
   const weight = effectiveWeight(entry, ctx.highClassUsedByProject.get(entry.projectId) ?? 0, cfg);
-  return entry.arrivedAt - weight * cfg.secondsPerWeightPoint * 1000
+  return entry.arrivedAt - weight * cfg.secondsPerWeightPoint * 1000 + durationShiftMs(entry, cfg)
     + fairnessPenaltyMs(ctx.runningByProject.get(entry.projectId) ?? 0, cfg);
 }
 

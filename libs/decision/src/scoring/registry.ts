@@ -22,13 +22,15 @@ export type FilterPluginName = keyof typeof filterPlugins;
 export type ScorePluginName = keyof typeof scorePlugins;
 
 /**
- * Starting weights: capacity and reliability lead, speed close behind; affinity and disk
- * headroom break near-ties; size fit is a gentle nudge. The optimizer tunes them.
+ * Starting weights: speed leads (a long job on a 1.25× machine instead of a 0.8× one frees its slot
+ * and its pipeline sooner: chosen on the first half of the bundled trace), capacity and reliability
+ * next; affinity and disk headroom break near-ties; size fit is a gentle nudge. The optimizer tunes them
+ * within its bounds (speed's default is at their top, 2).
  */
 export const defaultWeights: Readonly<Record<ScorePluginName, number>> = Object.freeze({
   freeCapacity: 1.0,
   successRate: 1.0,
-  speed: 0.8,
+  speed: 2.0,
   pipelineAffinity: 0.5,
   diskHeadroom: 0.5,
   sizeFit: 0.3,

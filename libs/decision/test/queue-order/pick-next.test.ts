@@ -55,12 +55,14 @@ describe("pickNext", () => {
     fc.assert(fc.property(
       fc.integer({ min: 0, max: MAX_WEIGHT }), // target weight
       fc.array(fc.record({ weight: fc.integer({ min: 0, max: MAX_WEIGHT }), project: fc.nat(5), ago: fc.nat(3_600_000) }), { maxLength: 40 }),
-      fc.integer({ min: 10_000, max: 120_000 }), // ms between arrivals
+      // ms between arrivals, scaled to the head start so the number of steps stays small
+      fc.integer({ min: cfg.secondsPerWeightPoint * 170, max: cfg.secondsPerWeightPoint * 2000 }),
+      fc.option(fc.nat(5_000)), // the target's expected run time (s), or unknown
       fc.array(arbContext, { minLength: 1, maxLength: 8 }),
       fc.integer({ min: 1, max: 40 }), // lookahead
-      (targetWeight, backlog, gapMs, contexts, k) => {
+      (targetWeight, backlog, gapMs, expectedDurationS, contexts, k) => {
         const t0 = 10_000_000;
-        const target = entry({ jobId: 1, projectId: 0, weight: targetWeight, arrivedAt: t0 });
+        const target = entry({ jobId: 1, projectId: 0, weight: targetWeight, arrivedAt: t0, expectedDurationS });
         let nextId = 2;
         const queue: QueueEntry[] = [target, ...backlog.map((b) => entry({ jobId: nextId++, projectId: b.project, weight: b.weight, arrivedAt: t0 - b.ago }))].sort(zsetOrder);
         const window = overtakeWindowMs(target, MAX_WEIGHT, cfg);

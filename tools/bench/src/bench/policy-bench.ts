@@ -1,6 +1,6 @@
 import type { ClassRules } from "@switchyard/decision";
 import { buildFleet, slotsPerPool, type FleetSpec } from "../fleet/fleet.js";
-import { checkGoal, type GoalCheck } from "../report/goal.js";
+import { judgeGoals, type GoalLine } from "../report/goal.js";
 import { summarize, type PolicySummary } from "../report/summarize.js";
 import { simulate, type SimulationResult } from "../sim/simulate.js";
 import type { TraceJob } from "../trace/trace-job.js";
@@ -34,13 +34,13 @@ export interface PolicyRun {
   elapsedMs: number;
 }
 
-/** All replays at one load, with the goal judged for every non-FIFO policy. */
+/** All replays at one load, with the goals judged for every Switchyard policy. */
 export interface LoadRun {
   name: string;
   compression: number;
   slotsPerPool: Record<string, number>;
   runs: PolicyRun[];
-  goal: GoalCheck[];
+  goal: { policy: string; lines: GoalLine[] }[];
 }
 
 /** Runs every policy at every load (calibrating "auto" loads first) and judges the goal. */
@@ -66,8 +66,10 @@ export function runPolicyBench(input: PolicyBenchInput): LoadRun[] {
         `(${Math.round(run.elapsedMs)} ms)`);
       return run;
     });
-    const base = runs.find((r) => r.summary.policy === "fifo")!;
-    const goal = runs.filter((r) => r !== base).map((r) => checkGoal(input.topClass, base, r));
+    const base = runs.find((r) => r.summary.policy === "fifo")!.summary;
+    const priority = runs.find((r) => r.summary.policy === "priority")?.summary;
+    const goal = priority === undefined ? [] : runs.filter((r) => r.summary.policy.startsWith("switchyard"))
+      .map((r) => ({ policy: r.summary.policy, lines: judgeGoals(input.topClass, base, priority, r.summary) }));
     return { name: load.name, compression, slotsPerPool: slotsPerPool(runners), runs, goal };
   });
 }

@@ -1,6 +1,7 @@
 import type { JobQueued } from "@switchyard/contracts";
 import {
-  pickNext, queueKey, scoreJob, type QueueEntry, type QueueOrderConfig, type RunnerView,
+  createDurationBook, durationKey, pickNext, queueKey, scoreJob,
+  type DurationLearningConfig, type QueueEntry, type QueueOrderConfig, type RunnerView,
 } from "@switchyard/decision";
 import { median } from "../sim/run-times.js";
 import type { DispatchPolicy, PoolView, SimJob, SimRunner } from "../sim/types.js";
@@ -13,6 +14,8 @@ export interface SwitchyardPolicyOptions {
   weights: Readonly<Record<string, number>>;
   /** Reservation for the top class; null = none (Switchyard as shipped). */
   headroom: HeadroomConfig | null;
+  /** How expected run times are learned from finished jobs, as the optimizer does. */
+  learning: DurationLearningConfig;
 }
 
 const HOUR_MS = 3600_000;
@@ -28,10 +31,14 @@ export function createSwitchyardPolicy(opts: SwitchyardPolicyOptions): DispatchP
   const keys = new Map<number, number>();
   const highClassDispatches = new Map<number, number[]>();
   const lastTopArrival = new Map<string, number>();
+  // Learned online from this replay's finished jobs only, as the optimizer learns from outcomes.
+  const durations = createDurationBook(opts.learning);
   return {
     name: opts.name,
+    finished(job, runSeconds) { durations.record(durationKey(job.projectId, job.trace.name), runSeconds); },
     enqueue(job, now) {
-      const key = queueKey({ arrivedAt: job.arrivedAt, weight: job.weight }, opts.order);
+      job.predictedRunS = durations.expected(durationKey(job.projectId, job.trace.name));
+      const key = queueKey({ arrivedAt: job.arrivedAt, weight: job.weight, expectedDurationS: job.predictedRunS }, opts.order);
       keys.set(job.jobId, key);
       let q = queues.get(job.pool);
       if (!q) { q = []; queues.set(job.pool, q); }
@@ -97,7 +104,7 @@ function insertionIndex(q: readonly SimJob[], job: SimJob, key: number, keys: Re
 function entryOf(j: SimJob): QueueEntry {
   return {
     jobId: j.jobId, projectId: j.projectId, jobClass: j.jobClass, weight: j.weight, arrivedAt: j.arrivedAt,
-    environment: j.trace.environment, isDeploy: j.isDeploy,
+    environment: j.trace.environment, isDeploy: j.isDeploy, expectedDurationS: j.predictedRunS ?? null,
   };
 }
 

@@ -1,36 +1,48 @@
 import type { LoadRun } from "../bench/policy-bench.js";
-import type { GoalCheck } from "./goal.js";
+import type { GoalLine } from "./goal.js";
 import type { PolicySummary } from "./summarize.js";
 
-/** The bench's JSON output (schema "switchyard.bench.policy/v1"); documented in tools/bench/README.md. */
-export interface PolicyBenchJson {
-  schema: "switchyard.bench.policy/v1";
-  generatedAt: string;
-  trace: { source: string; jobs: number; injectedJobs: number; seed: number; notice: string };
-  fleet: { runnersPerPool: Record<string, number>; shapes: unknown };
-  sliSeconds: number;
-  topClass: string;
-  tunedToTrace: false;
+/** One half of the trace: which role it plays and every load replayed on it. */
+export interface HalfJson {
+  half: "first" | "second";
+  /** "tuning": defaults were chosen on it; "report": held out. */
+  role: "tuning" | "report";
+  jobs: number;
   loads: {
     name: string;
     compression: number;
     slotsPerPool: Record<string, number>;
     policies: (PolicySummary & { elapsedMs: number })[];
-    goal: GoalCheck[];
+    goal: { policy: string; lines: GoalLine[] }[];
   }[];
 }
 
-/** Builds the JSON document from the runs (no per-job data, so it stays small). */
-export function resultsJson(loads: readonly LoadRun[], meta: Omit<PolicyBenchJson, "schema" | "generatedAt" | "loads" | "tunedToTrace">, now: Date): PolicyBenchJson {
+/** The bench's JSON output (schema "switchyard.bench.policy/v2"); documented in tools/bench/README.md. */
+export interface PolicyBenchJson {
+  schema: "switchyard.bench.policy/v2";
+  generatedAt: string;
+  trace: { source: string; jobs: number; injectedJobs: number; seed: number; notice: string };
+  fleet: { runnersPerPool: Record<string, number>; shapes: unknown };
+  sliSeconds: number;
+  topClass: string;
+  /** Which defaults were chosen with which data, in words. */
+  tuning: string;
+  halves: HalfJson[];
+}
+
+/** One half's loads as JSON (no per-job data, so it stays small). */
+export function halfJson(half: HalfJson["half"], jobs: number, loads: readonly LoadRun[]): HalfJson {
   return {
-    schema: "switchyard.bench.policy/v1",
-    generatedAt: now.toISOString(),
-    ...meta,
-    tunedToTrace: false,
+    half, role: half === "first" ? "tuning" : "report", jobs,
     loads: loads.map((l) => ({
       name: l.name, compression: l.compression, slotsPerPool: l.slotsPerPool,
       policies: l.runs.map((r) => ({ ...r.summary, elapsedMs: Math.round(r.elapsedMs) })),
       goal: l.goal,
     })),
   };
+}
+
+/** Builds the JSON document from both halves. */
+export function resultsJson(halves: HalfJson[], meta: Omit<PolicyBenchJson, "schema" | "generatedAt" | "halves">, now: Date): PolicyBenchJson {
+  return { schema: "switchyard.bench.policy/v2", generatedAt: now.toISOString(), ...meta, halves };
 }

@@ -1,6 +1,7 @@
 import type { SimulationResult } from "../sim/simulate.js";
 import type { SimJob } from "../sim/types.js";
-import { waitStats, type WaitStats } from "./stats.js";
+import { predictionError, type PredictionError } from "@switchyard/decision";
+import { percentile, waitStats, type WaitStats } from "./stats.js";
 
 /** One policy's figures at one load. Waits in seconds; utilization 0..1 of slot time over the span. */
 export interface PolicySummary {
@@ -12,6 +13,10 @@ export interface PolicySummary {
   utilization: { overall: number; byPool: Record<string, number> };
   /** Jobs that never ran (their pool has no runner). */
   unplaced: number;
+  /** Pipeline time-to-result (s): its first job pending → its last job finished (complete pipelines only). */
+  pipelines: { count: number; mean: number; p50: number; p95: number };
+  /** How far the policy's run-time predictions were from the runs (null for policies that do not predict). */
+  prediction: PredictionError | null;
 }
 
 /** The wait of a job in seconds (start − pending); null when it never ran. */
@@ -55,10 +60,31 @@ export function summarize(result: SimulationResult, sliSeconds: number): PolicyS
   }
   return {
     policy: result.policy,
+    pipelines: pipelineStats(result.jobs),
+    prediction: result.jobs.some((j) => j.predictedRunS !== undefined)
+      ? predictionError(result.jobs.filter((j) => j.finishedAt !== null && j.startedAt !== null)
+        .map((j) => ({ predictedS: j.predictedRunS ?? null, actualS: (j.finishedAt! - j.startedAt!) / 1000 })))
+      : null,
     overall: waitStats(all, sliSeconds),
     byClass,
     lowerBound: { overall: waitStats(allBounds, sliSeconds), byClass: lbByClass },
     utilization: { overall: result.spanMs > 0 && slotsAll > 0 ? busyAll / (slotsAll * result.spanMs) : 0, byPool },
     unplaced,
+  };
+}
+
+/** Time-to-result of every pipeline whose jobs all ran: earliest pending → latest finish, in seconds. */
+export function pipelineStats(jobs: readonly SimJob[]): PolicySummary["pipelines"] {
+  const span = new Map<number, { from: number; to: number; done: boolean }>();
+  for (const j of jobs) {
+    const p = span.get(j.trace.pipelineId) ?? { from: Infinity, to: -Infinity, done: true };
+    p.from = Math.min(p.from, j.arrivedAt);
+    if (j.finishedAt === null) p.done = false; else p.to = Math.max(p.to, j.finishedAt);
+    span.set(j.trace.pipelineId, p);
+  }
+  const ttr = [...span.values()].filter((p) => p.done).map((p) => (p.to - p.from) / 1000).sort((a, b) => a - b);
+  return {
+    count: ttr.length, mean: ttr.length ? ttr.reduce((a, b) => a + b, 0) / ttr.length : 0,
+    p50: percentile(ttr, 50), p95: percentile(ttr, 95),
   };
 }

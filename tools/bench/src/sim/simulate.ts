@@ -103,6 +103,7 @@ export function simulate(input: SimulationInput): SimulationResult {
     const load = runningByPool.get(runner.spec.pool)!;
     load.set(job.projectId, (load.get(job.projectId) ?? 1) - 1);
     runTimes.record(runner, job.trace.name, (now - job.startedAt!) / 1000);
+    input.policy.finished?.(job, (now - job.startedAt!) / 1000);
     if (job.trace.afterPipeline) return;
     const left = pending.get(job.trace.pipelineId)! - 1;
     pending.set(job.trace.pipelineId, left);

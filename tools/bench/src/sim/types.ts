@@ -19,6 +19,8 @@ export interface SimJob {
   runnerId: string | null;
   /** Wait no non-preemptive policy could avoid given what ran when it arrived: 0 with a free slot, else the earliest finish. */
   unavoidableMs: number;
+  /** The run time (s) the policy expected when the job became pending: null = unknown; absent = the policy does not predict. */
+  predictedRunS?: number | null;
 }
 
 /** A runner during one replay. */
@@ -65,6 +67,8 @@ export interface DispatchPolicy {
   enqueue(job: SimJob, now: number): void;
   /** The next dispatch in the pool (job removed from the queue), or undefined to leave the rest waiting. */
   next(view: PoolView): Dispatch | undefined;
+  /** A job finished after `runSeconds` on its runner: what a learning policy may learn from (never the trace itself). */
+  finished?(job: SimJob, runSeconds: number): void;
 }
 
 /** The runner that asks first: the one whose free slot has waited longest (ties: runner id). */
