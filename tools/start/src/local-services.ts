@@ -85,7 +85,11 @@ export async function findOrStartNats(url: string | undefined): Promise<LocalSer
   return { url: `nats://127.0.0.1:${port}`, startedHere: true, stop: stopChild(child, dir) };
 }
 
-/** Uses Redis at `url` if it answers; else starts `redis-server` on a free port that keeps nothing on disk. */
+/**
+ * Uses Redis at `url` if it answers; else starts `redis-server` on a free port with AOF
+ * (`appendfsync everysec`, as compose and Kubernetes run it), so a Redis restart mid-demo loses at
+ * most a second of writes. Its directory is removed when the demo stops.
+ */
 export async function findOrStartRedis(url: string | undefined): Promise<LocalService> {
   const target = new URL(url ?? "redis://127.0.0.1:6379");
   if (await canConnect(target.hostname, Number(target.port || 6379))) return { url: target.toString(), startedHere: false, stop: async () => undefined };
@@ -93,7 +97,7 @@ export async function findOrStartRedis(url: string | undefined): Promise<LocalSe
   if (!onPath("redis-server")) throw new Error(`no Redis answers on 127.0.0.1:6379 and redis-server is not installed: ${HOW_TO_INSTALL}`);
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "switchyard-redis-"));
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { stdio: "ignore" });
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--dir", dir], { stdio: "ignore" });
   await waitForPort(port, child, "redis-server");
   return { url: `redis://127.0.0.1:${port}`, startedHere: true, stop: stopChild(child, dir) };
 }
