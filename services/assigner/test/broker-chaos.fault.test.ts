@@ -76,8 +76,9 @@ describe("two brokers, 50 runners, 10,000 jobs, brokers killed at random", () =>
     const random = () => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
     for (let k = 0; k < KILLS; k++) {
       // Kill while work flows: wait for some progress, then a random broker dies mid-stride.
+      // Progress waits are generous: on a loaded machine the run is slower, never less correct.
       const target = Math.floor(((k + 1) * JOBS) / (KILLS + 2));
-      await waitFor(() => terminal() >= target, { timeoutMs: 120_000, intervalMs: 20 + Math.floor(random() * 40), what: `${target} jobs done` });
+      await waitFor(() => terminal() >= target, { timeoutMs: 300_000, intervalMs: 20 + Math.floor(random() * 40), what: `${target} jobs done` });
       const victim = brokers[Math.floor(random() * 2)]!;
       const killedAt = Date.now();
       await victim.process.stop("SIGKILL");
@@ -85,7 +86,7 @@ describe("two brokers, 50 runners, 10,000 jobs, brokers killed at random", () =>
       await victim.process.waitForOutput(/assigner broker listening/);
       restartsMs.push(Date.now() - killedAt);
     }
-    await waitFor(() => terminal() === JOBS, { timeoutMs: 240_000, intervalMs: 200, what: "every job terminal" });
+    await waitFor(() => terminal() === JOBS, { timeoutMs: 300_000, intervalMs: 200, what: "every job terminal" });
 
     const received = fleets.flatMap((f) => f.receivedJobIds());
     const seen = new Map<number, number>();
@@ -108,5 +109,5 @@ describe("two brokers, 50 runners, 10,000 jobs, brokers killed at random", () =>
     expect(failed.length).toBeLessThanOrEqual(KILLS * UPSTREAM_CONCURRENCY);
     for (const j of succeeded) expect(seen.get(j.id)).toBe(1);
     expect(succeeded.length + failed.length).toBe(JOBS);
-  }, 420_000);
+  }, 1_800_000);
 });
