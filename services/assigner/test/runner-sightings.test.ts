@@ -8,7 +8,7 @@ import { createLogger } from "@switchyard/runtime";
 import { createTestEnv, waitFor, type TestEnv } from "@switchyard/testing";
 import type { SimulatedGitLab } from "@switchyard/gitlab-sim";
 import { createRunnerSightings } from "../src/downstream/runner-sightings.js";
-import type { PoolFeatures } from "../src/upstream/pool-features.js";
+import { DEFAULT_POOL_FEATURES, type PoolFeatures } from "../src/upstream/pool-features.js";
 import { runnerClient } from "./runner-client.js";
 import { runnerToken, startSim, startTestAssigner, type RunningAssigner } from "./harness.js";
 
@@ -45,6 +45,25 @@ describe("runner sightings", () => {
 
     sightings.jobCall(77); // handed off by another replica: found through the hand-off record
     await waitFor(async () => (await contactOf("r-002"))?.lastJobCallAt === t, { what: "other replica's job recorded" });
+  });
+});
+
+describe("a runner's web-terminal session", () => {
+  it("is refused explicitly: said once per runner, and never advertised upstream", () => {
+    // gitlab-runner sends `session` on jobs/request when its session_server is set (common/network.go
+    // JobRequest.Session); GitLab opens the terminal through the session of the request that picked the job.
+    const lines: string[] = [];
+    const log = createLogger({ name: "t", level: "info", destination: { write: (line: string) => { lines.push(line); } } });
+    const sightings = createRunnerSightings({
+      redis: env.redis, keys: env.keys, log, features: { observe: () => undefined } as unknown as PoolFeatures,
+      handoffOf: async () => null, poolOf: async () => "linux",
+    });
+    const session = { url: "https://r1:8093/session/abc", certificate: "-----BEGIN CERTIFICATE-----", authorization: "secret" };
+    for (let i = 0; i < 3; i++) sightings.polled({ id: "r-001", pool: "linux" }, { token: "x", session });
+    const refusals = lines.filter((l) => l.includes("web terminals are not available"));
+    expect(refusals).toHaveLength(1);
+    expect(refusals[0]).not.toContain("secret");
+    expect(DEFAULT_POOL_FEATURES).toMatchObject({ session: false, terminal: false });
   });
 });
 
