@@ -1,6 +1,6 @@
 import { z } from "zod";
 import {
-  ApprovalReplyV1, ApprovalRequestV1, DeadLetterV1, DecisionV1, FleetEventV1, HeartbeatV1,
+  ApprovalReplyV1, ApprovalRequestV1, DeadLetterV1, DecisionV1, DurationEstimatesV1, FleetEventV1, HeartbeatV1,
   JobOutcomeV1, JobQueuedV1, JobScoredV1, RunnerStateV1, WeightsUpdateV1,
 } from "./payloads.js";
 
@@ -27,6 +27,8 @@ export const contracts = {
   heartbeat: contract("heartbeat", HeartbeatV1),
   fleetEvent: contract("event", FleetEventV1),
   deadLetter: contract("deadletter", DeadLetterV1),
+  /** Stored in Redis (keys.durations), not published: optimizer → assigner. */
+  durationEstimates: contract("duration.estimates", DurationEstimatesV1),
 } as const;
 
 /** Why a payload was refused. Never retried: the same bytes fail the same way. */

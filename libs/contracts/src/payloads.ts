@@ -175,9 +175,25 @@ export const JobOutcomeV1 = z.object({
   runSeconds: z.number().nonnegative().nullable(),
   projectJobsRunning: z.string().max(16).optional()
     .describe("GitLab's job_info.project_jobs_running_on_instance_runners_count (\"0\"..\"3+\"), for job_queuing_durations"),
+  jobName: z.string().max(512).optional().describe("the job's name (author-controlled text): what the optimizer learns run times under"),
   at: EpochMs,
 });
 export type JobOutcome = z.infer<typeof JobOutcomeV1>;
+
+/**
+ * Expected run times the optimizer learned from finished jobs, keyed `<projectId>:<job name>`.
+ * One writer (the optimizer) stores it in Redis; the assigner reads it to order its queue.
+ */
+export const DurationEstimatesV1 = z.object({
+  v: z.literal(1),
+  version: z.number().int().nonnegative(),
+  estimates: z.record(z.string().max(600), z.object({
+    expectedSeconds: z.number().nonnegative(),
+    samples: z.number().int().positive(),
+  })),
+  at: EpochMs,
+});
+export type DurationEstimates = z.infer<typeof DurationEstimatesV1>;
 
 /** A supervised decision awaiting a human. */
 export const ApprovalRequestV1 = z.object({

@@ -5,6 +5,7 @@ export * from "./classify/compile.js";
 export * from "./classify/classify.js";
 // Queue order: static ZSET key plus the dynamic pick among the head.
 export * from "./queue-order/config.js";
+export * from "./queue-order/config-schema.js";
 export * from "./queue-order/queue-key.js";
 export * from "./queue-order/pick-next.js";
 // Expected run times learned from finished jobs (the optimizer live, the replay offline).

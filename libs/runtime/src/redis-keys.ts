@@ -46,6 +46,8 @@ export function redisKeys(prefix: string) {
     sequence: (pool: string) => `${p}:seq:${pool}`,
     /** HASH: current scoring weights: version, weights (JSON plugin → weight), reason, frozen, at (optimizer and scorers write, newest version wins). */
     weights: `${p}:weights`,
+    /** STRING: DurationEstimatesV1 JSON, run times learned from finished jobs (optimizer writes, assigner reads to order its queue). */
+    durations: `${p}:durations`,
     /** HASH jobClass → trust tier set by an operator (CLI `switchyard tier`); wins over the assigner's config. */
     tierOverrides: `${p}:tiers`,
     /** STRING: the assigner's scorer breaker, JSON {state, at, reason} (dashboard, watchers). */

@@ -1,9 +1,9 @@
 import { jetstream } from "@nats-io/jetstream";
-import { defaultQueueOrderConfig } from "@switchyard/decision";
 import { contracts } from "@switchyard/contracts";
 import { createRunnerRegistry, ensureDeadLetterStream, ensureOutcomeStream, redisKeys, type AgentRuntime } from "@switchyard/runtime";
 import type { AssignerConfig } from "./config.js";
 import { createAssignerMetrics } from "./assigner-metrics.js";
+import { createDurationEstimates } from "./deciding/duration-estimates.js";
 import { createJobClassifier } from "./deciding/job-classifier.js";
 import { createTierOverrides } from "./deciding/tier-overrides.js";
 import { createRunnerHealth } from "./deciding/runner-health.js";
@@ -46,7 +46,10 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
   const queue = createDispatchQueue(rt.redis, keys);
   const tiers = createTierOverrides(rt.redis, keys.tierOverrides, config.tiers, log);
   await tiers.refresh().catch((err: unknown) => log.warn({ err: (err as Error).message }, "tier overrides unavailable; using config"));
-  const classifier = createJobClassifier(config.classRules, defaultQueueOrderConfig, tiers.current);
+  const durations = createDurationEstimates({ redis: rt.redis, key: keys.durations, refreshMs: config.durationRefreshMs, log });
+  await durations.refresh().catch((err: unknown) => log.warn({ err: (err as Error).message }, "learned run times unavailable; every job counts as unknown duration"));
+  durations.start();
+  const classifier = createJobClassifier(config.classRules, { ...config.queueOrder, lookaheadK: config.headSize }, tiers.current, durations.expected);
   const registry = createRunnerRegistry(rt.redis, keys, config.runners);
   const api = createGitLabRunnerApi({ gitlabUrl: config.gitlabUrl, version: "switchyard-0.1.0", requestTimeoutMs: 120_000 });
   const capacity = createSignal();
@@ -169,6 +172,7 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
       dispatcher.stop();
       approvals.stop();
       tiers.stop();
+      durations.stop();
       health.stop();
       features.stop();
       await Promise.all(pollers.map((p) => p.stop()));

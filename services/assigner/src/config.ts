@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { TrustTierSchema } from "@switchyard/contracts";
+import { queueOrderConfigSchema } from "@switchyard/decision";
 import { baseConfigSchema, jetstreamConfigShape } from "@switchyard/runtime";
 import { llmConfigSchema } from "./deciding/llm/index.js";
 
@@ -39,6 +40,8 @@ export const assignerConfigSchema = baseConfigSchema.extend({
   maxHoldSeconds: z.coerce.number().int().positive().default(1800),
   sweepIntervalMs: z.coerce.number().int().positive().default(1_000),
   headSize: z.coerce.number().int().positive().default(32).describe("queued jobs considered per pick"),
+  queueOrder: queueOrderConfigSchema.prefault({}).describe("class head start, fairness, high-class budget and duration-aware ordering (SWITCHYARD_QUEUE_ORDER takes JSON); lookaheadK is replaced by headSize"),
+  durationRefreshMs: z.coerce.number().int().positive().default(30_000).describe("how often the run times the optimizer learned are re-read from Redis"),
   maxCandidates: z.coerce.number().int().positive().max(1000).default(64).describe("asking runners offered to the scorer per job, longest-waiting first"),
   scorerBudgetMs: z.coerce.number().int().positive().default(250),
   breakerFailures: z.coerce.number().int().positive().default(3),

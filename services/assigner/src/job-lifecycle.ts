@@ -67,6 +67,8 @@ export function createJobLifecycle(deps: JobLifecycleDeps): JobLifecycle {
       queueSeconds: meta.gitlabQueueSeconds + holdSeconds,
       holdSeconds,
       runSeconds: phase === "finished" ? Math.max(0, (now() - handoff.at) / 1000) : null,
+      // Metadata held by an older broker may lack the name: the outcome then teaches no run time.
+      ...(typeof meta.name === "string" ? { jobName: meta.name.slice(0, 512) } : {}),
       at: now(),
     };
   }

@@ -9,7 +9,7 @@ import type { DispatchQueue, HeldJobMeta } from "../src/queue/dispatch-queue.js"
 function lifecycleWithHandedJob(jobId: number) {
   const published: JobOutcome[] = [];
   const forgotten: number[] = [];
-  const meta = { jobId, pool: "linux", projectId: 7, arrivedAt: 1_000, gitlabQueueSeconds: 2, jobClass: "unit", decisionId: null, projectJobsRunning: null } as unknown as HeldJobMeta;
+  const meta = { jobId, pool: "linux", projectId: 7, arrivedAt: 1_000, gitlabQueueSeconds: 2, jobClass: "unit", decisionId: null, projectJobsRunning: null, name: "unit tests" } as unknown as HeldJobMeta;
   const queue = {
     meta: async (id: number) => (id === jobId && !forgotten.includes(id) ? meta : null),
     handoffOf: async (id: number) => (id === jobId && !forgotten.includes(id) ? { runnerId: "r-001", at: 2_000, acked: true } : null),
@@ -53,7 +53,8 @@ describe("job lifecycle: statuses are GitLab's (issue 13)", () => {
   it("records a failed job as failed with its failure_reason, not as canceled", async () => {
     const { lifecycle, published } = lifecycleWithHandedJob(44);
     await lifecycle.observe(update(44, "failed", 200, "failed", "script_failure"));
-    expect(published[0]).toMatchObject({ status: "failed", failureReason: "script_failure" });
+    // The name and run time are what the optimizer learns expected durations from.
+    expect(published[0]).toMatchObject({ status: "failed", failureReason: "script_failure", jobName: "unit tests", projectId: 7, runSeconds: 3 });
   });
 
   it("records canceled when a canceling job's runner reports failed and GitLab answers Job-Status: canceled", async () => {

@@ -1,6 +1,7 @@
 import { baseConfigSchema, jetstreamConfigShape, metricPoolsSchema } from "@switchyard/runtime";
 import { z } from "zod";
 import { autoscalingConfigSchema } from "./capacity/autoscaling-config.js";
+import { durationLearningSchema } from "./learning/duration-learner.js";
 import { learningConfigSchema } from "./learning/learning-config.js";
 import { compileJobQueuingDurations, jobQueuingDurationSchema, JobQueuingDurationError, JobQueuingDurationsInvalid } from "./sli/job-queuing-durations.js";
 
@@ -44,6 +45,7 @@ export const optimizerConfigSchema = baseConfigSchema.extend({
   }).prefault({}).describe("retries of an outcome that could not be applied (Redis down): about 14 minutes with the defaults (SWITCHYARD_OUTCOME_RETRY takes JSON)"),
   seenJobTtlSeconds: z.coerce.number().int().positive().default(7 * 24 * 3600).describe("how long a job id is remembered to observe its queue time once"),
   learning: learningConfigSchema.prefault({}).describe("outcome learning: weight tuning and trust proposals (SWITCHYARD_LEARNING takes JSON)"),
+  durations: durationLearningSchema.prefault({}).describe("run times learned from finished jobs, stored for the assigner's queue order (SWITCHYARD_DURATIONS takes JSON)"),
   autoscaling: autoscalingConfigSchema.prefault({}).describe("per-pool autoscaling through a provisioner; off without pools (SWITCHYARD_AUTOSCALING takes JSON)"),
 });
 export type OptimizerConfig = z.infer<typeof optimizerConfigSchema>;

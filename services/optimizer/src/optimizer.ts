@@ -12,6 +12,7 @@ import type { AutoscalingConfig } from "./capacity/autoscaling-config.js";
 import { createCapacityMetrics } from "./capacity/capacity-metrics.js";
 import { readPoolSnapshots } from "./capacity/pool-snapshot.js";
 import { compilePoolScaling } from "./capacity/scaling-policy.js";
+import { createDurationLearner, type DurationLearner, type DurationLearningSettings } from "./learning/duration-learner.js";
 import { createLearner, type Learner } from "./learning/learner.js";
 import type { LearningConfig } from "./learning/learning-config.js";
 import type { Provisioner } from "./provisioning/provisioner.js";
@@ -36,6 +37,8 @@ export interface OptimizerDeps {
     pools?: readonly string[];
     /** Outcome learning; absent = off. */
     learning?: LearningConfig;
+    /** Run-time learning for the assigner's queue order; absent = off. */
+    durations?: DurationLearningSettings;
     /** Autoscaling; off without pools or without a provisioner. */
     autoscaling?: AutoscalingConfig;
   };
@@ -50,6 +53,7 @@ export interface Optimizer {
   readonly sli: SliMetrics;
   readonly observer: SliObserver;
   readonly learner: Learner | null;
+  readonly durations: DurationLearner | null;
   readonly autoscaler: Autoscaler | null;
   /** Ensures the outcome stream and durable consumer, then consumes until stopped. */
   start(): Promise<void>;
@@ -92,6 +96,9 @@ export function createOptimizer(deps: OptimizerDeps): Optimizer {
     nc: deps.nc, redis: deps.redis, keys: deps.keys, subjects: deps.subjects, publish, config: deps.config.learning, log,
     ...(deps.now ? { now: deps.now } : {}),
   }) : null;
+  const durations = deps.config.durations ? createDurationLearner({
+    redis: deps.redis, keys: deps.keys, config: deps.config.durations, log, ...(deps.now ? { now: deps.now } : {}),
+  }) : null;
   const autoscaler = scaling && scaling.pools.length > 0 && deps.provisioner ? createAutoscaler({
     redis: deps.redis, keys: deps.keys, provisioner: deps.provisioner, pools: scaling.pools.map(compilePoolScaling),
     owner: deps.instanceId ?? `optimizer-${process.pid}`, intervalMs: scaling.intervalMs, leaseTtlMs: scaling.leaseTtlMs,
@@ -133,6 +140,7 @@ export function createOptimizer(deps: OptimizerDeps): Optimizer {
     apply: async (outcome) => {
       await observer.observe(outcome);
       learner?.observeOutcome(outcome);
+      durations?.observeOutcome(outcome);
       if (outcome.phase === "finished") autoscaler?.noteJobFinished(outcome.runnerId);
     },
   });
@@ -141,10 +149,12 @@ export function createOptimizer(deps: OptimizerDeps): Optimizer {
     sli,
     observer,
     learner,
+    durations,
     autoscaler,
     async start() {
       if (loop) return;
       learner?.start();
+      await durations?.start();
       autoscaler?.start();
       if (autoscaler) recycleRequests = listenForRecycling(autoscaler);
       const replicas = deps.config.jetstreamReplicas ?? 1;
@@ -163,6 +173,7 @@ export function createOptimizer(deps: OptimizerDeps): Optimizer {
       recycleRequests?.unsubscribe();
       await autoscaler?.stop();
       await learner?.stop();
+      await durations?.stop();
       if (!messages || !loop) return;
       await messages.close();
       await loop;

@@ -27,6 +27,8 @@ export interface HeldJobMeta {
   arrivedAt: number;
   fifoSeq: number;
   queueKey: number;
+  /** Run time (s) the optimizer expected for this job's name when it arrived; null = unknown. */
+  expectedDurationS?: number | null;
   gitlabQueueSeconds: number;
   /** GitLab's project_jobs_running_on_instance_runners_count ("0".."3+"), for the SLI's regexp. */
   projectJobsRunning: string | null;

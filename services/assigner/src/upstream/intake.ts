@@ -67,6 +67,7 @@ export function createIntake(deps: IntakeDeps): Intake {
       gitlabQueueSeconds: job.job_info.time_in_queue_seconds ?? 0,
       projectJobsRunning: job.job_info.project_jobs_running_on_instance_runners_count ?? null,
     };
+    meta.expectedDurationS = deps.classifier.expectedDuration(meta);
     meta.queueKey = deps.classifier.queueKey(meta);
     await deps.queue.enqueue(meta, body);
     deps.log.debug({ jobId: meta.jobId, pool, jobClass: meta.jobClass }, "job held");
