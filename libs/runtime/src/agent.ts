@@ -10,7 +10,8 @@ import { startAgentHttpServer, type AgentHttpServer, type RouteHandler } from ".
 import { createLifecycle, type Lifecycle } from "./lifecycle.js";
 import { createLogger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
-import { connectNats } from "./nats.js";
+import { connectNats, natsConnectionState } from "./nats.js";
+import { installProcessGuard, type BackgroundFailure } from "./process-guard.js";
 import { connectRedis } from "./redis.js";
 
 /** Everything an agent's composition root wires into its behaviour. */
@@ -24,18 +25,27 @@ export interface AgentRuntime {
   readonly bus: Bus;
   readonly lifecycle: Lifecycle;
   readonly http: AgentHttpServer;
+  /** Catch handler for fire-and-forget calls: counted and logged once per distinct error. */
+  readonly background: BackgroundFailure;
   /** Adds a route to the agent's HTTP server (dashboard, broker endpoints). */
   addRoute(route: RouteHandler): void;
-  /** Marks the agent ready for /readyz and heartbeats. */
+  /**
+   * Marks the agent's own loop ready. /readyz and heartbeats say ready only while this holds, NATS
+   * and Redis are connected, and shutdown has not begun.
+   */
   setReady(ready: boolean): void;
+  /** What /readyz answers now. */
+  isReady(): boolean;
 }
 
 export interface StartAgentOptions {
   agent: AgentName;
   config: BaseConfig;
   routes?: RouteHandler[];
-  /** Off in tests that run several agents in one process. */
+  /** Off in tests that run several agents in one process: no signal or process-error handlers. */
   handleSignals?: boolean;
+  /** How the process exits after a signal (0) or an uncaught exception (1); tests replace it. */
+  exit?: (code: number) => void;
 }
 
 /**
@@ -46,25 +56,37 @@ export async function startAgentRuntime(options: StartAgentOptions): Promise<Age
   const { agent, config } = options;
   const instanceId = config.instanceId ?? `${agent}-${hostname()}-${process.pid}`;
   const log = createLogger({ name: agent, level: config.logLevel }).child({ instance: instanceId });
-  const lifecycle = createLifecycle({ log, handleSignals: options.handleSignals ?? true });
+  const handleSignals = options.handleSignals ?? true;
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const lifecycle = createLifecycle({ log, handleSignals, exit });
   const metrics = createMetrics(agent);
+  const guard = installProcessGuard({
+    log, registry: metrics.registry, installHandlers: handleSignals,
+    onFatal: () => { void lifecycle.shutdown("uncaught exception").finally(() => exit(1)); },
+  });
+  lifecycle.onShutdown("process-guard", () => guard.uninstall());
   const nc = await connectNats(config.natsUrl, instanceId, log);
   lifecycle.onShutdown("nats", async () => { await nc.drain(); });
+  const natsConnected = natsConnectionState(nc, guard.background("nats status"));
   const redis = await connectRedis(config.redisUrl, instanceId, log);
   lifecycle.onShutdown("redis", async () => { await redis.quit().catch(() => redis.disconnect()); });
   const bus = createBus({ nc, prefix: config.subjectPrefix, agent, log, metrics });
   let ready = false;
+  // Readiness follows the connections: a balancer or a rollout stops sending work while either is
+  // down, and shutdown takes the agent out before its connections close.
+  const isReady = () => ready && !lifecycle.stopping && natsConnected() && redis.status === "ready";
   const routes: RouteHandler[] = [...(options.routes ?? [])];
   const http = await startAgentHttpServer({
-    host: config.httpHost, port: config.httpPort, registry: metrics.registry, isReady: () => ready, routes, log,
+    host: config.httpHost, port: config.httpPort, registry: metrics.registry, isReady, routes, log,
   });
   lifecycle.onShutdown("http", () => http.close());
-  const stopHeartbeat = startHeartbeat(bus, agent, instanceId, config.heartbeatIntervalMs, () => ready);
+  const stopHeartbeat = startHeartbeat(bus, agent, instanceId, config.heartbeatIntervalMs, isReady);
   lifecycle.onShutdown("heartbeat", () => stopHeartbeat());
   log.info({ http: http.url }, `${agent} listening`);
   return {
-    agent, instanceId, log, metrics, nc, redis, bus, lifecycle, http,
+    agent, instanceId, log, metrics, nc, redis, bus, lifecycle, http, background: guard.background,
     addRoute: (route) => { routes.push(route); },
     setReady: (r) => { ready = r; },
+    isReady,
   };
 }

@@ -16,3 +16,4 @@ export * from "./streams.js";
 export * from "./dead-letter.js";
 export * from "./runner-registry.js";
 export * from "./format-decision.js";
+export * from "./process-guard.js";

@@ -46,7 +46,8 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
   };
   if (options.handleSignals !== false) {
     for (const signal of ["SIGTERM", "SIGINT"] as const) {
-      process.once(signal, () => { void lifecycle.shutdown(signal).then(() => exit(0)); });
+      // shutdown() settles every step itself; the catch is for a failure in that machinery.
+      process.once(signal, () => { lifecycle.shutdown(signal).then(() => exit(0), () => exit(1)); });
     }
   }
   return lifecycle;

@@ -40,3 +40,18 @@ export function natsServerOptions(url: string): { servers: string[]; user?: stri
   });
   return user ? { servers, user, pass } : { servers };
 }
+
+/**
+ * Whether the connection is up now: false from a `disconnect` until the next `reconnect`, and once
+ * closed. Feeds /readyz.
+ */
+export function natsConnectionState(nc: NatsConnection, onError: (err: unknown) => void): () => boolean {
+  let connected = true;
+  (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === "disconnect") connected = false;
+      else if (status.type === "reconnect") connected = true;
+    }
+  })().catch(onError);
+  return () => connected && !nc.isClosed();
+}

@@ -85,6 +85,11 @@ export function startOwnRedis(options: { appendonly?: boolean } = {}): Promise<O
   ]);
 }
 
+/** Starts one JetStream-enabled `nats-server` on a free loopback port. */
+export function startOwnNats(): Promise<OwnServer> {
+  return ownServer("nats-server", (port) => `nats://127.0.0.1:${port}`, (port, dir) => ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", dir]);
+}
+
 /**
  * Starts `size` JetStream-enabled `nats-server`s on loopback routed into one cluster; resolves when
  * each accepts clients (the JetStream meta leader may take a moment longer: retry the first call).

@@ -66,7 +66,7 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
     halfOpenAfterMs: config.breakerHalfOpenMs, breakerState: metrics.breakerState, breakerTransitions: metrics.breakerTransitions,
     onTransition: (state, reason) => {
       const at = Date.now();
-      void rt.redis.set(keys.breaker, JSON.stringify({ state, at, reason, instance: rt.instanceId })).catch(() => undefined);
+      rt.redis.set(keys.breaker, JSON.stringify({ state, at, reason, instance: rt.instanceId })).catch(rt.background("breaker state"));
       try {
         rt.bus.publish(contracts.fleetEvent, rt.bus.subjects.event(`breaker.${state === "half-open" ? "half_open" : state}`), {
           v: 1, kind: `breaker.${state}`, runnerId: null, pool: null, reason, details: { instance: rt.instanceId }, at,
@@ -126,7 +126,7 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
   const proxy = createJobProxy({
     gitlabUrl: config.gitlabUrl, log, maxUpdateBytes: config.maxBodyBytes,
     bodyDeadlineMs: config.bodyDeadlineMs, bodyIdleTimeoutMs: config.uploadIdleTimeoutMs, onSlowBody: (kind) => metrics.slowRequests.inc({ kind }),
-    onJobUpdate: (update) => { sightings.jobCall(update.jobId); void lifecycle.observe(update).catch((err: unknown) => log.warn({ err: (err as Error).message }, "outcome tracking failed")); },
+    onJobUpdate: (update) => { sightings.jobCall(update.jobId); lifecycle.observe(update).catch(rt.background("outcome tracking")); },
     onJobSeen: (jobId) => { lifecycle.seen(jobId); sightings.jobCall(jobId); },
   });
 
@@ -136,12 +136,14 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
     metrics: { requests: metrics.requests, handoffs: metrics.handoffs, handoffSeconds: metrics.handoffSeconds },
     onRunnerPoll: (runner, body) => sightings.polled(runner, body),
     onRunnerAsking: (runner) => {
-      void queue.markPolling(runner.pool, runner.id, Date.now()).then(() => {
+      queue.markPolling(runner.pool, runner.id, Date.now()).then(() => {
         capacity.notify();
         dispatcher.requestRound(runner.pool);
-      });
+      }).catch(rt.background("mark polling"));
     },
-    onRunnerGone: (runner) => { void queue.unmarkPolling(runner.pool, runner.id); },
+    // Redis may be down right when a runner drops its poll: the entry then ages out (pollFreshMs).
+    onRunnerGone: (runner) => { queue.unmarkPolling(runner.pool, runner.id).catch(rt.background("unmark polling")); },
+    background: rt.background,
     onHandoff: (runner, jobId) => { sightings.handedOff(runner, jobId); capacity.notify(); },
   }, config.brokerHost, config.brokerPort);
 
@@ -157,7 +159,7 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
     metrics.waitingPolls.set(waiters.count());
     // A safety net: a round now and then, whatever events were missed.
     for (const pool of pools) dispatcher.requestRound(pool);
-    for (const pool of pools) void queue.depth(pool).then((d) => metrics.queueDepth.set({ pool }, d)).catch(() => undefined);
+    for (const pool of pools) queue.depth(pool).then((d) => metrics.queueDepth.set({ pool }, d)).catch(rt.background("queue depth gauge"));
   }, 1_000);
   gauges.unref();
   // A restarted broker resumes what Redis holds: dispatch whatever is queued.

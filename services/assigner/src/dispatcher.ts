@@ -226,8 +226,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     // (the hand-off reads it) without waiting a round trip in between.
     const explained = deps.queue.updateMeta({ ...job, decisionId: decision.decisionId, decisionRationale: decision.rationale, decisionMode: decision.mode });
     const reserved = deps.queue.reserve(job.pool, job.jobId, runnerId, now() + deps.reservationTtlMs);
-    await explained;
-    if (!(await reserved)) {
+    // Awaited together: awaiting one first would leave the other's rejection (Redis gone) unhandled.
+    const [, ok] = await Promise.all([explained, reserved]);
+    if (!ok) {
       log.debug({ jobId: job.jobId, runnerId }, "job already placed elsewhere");
       return null;
     }

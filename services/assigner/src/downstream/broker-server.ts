@@ -7,7 +7,7 @@ import { rewriteForHandoff } from "../upstream/job-payload.js";
 import { BodyTimeout, BodyTooLarge, header, parseJsonObject, readBody } from "./http-body.js";
 import { jobScopedPath, type JobProxy } from "./job-proxy.js";
 import type { PollWaiters } from "./poll-waiters.js";
-import type { RegisteredRunner, RunnerRegistry } from "@switchyard/runtime";
+import type { BackgroundFailure, RegisteredRunner, RunnerRegistry } from "@switchyard/runtime";
 
 export interface BrokerMetrics {
   requests: Counter<"endpoint" | "status">;
@@ -37,6 +37,8 @@ export interface BrokerServerDeps {
   onRunnerGone: (runner: RegisteredRunner) => void;
   /** A job was handed to a runner. */
   onHandoff: (runner: RegisteredRunner, jobId: number, holdSeconds: number) => void;
+  /** Catch handler for calls nobody waits for (counted, logged once). */
+  background: BackgroundFailure;
   now?: () => number;
 }
 
@@ -156,9 +158,10 @@ export async function startBrokerServer(deps: BrokerServerDeps, host: string, po
     res.once("close", () => {
       if (!res.writableFinished) {
         // The runner never got the job: put it back so another runner can take it.
-        void deps.queue.undoHandoff(job.jobId, runner.id).then((undone) => {
+        // If Redis is down too, the sweeper returns the unacknowledged hand-off later.
+        deps.queue.undoHandoff(job.jobId, runner.id).then((undone) => {
           if (undone) log.warn({ jobId: job.jobId, runner: runner.id }, "hand-off response failed; job requeued");
-        });
+        }).catch(deps.background("undo hand-off"));
       }
     });
     res.writeHead(201, {
