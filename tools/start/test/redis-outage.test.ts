@@ -6,7 +6,7 @@ import { generateFleet } from "@switchyard/gitlab-sim";
 import {
   createTestEnv, startNodeProcess, startOwnRedis, waitFor, type Collected, type OwnServer, type RunningProcess, type TestEnv,
 } from "@switchyard/testing";
-import type { Decision } from "@switchyard/contracts";
+import { Redis } from "ioredis";
 import { writeDemoConfig } from "../src/demo-config.js";
 import { freePort } from "../src/local-services.js";
 
@@ -113,12 +113,17 @@ describe("Redis dies under load", () => {
       body: JSON.stringify({ token: PROBE_TOKEN, last_update: "v0", info: {} }),
     }).catch(() => null);
     const assigner = agents.assigner!;
-    await waitFor(async () => (await metric(assigner.http, "switchyard_waiting_polls")) >= 1, { what: "probe poll held" });
+    const probeRedis = new Redis(redis.url, { maxRetriesPerRequest: 0, lazyConnect: true });
+    await probeRedis.connect();
+    await waitFor(() => probeRedis.zscore(env.keys.polling("probe"), "probe"), { what: "probe poll held" });
+    probeRedis.disconnect();
 
+    // Dropped right after Redis dies: well inside the broker's 5 s re-check of a held poll, so the
+    // poll ends as "runner gone" (the path that crashed) rather than on a failed re-check.
     await redis.kill();
-    for (const { http } of Object.values(agents)) await waitFor(async () => (await readyz(http)) === 503, { what: "not ready without Redis" });
     dropped.abort();
     await held;
+    for (const { http } of Object.values(agents)) await waitFor(async () => (await readyz(http)) === 503, { what: "not ready without Redis" });
     await waitFor(async () => (await metric(assigner.http, "switchyard_background_failures_total", { task: "unmark polling" })) >= 1, { what: "the dropped poll's failed unmark counted" });
     const duringOutage = decisions.messages.length;
 
