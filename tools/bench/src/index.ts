@@ -19,6 +19,7 @@ export * from "./policies/switchyard.js";
 export * from "./policies/headroom.js";
 export * from "./bench/policy-set.js";
 export * from "./bench/policy-bench.js";
+export * from "./bench/tune.js";
 // Reports.
 export * from "./report/stats.js";
 export * from "./report/summarize.js";

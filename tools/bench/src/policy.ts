@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { compileClassRules, defaultClassRules } from "@switchyard/decision";
 import { runPolicyBench, type LoadSpec } from "./bench/policy-bench.js";
 import { standardPolicies } from "./bench/policy-set.js";
+import { tune } from "./bench/tune.js";
 import { defaultShapes, parseRunnersPerPool } from "./fleet/fleet.js";
 import { cdfSvg } from "./report/cdf-svg.js";
 import { halfJson, resultsJson } from "./report/results-json.js";
@@ -26,6 +27,7 @@ const HELP = `Usage: node tools/bench/dist/policy.js [options]
   --sli <s>            queue-time SLI threshold in seconds (default 300)
   --seed <n>           deploy injection seed (default 42); --no-inject to replay the trace as is
   --out <json>         results JSON (default bench-results/policy.json)
+  --tune               replay the tuning grid on the FIRST half only and print the goals each point meets
   --svg <svg>          CDF picture of the second half's auto (else last) load (default docs/bench/policy-cdf.svg)
 The trace is split in two at a pipeline boundary (half the jobs each): the shipped defaults were
 chosen on the first half; the second half is the held-out report.`;
@@ -38,7 +40,7 @@ function main(): void {
       loads: { type: "string", default: "congested=auto,overload=3" }, "target-p95": { type: "string", default: "600" },
       sli: { type: "string", default: "300" }, seed: { type: "string", default: "42" }, "no-inject": { type: "boolean", default: false },
       out: { type: "string", default: "bench-results/policy.json" }, svg: { type: "string", default: "docs/bench/policy-cdf.svg" },
-      help: { type: "boolean", default: false },
+      tune: { type: "boolean", default: false }, help: { type: "boolean", default: false },
     },
   });
   if (values.help) { console.log(HELP); return; }
@@ -53,6 +55,12 @@ function main(): void {
   console.log(TUNING);
   const started = performance.now();
   const halves = splitTraceInHalves(trace);
+  if (values.tune) {
+    console.log(`Tuning grid on the first half (${halves[0].length} jobs); the second half is not replayed:`);
+    tune({ trace: halves[0], fleet: { runnersPerPool, shapes: defaultShapes }, rules: compileClassRules(defaultClassRules), loads,
+      sliSeconds: Number(values.sli), targetFifoP95S: Number(values["target-p95"]), progress: (line) => console.log(line) });
+    return;
+  }
   const names = ["first", "second"] as const;
   const runs = halves.map((half, h) => {
     console.log(`\n#### ${names[h]} half (${h === 0 ? "tuning data" : "held out: the reported figures"}): ${half.length} jobs`);
