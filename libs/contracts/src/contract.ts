@@ -1,6 +1,6 @@
 import { z } from "zod";
 import {
-  ApprovalReplyV1, ApprovalRequestV1, DeadLetterV1, DecisionV1, DurationEstimatesV1, FleetEventV1, HeartbeatV1,
+  ApprovalAnswerV1, ApprovalRequestV1, ApprovalResultV1, DeadLetterV1, DecisionV1, DurationEstimatesV1, FleetEventV1, HeartbeatV1,
   JobOutcomeV1, JobQueuedV1, JobScoredV1, RunnerStateV1, WeightsUpdateV1,
 } from "./payloads.js";
 
@@ -22,7 +22,8 @@ export const contracts = {
   decision: contract("decision", DecisionV1),
   jobOutcome: contract("job.outcome", JobOutcomeV1),
   approvalRequest: contract("approval.request", ApprovalRequestV1),
-  approvalReply: contract("approval.reply", ApprovalReplyV1),
+  approvalAnswer: contract("approval.answer", ApprovalAnswerV1),
+  approvalResult: contract("approval.result", ApprovalResultV1),
   weightsUpdate: contract("weights.update", WeightsUpdateV1),
   heartbeat: contract("heartbeat", HeartbeatV1),
   fleetEvent: contract("event", FleetEventV1),

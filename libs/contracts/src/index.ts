@@ -3,3 +3,4 @@ export * from "./common.js";
 export * from "./payloads.js";
 export * from "./contract.js";
 export * from "./runner-features.js";
+export * from "./nats-permissions.js";

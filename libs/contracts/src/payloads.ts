@@ -129,7 +129,8 @@ export type LlmTieBreak = z.infer<typeof LlmTieBreakV1>;
 /** A human's verdict on a supervised decision, or the timeout that stood in for one. */
 export const ApprovalRecordV1 = z.object({
   state: z.enum(["approved", "rejected", "timed-out"]),
-  by: z.string().max(128).nullable(),
+  by: z.string().max(128).nullable().describe("the principal NATS authenticated (the subject it could publish on), null on timeout"),
+  claimedBy: z.string().max(128).nullable().default(null).describe("the name the approver gave (`--by`, dashboard sign-in): not verified"),
   at: EpochMs,
 });
 
@@ -209,15 +210,29 @@ export const ApprovalRequestV1 = z.object({
 });
 export type ApprovalRequest = z.infer<typeof ApprovalRequestV1>;
 
-/** A human's answer to an approval request. */
-export const ApprovalReplyV1 = z.object({
+/**
+ * A human's answer to an approval request, sent as a request on `approval.answer.<principal>`.
+ * Who answered is that subject's principal; `by` is only the name the human gave.
+ */
+export const ApprovalAnswerV1 = z.object({
   v: z.literal(1),
-  decisionId: z.string().max(128),
+  decisionId: z.string().min(1).max(128),
   approved: z.boolean(),
-  by: z.string().min(1).max(128),
+  by: z.string().min(1).max(128).nullable().default(null),
   at: EpochMs,
 });
-export type ApprovalReply = z.infer<typeof ApprovalReplyV1>;
+export type ApprovalAnswer = z.infer<typeof ApprovalAnswerV1>;
+
+/** What the assigner did with an answer: the reply to ApprovalAnswerV1. */
+export const ApprovalResultV1 = z.object({
+  v: z.literal(1),
+  decisionId: z.string().max(128),
+  result: z.enum(["accepted", "unknown", "expired", "already-answered"]),
+  message: z.string().max(500),
+  by: z.string().max(128).nullable().describe("the principal recorded"),
+  at: EpochMs,
+});
+export type ApprovalResult = z.infer<typeof ApprovalResultV1>;
 
 /** New scoring weights, with the reason they changed. */
 export const WeightsUpdateV1 = z.object({

@@ -33,11 +33,15 @@ export function subjects(prefix: string) {
     /** assigner → optimizer (JetStream): a job started or finished. */
     jobOutcome: (pool: string) => `${p}.job.outcome.${token(pool)}`,
     jobOutcomeAll: `${p}.job.outcome.>`,
-    /** assigner → humans (request-reply): approve a supervised decision. */
+    /** assigner → humans: a supervised decision awaits an answer on `approvalAnswer`. */
     approvalRequest: (jobClass: string) => `${p}.approval.request.${token(jobClass)}`,
     approvalRequestAll: `${p}.approval.request.>`,
-    /** CLI/dashboard → assigner: a late or out-of-band approval answer. */
-    approvalReply: `${p}.approval.reply`,
+    /**
+     * approver → assigner (request-reply): a human's answer, on the subject of the principal who
+     * gives it. The server lets each approver publish only its own, so the token is who answered.
+     */
+    approvalAnswer: (principal: string) => `${p}.approval.answer.${token(principal)}`,
+    approvalAnswerAll: `${p}.approval.answer.*`,
     /** optimizer → scorers: new plugin weights. */
     weightsUpdate: `${p}.weights.update`,
     /** every agent: liveness. */

@@ -17,3 +17,4 @@ export * from "./dead-letter.js";
 export * from "./runner-registry.js";
 export * from "./format-decision.js";
 export * from "./process-guard.js";
+export * from "./nats-server-config.js";

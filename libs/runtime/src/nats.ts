@@ -1,12 +1,16 @@
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
+import { inboxPrefixOf } from "@switchyard/contracts";
 
-export type { NatsConnection } from "@nats-io/transport-node";
+export type { Msg, NatsConnection } from "@nats-io/transport-node";
 
 /** Connects to NATS and keeps reconnecting forever; status changes are logged. */
 export async function connectNats(url: string, name: string, log: Logger): Promise<NatsConnection> {
+  const server = natsServerOptions(url);
   const nc = await connect({
-    ...natsServerOptions(url),
+    ...server,
+    // Replies come to this user's own inbox, the only one its NATS permissions let it read.
+    inboxPrefix: inboxPrefixOf(server.user),
     name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,

@@ -54,6 +54,8 @@ export function redisKeys(prefix: string) {
     breaker: `${p}:breaker`,
     /** HASH decisionId → ApprovalRequest JSON: supervised decisions awaiting a human. */
     pendingApprovals: `${p}:approvals:pending`,
+    /** STRING per decision, with a TTL: how a supervised decision ended (answered or timed out), so a late answer gets a clear error. */
+    settledApproval: (decisionId: string) => `${p}:approvals:settled:${decisionId}`,
     /** LIST: latest decisions (capped), for the dashboard. */
     recentDecisions: `${p}:decisions:recent`,
     /** HASH per pool and job class: queue-time SLI running totals (optimizer writes, dashboard reads).

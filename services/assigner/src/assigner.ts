@@ -84,7 +84,7 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
     try { rt.nc.publish(rt.bus.subjects.runnerWake(runnerId)); } catch { /* NATS down: re-check covers it */ }
   };
 
-  const approvals = createApprovals(rt.bus, log, rt.redis, keys.pendingApprovals);
+  const approvals = createApprovals({ bus: rt.bus, log, redis: rt.redis, keys });
   const recorder = createDecisionRecorder({
     bus: rt.bus, redis: rt.redis, recentKey: keys.recentDecisions, log,
     decisions: metrics.decisions, decisionSeconds: metrics.decisionSeconds,

@@ -40,7 +40,7 @@ export function createDecisionRecorder(deps: DecisionRecorderDeps): DecisionReco
         runnerId,
         ...placement,
         llm: job.llm ?? null,
-        approval: job.approval ?? null,
+        approval: job.approval ? { ...job.approval, claimedBy: job.approval.claimedBy ?? null } : null,
         latencyMs: now() - started,
         queuedAt: job.arrivedAt,
         decidedAt: now(),

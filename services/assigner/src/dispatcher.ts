@@ -186,7 +186,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const enforced = tier !== "advisory";
     const smart = llmPick ?? choice.runnerId;
     const runnerId = enforced ? smart : fifoRunnerId;
-    const approval = job.approval ? ` (approved by ${job.approval.by})` : "";
+    const approval = job.approval ? ` (approved by ${approverLabel(job.approval)})` : "";
     const rationale = !enforced
       ? `advisory: FIFO gave it to ${fifoRunnerId}; Switchyard would pick ${choice.rationale}`
       : llmPick && llmPick !== choice.runnerId
@@ -208,7 +208,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     await deps.queue.updateMeta({
       ...fresh,
       approval: verdict,
-      ...(verdict.state === "approved" ? {} : { fifoOnly: verdict.state === "rejected" ? `approval rejected by ${verdict.by}` : "no approval within the window: safe default" }),
+      ...(verdict.state === "approved" ? {} : { fifoOnly: verdict.state === "rejected" ? `approval rejected by ${approverLabel(verdict)}` : "no approval within the window: safe default" }),
     });
   }
 
@@ -273,4 +273,9 @@ export function toJobQueued(job: HeldJobMeta, open: string[]): JobQueued {
     timeoutSeconds: job.timeoutSeconds,
     openRunners: open.map((runnerId) => ({ runnerId, freeSlots: 1 })),
   };
+}
+
+/** The authenticated principal, with the name the human gave when it differs ("cli (as alice)"). */
+function approverLabel(approval: { by: string | null; claimedBy?: string | null }): string {
+  return approval.claimedBy && approval.claimedBy !== approval.by ? `${approval.by} (as ${approval.claimedBy})` : `${approval.by}`;
 }

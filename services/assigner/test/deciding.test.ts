@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SCORER_QUEUE_GROUP, type ApprovalRequest, type Decision, type JobQueued, type JobScored } from "@switchyard/contracts";
+import { SCORER_QUEUE_GROUP, type ApprovalRequest, type ApprovalResult, type Decision, type JobQueued, type JobScored } from "@switchyard/contracts";
 import { behaviours, startMessagesApiStub, type MessagesApiStub } from "@switchyard/messages-api-stub";
 import type { SimulatedGitLab } from "@switchyard/gitlab-sim";
 import { createTestEnv, waitFor, type TestEnv } from "@switchyard/testing";
@@ -135,22 +135,23 @@ describe("deciding", () => {
     const decisions = env.collect(env.subjects.decisionAll);
     await bothRunnersAsking();
     sim.enqueueJob(deploy);
-    const answer = (decisionId: string, approved: boolean, by: string) =>
-      env.nc.publish(env.subjects.approvalReply, JSON.stringify({ v: 1, decisionId, approved, by, at: Date.now() }));
+    // As `switchyard approve` does: a request on the approver's own subject; the assigner replies with what it did.
+    const answer = async (decisionId: string, approved: boolean, by: string) =>
+      (await env.nc.request(env.subjects.approvalAnswer("cli"), JSON.stringify({ v: 1, decisionId, approved, by, at: Date.now() }), { timeout: 5_000 })).json<ApprovalResult>();
     return { scorer, requests, decisions, answer };
   }
 
-  it("waits for a human on supervised jobs and records who approved", async () => {
+  it("waits for a human on supervised jobs and records the approver's principal beside the name given", async () => {
     const { scorer, requests, decisions, answer } = await supervisedDeploy(20_000);
     await requests.waitForCount(1);
     const [req] = requests.json<ApprovalRequest>();
     expect(req).toMatchObject({ jobClass: "production-deploy", proposedRunnerId: "r-002" });
     expect(await env.redis.hexists(env.keys.pendingApprovals, req!.decisionId)).toBe(1);
     expect(decisions.messages).toHaveLength(0);
-    answer(req!.decisionId, true, "alice");
+    expect(await answer(req!.decisionId, true, "alice")).toMatchObject({ result: "accepted", by: "cli" });
     await decisions.waitForCount(1);
     const [d] = decisions.json<Decision>();
-    expect(d).toMatchObject({ runnerId: "r-002", enforced: true, approval: { state: "approved", by: "alice" } });
+    expect(d).toMatchObject({ runnerId: "r-002", enforced: true, approval: { state: "approved", by: "cli", claimedBy: "alice" } });
     expect(await env.redis.hexists(env.keys.pendingApprovals, req!.decisionId)).toBe(0);
     scorer.stop();
   });
@@ -158,12 +159,12 @@ describe("deciding", () => {
   it("falls back to FIFO when a supervised job is rejected", async () => {
     const { scorer, requests, decisions, answer } = await supervisedDeploy(30_000);
     await requests.waitForCount(1);
-    answer(requests.json<ApprovalRequest>()[0]!.decisionId, false, "bob");
+    await answer(requests.json<ApprovalRequest>()[0]!.decisionId, false, "bob");
     await decisions.waitForCount(1);
     const [d] = decisions.json<Decision>();
-    expect(d?.approval).toMatchObject({ state: "rejected", by: "bob" });
+    expect(d?.approval).toMatchObject({ state: "rejected", by: "cli", claimedBy: "bob" });
     expect(d?.runnerId).toBe(d?.fifoRunnerId);
-    expect(d?.rationale).toMatch(/approval rejected by bob/);
+    expect(d?.rationale).toMatch(/approval rejected by cli \(as bob\)/);
     scorer.stop();
   });
 
@@ -173,7 +174,7 @@ describe("deciding", () => {
     const [d] = decisions.json<Decision>();
     expect(d?.approval).toMatchObject({ state: "timed-out", by: null });
     expect(d?.rationale).toMatch(/no approval within the window/);
-    answer(requests.json<ApprovalRequest>()[0]!.decisionId, true, "late");
+    expect(await answer(requests.json<ApprovalRequest>()[0]!.decisionId, true, "late")).toMatchObject({ result: "expired" });
     await env.nc.flush();
     expect(decisions.messages).toHaveLength(1);
     scorer.stop();

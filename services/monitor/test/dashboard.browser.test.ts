@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser } from "playwright-core";
-import type { ApprovalReply } from "@switchyard/contracts";
+import type { ApprovalAnswer } from "@switchyard/contracts";
 import { loadConfig, startAgentRuntime, redisKeys, type AgentRuntime } from "@switchyard/runtime";
 import { createTestEnv, type TestEnv } from "@switchyard/testing";
 import { monitorConfigSchema } from "../src/config.js";
@@ -47,13 +47,18 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)("dashboard in a real browser", () => {
     await env?.close();
   });
 
-  it("shows the fleet, updates itself when Redis changes, and an approve click publishes an ApprovalReplyV1", async () => {
+  it("shows the fleet, updates itself when Redis changes, and an approve click sends an ApprovalAnswerV1 the assigner accepts", async () => {
     await seedRealisticFleet(env);
     await env.redis.hset(env.keys.pendingApprovals, "d-48140", JSON.stringify(approvalRequest("d-48140", {
       jobId: 48140, proposedRunnerId: "r-003", fifoRunnerId: "r-002",
       rationale: "production-deploy: r-003 is idle with 77% disk headroom; FIFO would wait for r-002",
     })));
-    const replies = env.collect(env.subjects.approvalReply);
+    // Stands in for the assigner: accepts the answer on the dashboard's approval subject.
+    const replies = env.collect(env.subjects.approvalAnswer("dashboard"));
+    const assigner = env.nc.subscribe(env.subjects.approvalAnswer("dashboard"), {
+      callback: (_err, msg) => { msg.respond(JSON.stringify({ v: 1, decisionId: "d-48140", result: "accepted", message: "approved d-48140 as dashboard", by: "dashboard", at: Date.now() })); },
+    });
+    await env.nc.flush();
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     try {
       await page.goto(`${rt.http.url}/dashboard?token=${TOKEN}&name=oncall`);
@@ -78,9 +83,10 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)("dashboard in a real browser", () => {
 
       await page.click('[data-approval="d-48140"] button.approve');
       await replies.waitForCount(1);
-      expect(replies.json<ApprovalReply>()[0]).toMatchObject({ v: 1, decisionId: "d-48140", approved: true, by: "oncall" });
+      expect(replies.json<ApprovalAnswer>()[0]).toMatchObject({ v: 1, decisionId: "d-48140", approved: true, by: "oncall" });
       await page.waitForSelector('[data-testid="flash"]:text("Approved decision d-48140")');
     } finally {
+      assigner.unsubscribe();
       await page.close();
     }
   });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ApprovalReply } from "@switchyard/contracts";
+import type { ApprovalAnswer, ApprovalResult } from "@switchyard/contracts";
 import { createBus, createMetrics, startAgentHttpServer, type AgentHttpServer } from "@switchyard/runtime";
 import { createTestEnv, type TestEnv } from "@switchyard/testing";
 import { createDashboard } from "../src/dashboard/dashboard.js";
@@ -120,25 +120,39 @@ describe("dashboard over HTTP", () => {
     expect(await page(`${url}/dashboard`, { headers: { cookie: "sy_dashboard=alice.forged" } })).toContain("Sign in to approve");
   });
 
-  it("publishes an ApprovalReplyV1 for a signed-in approve click, only with the htmx header, and never logs the token", async () => {
-    await env.redis.hset(env.keys.pendingApprovals, "d-77", JSON.stringify(approvalRequest("d-77")));
-    const replies = env.collect(env.subjects.approvalReply);
-    const url = await start(TOKEN);
-    const login = await fetch(`${url}/dashboard/login`, {
-      method: "POST", redirect: "manual", body: new URLSearchParams({ token: TOKEN, name: "bob" }),
-      headers: { "content-type": "application/x-www-form-urlencoded" },
+  it("answers a signed-in click as the dashboard principal, only with the htmx header, shows the assigner's verdict, and never logs the token", async () => {
+    // Stands in for the assigner (tools/start/test/nats-auth.test.ts runs the real pair): it knows d-77 once.
+    const answers: ApprovalAnswer[] = [];
+    const assigner = env.nc.subscribe(env.subjects.approvalAnswer("dashboard"), {
+      callback: (_err, msg) => {
+        const answer = msg.json<ApprovalAnswer>();
+        answers.push(answer);
+        const first = answer.decisionId === "d-77" && answers.filter((a) => a.decisionId === "d-77").length === 1;
+        const result: ApprovalResult = first
+          ? { v: 1, decisionId: "d-77", result: "accepted", message: "rejected d-77 as dashboard", by: "dashboard", at: Date.now() }
+          : { v: 1, decisionId: answer.decisionId, result: "unknown", message: `no supervised decision ${answer.decisionId} is awaiting approval`, by: null, at: Date.now() };
+        msg.respond(JSON.stringify(result));
+      },
     });
-    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
-    expect((await fetch(`${url}/dashboard/approvals/d-77/reject`, { method: "POST", headers: { cookie } })).status).toBe(403);
-    const res = await fetch(`${url}/dashboard/approvals/d-77/reject`, { method: "POST", headers: { cookie, "hx-request": "true" } });
-    expect(res.status).toBe(200);
-    expect(await res.text()).toContain("Rejected decision d-77 as bob");
-    await replies.waitForCount(1);
-    expect(replies.json<ApprovalReply>()[0]).toMatchObject({ v: 1, decisionId: "d-77", approved: false, by: "bob" });
-    const gone = await fetch(`${url}/dashboard/approvals/d-missing/approve`, { method: "POST", headers: { cookie, "hx-request": "true" } });
-    expect(await gone.text()).toContain("no longer pending");
-    expect(replies.messages).toHaveLength(1);
-    expect(logs.text()).not.toContain(TOKEN);
+    await env.nc.flush();
+    try {
+      const url = await start(TOKEN);
+      const login = await fetch(`${url}/dashboard/login`, {
+        method: "POST", redirect: "manual", body: new URLSearchParams({ token: TOKEN, name: "bob" }),
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+      });
+      const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+      expect((await fetch(`${url}/dashboard/approvals/d-77/reject`, { method: "POST", headers: { cookie } })).status).toBe(403);
+      const res = await fetch(`${url}/dashboard/approvals/d-77/reject`, { method: "POST", headers: { cookie, "hx-request": "true" } });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain("Rejected decision d-77 as bob");
+      expect(answers[0]).toMatchObject({ v: 1, decisionId: "d-77", approved: false, by: "bob" });
+      const gone = await fetch(`${url}/dashboard/approvals/d-missing/approve`, { method: "POST", headers: { cookie, "hx-request": "true" } });
+      expect(await gone.text()).toContain("Not approved: no supervised decision d-missing is awaiting approval");
+      expect(logs.text()).not.toContain(TOKEN);
+    } finally {
+      assigner.unsubscribe();
+    }
   });
 
   it("serves htmx from its npm package", async () => {

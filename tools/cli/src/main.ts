@@ -3,9 +3,9 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { stringify as toToml } from "smol-toml";
-import { TrustTierSchema, contracts, type Contract } from "@switchyard/contracts";
+import { TrustTierSchema, contracts, type ApprovalResult, type Contract } from "@switchyard/contracts";
 import {
-  ConfigError, connectNats, connectRedis, createBus, createLogger, createMetrics, createRunnerRegistry, DEFAULT_TOKEN_CACHE_TTL_MS, formatDecision, loadConfig, redisKeys,
+  ConfigError, connectNats, connectRedis, natsServerOptions, createBus, createLogger, createMetrics, createRunnerRegistry, DEFAULT_TOKEN_CACHE_TTL_MS, formatDecision, loadConfig, redisKeys,
   type Bus, type Logger,
 } from "@switchyard/runtime";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -229,9 +229,19 @@ async function answer(approved: boolean, decisionId: string | undefined, who: st
   const verb = approved ? "approve" : "reject";
   if (!decisionId) fail(`${verb}: needs a decision id (usage: switchyard ${COMMANDS[verb]!.usage})`);
   const { nc, bus } = await nats();
-  bus.publish(contracts.approvalReply, bus.subjects.approvalReply, { v: 1, decisionId, approved, by: who ?? config.operator, at: Date.now() });
+  // The subject names who answers: the NATS user of this CLI, the only approval subject the server lets it publish on.
+  const principal = natsServerOptions(config.natsUrl).user ?? "cli";
+  let result: ApprovalResult;
+  try {
+    result = await bus.request(contracts.approvalAnswer, bus.subjects.approvalAnswer(principal),
+      { v: 1, decisionId, approved, by: who ?? config.operator, at: Date.now() }, contracts.approvalResult, config.answerTimeoutMs);
+  } catch (err) {
+    await nc.close();
+    fail(`${verb} ${decisionId}: no assigner answered within ${config.answerTimeoutMs} ms (${(err as Error).message})`, EXIT.unreachable);
+  }
   await nc.drain();
-  process.stdout.write(`${approved ? "approved" : "rejected"} ${decisionId}\n`);
+  if (result.result !== "accepted") fail(`${verb} ${decisionId}: ${result.result}: ${result.message}`, EXIT.refused);
+  process.stdout.write(`${approved ? "approved" : "rejected"} ${decisionId} as ${result.by ?? principal}\n`);
 }
 
 async function showTiers(): Promise<void> {

@@ -1,9 +1,12 @@
 import { execFile } from "node:child_process";
 import { resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ApprovalReply, FleetEvent } from "@switchyard/contracts";
+import type { FleetEvent } from "@switchyard/contracts";
 import { createTestEnv, startNodeProcess, type TestEnv } from "@switchyard/testing";
-import { createRunnerRegistry } from "@switchyard/runtime";
+import { createBus, createLogger, createMetrics, createRunnerRegistry } from "@switchyard/runtime";
+import { createApprovals } from "../../../services/assigner/src/deciding/approvals.js";
+
+const log = createLogger({ name: "cli-test", level: "silent" });
 
 let env: TestEnv;
 beforeEach(async () => { env = await createTestEnv("cli"); });
@@ -39,13 +42,33 @@ describe("switchyard CLI", () => {
     expect(await createRunnerRegistry(env.redis, env.keys, []).lookup(token!)).toEqual({ id: "r-042", pool: "linux" });
   });
 
-  it("publishes an approval reply with who approved", async () => {
-    const replies = env.collect(env.subjects.approvalReply);
+  it("approves under its NATS user and exits 0; an unknown, answered or expired id exits 4 with the assigner's reason", async () => {
+    const bus = createBus({ nc: env.nc, prefix: env.prefix, agent: "assigner", log, metrics: createMetrics("assigner") });
+    const approvals = createApprovals({ bus, log, redis: env.redis, keys: env.keys });
     await env.nc.flush();
-    const { code } = await cli(["approve", "approval-7-1", "--by", "alice"]);
-    expect(code).toBe(0);
-    await replies.waitForCount(1);
-    expect(replies.json<ApprovalReply>()[0]).toMatchObject({ decisionId: "approval-7-1", approved: true, by: "alice" });
+    const request = (decisionId: string) => ({
+      v: 1 as const, decisionId, jobId: 7, pool: "linux", jobClass: "production-deploy", proposedRunnerId: "r-1", fifoRunnerId: "r-2",
+      rationale: "test", expiresAt: Date.now() + 10_000,
+    });
+    try {
+      const verdict = approvals.ask(request("approval-7-1"), 10_000);
+      const ok = await cli(["approve", "approval-7-1", "--by", "alice"]);
+      expect(ok).toMatchObject({ code: 0, out: expect.stringMatching(/approved approval-7-1 as cli/) });
+      // Unauthenticated here, so the principal is the CLI's default; under the shipped config it is its NATS user.
+      expect(await verdict).toMatchObject({ state: "approved", by: "cli", claimedBy: "alice" });
+      expect(await cli(["reject", "approval-7-1"])).toMatchObject({ code: 4, out: expect.stringMatching(/already-answered: decision approval-7-1 was already approved by cli/) });
+      expect(await cli(["approve", "approval-nope"])).toMatchObject({ code: 4, out: expect.stringMatching(/unknown: no supervised decision approval-nope is awaiting approval/) });
+      await approvals.ask(request("approval-8-1"), 20);
+      expect(await cli(["approve", "approval-8-1"])).toMatchObject({ code: 4, out: expect.stringMatching(/expired: decision approval-8-1 expired at .*safe default/) });
+    } finally {
+      approvals.stop();
+    }
+  });
+
+  it("exits 3 when no assigner answers an approval", async () => {
+    const { code, out } = await cli(["approve", "approval-9-1"]);
+    expect(code).toBe(3);
+    expect(out).toMatch(/approve approval-9-1: no assigner answered/);
   });
 
   it("applies a trust tier for the assigner to read and announces it; refuses an unknown tier", async () => {

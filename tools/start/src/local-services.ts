@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { natsServerOptions } from "@switchyard/runtime";
 
 /** A NATS or Redis server the demo uses: found running, or started here and stopped on exit. */
 export interface LocalService {
@@ -36,11 +35,13 @@ export function freePort(): Promise<number> {
   });
 }
 
-function onPath(binary: string): boolean {
+/** True when `binary` is on PATH. */
+export function onPath(binary: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${binary}`], { stdio: "ignore" }).status === 0;
 }
 
-async function waitForPort(port: number, child: ChildProcess, what: string): Promise<void> {
+/** Resolves once the child accepts TCP on 127.0.0.1:port; rejects if it exits or takes over 15 s. */
+export async function waitForPort(port: number, child: ChildProcess, what: string): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}`);
@@ -50,7 +51,8 @@ async function waitForPort(port: number, child: ChildProcess, what: string): Pro
   throw new Error(`${what} did not open port ${port} within 15 s`);
 }
 
-function stopChild(child: ChildProcess, dir: string): () => Promise<void> {
+/** Stops a server child (SIGTERM, then SIGKILL after 5 s) and removes its directory. */
+export function stopChild(child: ChildProcess, dir: string): () => Promise<void> {
   return async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once("exit", r));
@@ -63,27 +65,7 @@ function stopChild(child: ChildProcess, dir: string): () => Promise<void> {
   };
 }
 
-const HOW_TO_INSTALL = "install them (Debian/Ubuntu: `apt-get install nats-server redis-server`; macOS: `brew install nats-server redis`) or run the compose stack: `deploy/compose/make-secrets.sh && GRAFANA_ADMIN_PASSWORD=... docker compose -f deploy/compose/docker-compose.yml --profile demo up`";
-
-/**
- * Uses NATS at `url` if any of its servers answers (a comma-separated cluster list, as the agents
- * accept, is passed on whole); else starts `nats-server -js` on a free port with a throw-away store.
- */
-export async function findOrStartNats(url: string | undefined): Promise<LocalService> {
-  const servers = natsServerOptions(url ?? "nats://127.0.0.1:4222").servers.map((s) => new URL(/^[a-z]+:\/\//i.test(s) ? s : `nats://${s}`));
-  for (const target of servers) {
-    if (await canConnect(target.hostname, Number(target.port || 4222))) {
-      return { url: url ?? target.toString(), startedHere: false, stop: async () => undefined };
-    }
-  }
-  if (url) throw new Error(`no NATS server of ${servers.map((s) => s.host).join(", ")} answers`);
-  if (!onPath("nats-server")) throw new Error(`no NATS answers on 127.0.0.1:4222 and nats-server is not installed: ${HOW_TO_INSTALL}`);
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), "switchyard-nats-"));
-  const child = spawn("nats-server", ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", dir], { stdio: "ignore" });
-  await waitForPort(port, child, "nats-server");
-  return { url: `nats://127.0.0.1:${port}`, startedHere: true, stop: stopChild(child, dir) };
-}
+export const HOW_TO_INSTALL = "install them (Debian/Ubuntu: `apt-get install nats-server redis-server`; macOS: `brew install nats-server redis`) or run the compose stack: `deploy/compose/make-secrets.sh && GRAFANA_ADMIN_PASSWORD=... docker compose -f deploy/compose/docker-compose.yml --profile demo up`";
 
 /**
  * Uses Redis at `url` if it answers; else starts `redis-server` on a free port with AOF

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
@@ -8,7 +8,8 @@ import { generateFleet } from "@switchyard/gitlab-sim";
 import { connectNats, connectRedis, createBus, createLogger, createMetrics, deletePrefixKeys, deleteStream, formatDecision } from "@switchyard/runtime";
 import { startChild, type Child } from "./children.js";
 import { writeDemoConfig } from "./demo-config.js";
-import { findOrStartNats, findOrStartRedis, freePort, type LocalService } from "./local-services.js";
+import { findOrStartNats } from "./local-nats.js";
+import { findOrStartRedis, freePort, type LocalService } from "./local-services.js";
 
 // `npm start`: the whole system on a simulated GitLab fleet, every process a child of this one.
 const root = resolve(fileURLToPath(import.meta.url), "../../../..");
@@ -42,24 +43,34 @@ process.on("SIGINT", () => void stopAll(0));
 process.on("SIGTERM", () => void stopAll(0));
 
 try {
-  const nats = await findOrStartNats(process.env.NATS_URL);
+  rmSync(workDir, { recursive: true, force: true });
+  mkdirSync(join(workDir, "logs"), { recursive: true });
+  const nats = await findOrStartNats(process.env.NATS_URL, { prefix, logFile: join(workDir, "logs", "nats-server.log"), warn: (line) => say(`WARNING: ${line}`) });
   services.push(nats);
   const redisService = await findOrStartRedis(process.env.REDIS_URL);
   services.push(redisService);
-  say(`NATS  ${nats.url}${nats.startedHere ? " (started here)" : ""}`);
+  // Each process reads its NATS URL (with its own user's password) from a 0600 file, never from the console.
+  const secrets = join(workDir, "secrets");
+  mkdirSync(secrets, { recursive: true, mode: 0o700 });
+  const natsUrlFile = (user: string) => {
+    const file = join(secrets, `${user}-nats-url`);
+    writeFileSync(file, nats.urlFor(user), { mode: 0o600 });
+    return file;
+  };
+  say(`NATS  ${withoutCredentials(nats.url)}${nats.startedHere ? " (started here" : ""}${nats.authenticated ? ", one user per agent: NATS URLs in " + secrets : ""}${nats.startedHere ? ")" : ""}`);
   say(`Redis ${redisService.url}${redisService.startedHere ? " (started here)" : ""}`);
 
-  // A fresh demo every time: the demo prefix's keys and outcome stream are cleared first.
+  // A fresh demo every time: the demo prefix's keys and streams are cleared first.
   const redis = await connectRedis(redisService.url, "switchyard-start", log);
   await deletePrefixKeys(redis, prefix);
   await redis.quit();
-  const nc = await connectNats(nats.url, "switchyard-start", log);
+  const nc = await connectNats(nats.urlFor("cli"), "switchyard-start", log);
   const bus = createBus({ nc, prefix, agent: "start", log, metrics: createMetrics("start") });
-  await deleteStream(nc, bus.subjects.outcomeStream);
-  await deleteStream(nc, bus.subjects.deadLetterStream);
-
-  rmSync(workDir, { recursive: true, force: true });
-  mkdirSync(join(workDir, "logs"), { recursive: true });
+  // A NATS started here is new, and its users may not delete streams.
+  if (!nats.startedHere) {
+    await deleteStream(nc, bus.subjects.outcomeStream);
+    await deleteStream(nc, bus.subjects.deadLetterStream);
+  }
   const fleet = generateFleet({ runnersPerPool: Number(values["runners-per-pool"]), seed: Number(values.seed) });
   const ports = { gitlab: await freePort(), broker: await freePort(), runnersMetrics: await freePort() };
   const layout = writeDemoConfig(workDir, fleet, ports, { speed: Number(values.speed) });
@@ -74,14 +85,15 @@ try {
   });
   await sim.waitForLine(/sim-gitlab listening on (\S+)/);
 
-  const agentEnv = (config: string, port: number) => ({
-    NATS_URL: nats.url, REDIS_URL: redisService.url, SWITCHYARD_SUBJECT_PREFIX: prefix, SWITCHYARD_KEY_PREFIX: prefix,
+  const agentEnv = (agent: string, config: string, port: number) => ({
+    // An explicit NATS_URL is inherited as it is; NATS_URL_FILE beside it would be refused as ambiguous.
+    ...(nats.authenticated ? { NATS_URL_FILE: natsUrlFile(agent) } : { NATS_URL: nats.url }), REDIS_URL: redisService.url, SWITCHYARD_SUBJECT_PREFIX: prefix, SWITCHYARD_KEY_PREFIX: prefix,
     SWITCHYARD_CONFIG: config, SWITCHYARD_HTTP_PORT: String(port), SWITCHYARD_LOG_LEVEL: "info",
   });
   const agentPorts: Record<string, number> = {};
   for (const [name, config] of [["scorer", layout.scorerConfig], ["optimizer", layout.optimizerConfig], ["monitor", layout.monitorConfig], ["assigner", layout.assignerConfig]] as const) {
     agentPorts[name] = await freePort();
-    const agent = child(name, `services/${name}/dist/main.js`, agentEnv(config, agentPorts[name]));
+    const agent = child(name, `services/${name}/dist/main.js`, agentEnv(name, config, agentPorts[name]));
     await agent.waitForLine(new RegExp(`${name} listening`));
   }
   const runners = child("sim-runners", "libs/gitlab-sim/dist/runners-main.js", {
@@ -95,8 +107,9 @@ try {
   for (const [name, port] of Object.entries(agentPorts)) say(`  ${name.padEnd(13)} http://127.0.0.1:${port}/metrics`);
   say(`  broker        ${layout.brokerUrl} (what runners use as their GitLab url)`);
   say(`  simulated GitLab ${`http://127.0.0.1:${ports.gitlab}`}`);
-  say(`  watch:  SWITCHYARD_SUBJECT_PREFIX=${prefix} NATS_URL=${nats.url} npx switchyard watch`);
-  say(`     or:  nats --server ${nats.url} sub '${prefix}.decision.>'`);
+  const cliUrl = natsUrlFile("cli");
+  say(`  watch:  SWITCHYARD_SUBJECT_PREFIX=${prefix} NATS_URL_FILE=${cliUrl} npx switchyard watch`);
+  say(`     or:  nats --server "$(cat ${cliUrl})" sub '${prefix}.decision.>'`);
   say(`  logs:   ${join(workDir, "logs")}`);
   say("Ctrl-C stops everything.\n");
 
@@ -112,4 +125,9 @@ try {
 } catch (err) {
   say(`npm start failed: ${(err as Error).message}`);
   await stopAll(1);
+}
+
+/** A URL fit for the console: any user:password@ taken out. */
+function withoutCredentials(url: string): string {
+  return url.replace(/\/\/[^@/,]*@/g, "//");
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -11,6 +11,7 @@ import { deleteStream } from "@switchyard/runtime";
 
 const prefix = uniquePrefix("start");
 const workDir = mkdtempSync(join(tmpdir(), "switchyard-start-"));
+const authWorkDir = mkdtempSync(join(tmpdir(), "switchyard-start-auth-"));
 
 /** Every live descendant of a process, from ps. */
 function descendants(pid: number): number[] {
@@ -31,6 +32,7 @@ afterAll(async () => {
   await deleteStream(nc, subjects(prefix).deadLetterStream);
   await nc.drain();
   rmSync(workDir, { recursive: true, force: true });
+  rmSync(authWorkDir, { recursive: true, force: true });
 });
 
 describe("npm start", () => {
@@ -44,5 +46,30 @@ describe("npm start", () => {
     expect(await start.stop("SIGINT")).toBe(0);
     expect(start.output()).toMatch(/stopped; logs kept in/);
     expect(children.filter(alive)).toEqual([]);
+  }, 120_000);
+
+  it("without NATS_URL runs its own nats-server with a user per agent: the system decides, nothing is refused, approvals answer", async () => {
+    // No NATS_URL: npm start must not use the unauthenticated NATS on 4222 even though it answers.
+    const start = startNodeProcess("start", "tools/start/dist/main.js", { REDIS_URL: TEST_REDIS_URL },
+      ["--prefix", prefix, "--work-dir", authWorkDir, "--runners-per-pool", "2", "--rate", "60", "--speed", "120"]);
+    try {
+      await start.waitForOutput(/NATS\s+nats:\/\/127\.0\.0\.1:\d+ \(started here, one user per agent/, 30_000);
+      expect(start.output()).not.toMatch(/NATS\s+nats:\/\/127\.0\.0\.1:4222\b/);
+      // A scored decision: the assigner asked, a scorer under its own user answered into the assigner's inbox.
+      await start.waitForOutput(/job \d+ [\w-]+ \(\w+\) → r-\d+ via rule/, 60_000);
+      const cliUrlFile = join(authWorkDir, "secrets", "cli-nats-url");
+      expect(readFileSync(cliUrlFile, "utf8")).toMatch(/^nats:\/\/cli:[0-9a-f]{48}@127\.0\.0\.1:\d+$/);
+      expect(start.output()).not.toMatch(/[0-9a-f]{48}/); // no password on the console
+      const cli = startNodeProcess("cli", "tools/cli/dist/main.js", { NATS_URL_FILE: cliUrlFile, REDIS_URL: TEST_REDIS_URL, SWITCHYARD_SUBJECT_PREFIX: prefix },
+        ["approve", "approval-0-0"]);
+      expect(await new Promise((done) => cli.child.once("exit", done))).toBe(4);
+      expect(cli.output()).toMatch(/unknown: no supervised decision approval-0-0 is awaiting approval/);
+    } finally {
+      expect(await start.stop("SIGINT")).toBe(0);
+    }
+    // Every agent did its job under its own user: the server refused nothing.
+    const serverLog = readFileSync(join(authWorkDir, "logs", "nats-server.log"), "utf8");
+    expect(serverLog).toMatch(/Server is ready/);
+    expect(serverLog.split("\n").filter((l) => /Violation/.test(l))).toEqual([]);
   }, 120_000);
 });

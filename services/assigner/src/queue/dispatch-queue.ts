@@ -40,7 +40,7 @@ export interface HeldJobMeta {
   /** The LLM tie-break already asked for this job (asked once per job). */
   llm?: LlmRecord;
   /** The human verdict on a supervised job. */
-  approval?: { state: "approved" | "rejected" | "timed-out"; by: string | null; at: number };
+  approval?: { state: "approved" | "rejected" | "timed-out"; by: string | null; claimedBy?: string | null; at: number };
 }
 
 /** The recorded LLM tie-break for a job. */

@@ -17,7 +17,7 @@ export interface DashboardAuth {
   signedIn(req: IncomingMessage): string | null;
 }
 
-/** A name safe to show and to send as ApprovalReplyV1.by; anything else becomes "dashboard". */
+/** A name safe to show and to send as ApprovalAnswerV1.by (the name given); anything else becomes "dashboard". */
 export function approverName(raw: string | undefined | null): string {
   const name = (raw ?? "").trim();
   return /^[A-Za-z0-9_@-]{1,64}$/.test(name) ? name : "dashboard";

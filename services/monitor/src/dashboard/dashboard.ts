@@ -24,7 +24,7 @@ export function createDashboard(deps: DashboardDeps): RouteHandler {
   return createDashboardRoutes({
     read: createSnapshotReader({ redis: deps.redis, keys: deps.keys, now }),
     auth: createDashboardAuth(deps.token),
-    replier: createApprovalReplier({ bus: deps.bus, redis: deps.redis, keys: deps.keys, log: deps.log.child({ component: "approvals" }), now }),
+    replier: createApprovalReplier({ bus: deps.bus, log: deps.log.child({ component: "approvals" }), now }),
     log: deps.log,
     diskThreshold: deps.diskThreshold,
     refreshMs: deps.refreshMs,

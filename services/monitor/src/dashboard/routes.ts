@@ -125,10 +125,10 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): RouteHandler {
       try { decisionId = decodeURIComponent(match[1] ?? ""); } catch { decisionId = ""; }
       if (decisionId.length === 0 || decisionId.length > 128) return refuse(res, 400, "bad decision id");
       const approved = match[2] === "approve";
-      const result = await deps.replier.answer(decisionId, approved, who.by);
-      const flash = result === "sent"
+      const answer = await deps.replier.answer(decisionId, approved, who.by);
+      const flash = answer.result === "accepted"
         ? `${approved ? "Approved" : "Rejected"} decision ${decisionId} as ${who.by}.`
-        : `Decision ${decisionId} is no longer pending (answered or timed out).`;
+        : `Not ${approved ? "approved" : "rejected"}: ${answer.message}.`;
       res.writeHead(200, HTML).end((await panels(req, flash)).value);
       return true;
     }

@@ -5,7 +5,8 @@ import { connectNats, connectRedis, deletePrefixKeys, deleteStream, type Logger,
 import { subjects } from "@switchyard/contracts";
 import { startChild, type Child } from "../../../start/dist/children.js";
 import { writeDemoConfig } from "../../../start/dist/demo-config.js";
-import { findOrStartNats, findOrStartRedis, freePort, type LocalService } from "../../../start/dist/local-services.js";
+import { findOrStartNats } from "../../../start/dist/local-nats.js";
+import { findOrStartRedis, freePort, type LocalService } from "../../../start/dist/local-services.js";
 
 /** The agents the live bench measures, each its own process. */
 export const AGENTS = ["scorer", "optimizer", "monitor", "assigner"] as const;
@@ -67,11 +68,11 @@ export async function startLiveSystem(options: LiveSystemOptions): Promise<LiveS
     rmSync(options.workDir, { recursive: true, force: true });
     mkdirSync(logDir, { recursive: true });
     mkdirSync(profileDir, { recursive: true });
-    const nats = await findOrStartNats(options.natsUrl);
+    const nats = await findOrStartNats(options.natsUrl, { prefix: options.prefix, logFile: join(logDir, "nats-server.log"), warn: (line) => options.log.warn(line) });
     services.push(nats);
     const redisService = await findOrStartRedis(options.redisUrl);
     services.push(redisService);
-    const nc = await connectNats(nats.url, "switchyard-bench", options.log);
+    const nc = await connectNats(nats.urlFor("cli"), "switchyard-bench", options.log);
     const redis = await connectRedis(redisService.url, "switchyard-bench", options.log);
     cleanups.push(async () => {
       await deletePrefixKeys(redis, options.prefix);
@@ -98,17 +99,17 @@ export async function startLiveSystem(options: LiveSystemOptions): Promise<LiveS
       SIM_LOG_LEVEL: "warn", SIM_LONG_POLL_MS: "20000",
     });
     await sim.waitForLine(/sim-gitlab listening on (\S+)/);
-    const agentEnv = (config: string) => ({
-      NATS_URL: nats.url, REDIS_URL: redisService.url, SWITCHYARD_SUBJECT_PREFIX: options.prefix, SWITCHYARD_KEY_PREFIX: options.prefix,
+    const agentEnv = (agent: AgentName, config: string) => ({
+      NATS_URL: nats.urlFor(agent), REDIS_URL: redisService.url, SWITCHYARD_SUBJECT_PREFIX: options.prefix, SWITCHYARD_KEY_PREFIX: options.prefix,
       SWITCHYARD_CONFIG: config, SWITCHYARD_HTTP_PORT: "0", SWITCHYARD_LOG_LEVEL: "info",
     });
     const configs: Record<AgentName, string> = {
       scorer: layout.scorerConfig, optimizer: layout.optimizerConfig, monitor: layout.monitorConfig, assigner: layout.assignerConfig,
     };
     // Scorer, optimizer and monitor do not depend on each other; the assigner comes last, as in npm start.
-    const early = AGENTS.filter((a) => a !== "assigner").map((name) => child(name, `services/${name}/dist/main.js`, agentEnv(configs[name])));
+    const early = AGENTS.filter((a) => a !== "assigner").map((name) => child(name, `services/${name}/dist/main.js`, agentEnv(name, configs[name])));
     await Promise.all(early.map((c) => c.waitForLine(new RegExp(`${c.name} listening`), 30_000)));
-    const assigner = child("assigner", "services/assigner/dist/main.js", agentEnv(configs.assigner));
+    const assigner = child("assigner", "services/assigner/dist/main.js", agentEnv("assigner", configs.assigner));
     await assigner.waitForLine(/assigner listening/, 30_000);
     const runners = child("sim-runners", "libs/gitlab-sim/dist/runners-main.js", {
       SIM_BROKER_URL: layout.brokerUrl, SIM_FLEET_FILE: layout.fleetFile, SIM_SPEED: String(options.speed),
