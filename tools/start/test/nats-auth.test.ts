@@ -7,7 +7,7 @@ import { connect, type Msg, type NatsConnection } from "@nats-io/transport-node"
 import { Redis } from "ioredis";
 import { SCORER_QUEUE_GROUP, contracts, subjects, type JobOutcome, type JobQueued, type JobScored } from "@switchyard/contracts";
 import {
-  connectNats, createBus, createLogger, createMetrics, ensureOutcomeStream, redisKeys, startHeartbeat, type Bus,
+  connectNats, createBus, createLogger, createMetrics, ensureDeadLetterStream, ensureOutcomeStream, redisKeys, startHeartbeat, type Bus,
 } from "@switchyard/runtime";
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from "@switchyard/testing";
 import { createApprovals } from "../../../services/assigner/src/deciding/approvals.js";
@@ -140,9 +140,11 @@ describe("NATS with the shipped users and permissions", () => {
   it("lets the assigner keep outcomes in JetStream and the optimizer consume and acknowledge them", async () => {
     const assigner = await as("assigner");
     const optimizer = await as("optimizer");
-    await ensureOutcomeStream(assigner, s);
-    await ensureOutcomeStream(optimizer, s);
-    await ensureOutcomeConsumer(optimizer, s, "optimizer");
+    for (const nc of [assigner, optimizer]) {
+      await ensureOutcomeStream(nc, s);
+      await ensureDeadLetterStream(nc, s);
+    }
+    await ensureOutcomeConsumer(optimizer, s, "optimizer", 5);
     const outcome: JobOutcome = {
       v: 1, jobId: 9, pool: "linux", runnerId: "r-1", phase: "finished", status: "success", failureReason: null, jobClass: "default",
       decisionId: null, projectId: 1, queueSeconds: 1, holdSeconds: 0, runSeconds: 2, at: Date.now(),
