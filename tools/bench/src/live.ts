@@ -21,7 +21,7 @@ const HELP = `Usage: node tools/bench/dist/live.js [options]
   --job-seconds <n>     simulated seconds each job runs (default 6, i.e. 0.1 s real at speed 60)
   --profile <agents>    comma-separated agents to run with node --cpu-prof (e.g. assigner,scorer)
   --out <json>          results JSON (default bench-results/live.json)
-NATS_URL / REDIS_URL pick the servers; without them it uses 127.0.0.1 or starts nats-server/redis-server.`;
+NATS_URL / REDIS_URL pick the servers; without NATS_URL it starts nats-server with a user per agent (as npm start), without REDIS_URL it uses 127.0.0.1 or starts redis-server.`;
 
 const { values } = parseArgs({
   options: {
