@@ -144,6 +144,8 @@ export async function startBrokerServer(deps: BrokerServerDeps, host: string, po
       if (gone.signal.aborted) { deps.onRunnerGone(runner); return; }
     }
     deps.onRunnerGone(runner);
+    // Shutting down: close the connection after this 204, so the server stops without waiting for idle keep-alives.
+    if (shutdown.signal.aborted) res.shouldKeepAlive = false;
     res.setHeader("x-gitlab-last-update", await deps.queue.runnerVersion(runner.id));
     return count(res, "request", 204);
   }
