@@ -18,3 +18,4 @@ export * from "./runner-registry.js";
 export * from "./format-decision.js";
 export * from "./process-guard.js";
 export * from "./nats-server-config.js";
+export * from "./lease.js";

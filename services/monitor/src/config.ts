@@ -37,6 +37,8 @@ export const monitorConfigSchema = baseConfigSchema.extend({
   watchdogThresholdMs: z.coerce.number().int().positive().default(15_000).describe("assigner silence after which direct runners are unpaused (FIFO fallback)"),
   directRunnerIds: z.array(z.number().int().positive()).default([]).describe("GitLab ids of runners registered directly with GitLab, paused while Switchyard is healthy"),
   dashboardToken: z.string().min(16).optional().describe("unlocks approve/reject on the dashboard (secret: never logged); without it the dashboard is read-only"),
+  leaseTtlMs: z.coerce.number().int().min(300).default(15_000)
+    .describe("the monitor lease: only its holder polls GitLab and runs the FIFO watchdog; a standby takes over this long after the holder dies"),
   dashboardRefreshMs: z.coerce.number().int().min(500).default(2_000).describe("how often the dashboard page refreshes its panels"),
 }).superRefine((config, ctx) => {
   if (Boolean(config.gitlabUrl) !== Boolean(config.gitlabToken)) {

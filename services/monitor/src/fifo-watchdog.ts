@@ -91,7 +91,10 @@ export function createFifoWatchdog(deps: FifoWatchdogDeps): FifoWatchdog {
 
   return {
     start() {
+      // Restartable (monitor lease): while another replica led, the runners' pause state may have changed.
       startedAt = now();
+      mode = "unknown";
+      lastBeat = null;
       const sub = deps.bus.subscribe(contracts.heartbeat, deps.bus.subjects.heartbeat("assigner"), (beat) => {
         if (!beat.ready) return;
         lastBeat = now();

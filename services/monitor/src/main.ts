@@ -1,10 +1,11 @@
 import { createGitLabClient } from "@switchyard/gitlab-client";
-import { loadConfigOrExit, redisKeys, startAgentRuntime } from "@switchyard/runtime";
+import { createLease, loadConfigOrExit, redisKeys, startAgentRuntime } from "@switchyard/runtime";
 import { monitorConfigSchema } from "./config.js";
 import { createBrokerContacts } from "./broker-contacts.js";
 import { createDashboard } from "./dashboard/dashboard.js";
 import { createFailureStreaks } from "./failure-streaks.js";
 import { createFifoWatchdog } from "./fifo-watchdog.js";
+import { createLeadership } from "./leadership.js";
 import { createEventEmitter } from "./fleet-events.js";
 import { createFleetReader } from "./fleet-reader.js";
 import { createGitLabSource } from "./gitlab-source.js";
@@ -30,22 +31,24 @@ const gitlab = config.gitlabUrl && config.gitlabToken
   })
   : null;
 
+const store = createRunnerStateStore({ redis: rt.redis, keys: redisKeys(config.keyPrefix) });
 const monitor = createMonitor({
   settings: config,
   reader: createFleetReader({
     gitlab: gitlab ? createGitLabSource({ api: gitlab }) : null, contacts: createBrokerContacts(rt.redis, redisKeys(config.keyPrefix).runnerContacts),
     scrapeTimeoutMs: config.scrapeTimeoutMs, metrics, streaks, log,
   }),
-  store: createRunnerStateStore({ redis: rt.redis, keys: redisKeys(config.keyPrefix) }),
+  store,
   bus: rt.bus, emit, metrics, streaks, log, now,
   recycler: gitlab && config.recycling
     ? createRecycler({ fleet: config.fleet, gitlab, emit, streaks, log, maxRecyclingShare: config.maxRecyclingShare, diskThreshold: config.diskThreshold })
     : null,
 });
-rt.lifecycle.onShutdown("monitor", () => monitor.stop());
-rt.addRoute((req, res) => {
+rt.addRoute(async (req, res) => {
   if (req.method !== "GET" || (req.url ?? "").split("?")[0] !== "/api/fleet") return false;
-  res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ runners: [...monitor.states().values()] }));
+  // A standby has no fleet in memory: it answers from what the lease holder wrote to Redis.
+  const states = leadership.leading() ? monitor.states() : await store.loadAll();
+  res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ runners: [...states.values()] }));
   return true;
 });
 rt.addRoute(createDashboard({
@@ -53,14 +56,21 @@ rt.addRoute(createDashboard({
   diskThreshold: config.diskThreshold, refreshMs: config.dashboardRefreshMs,
 }));
 
-if (gitlab && config.directRunnerIds.length > 0) {
-  const watchdog = createFifoWatchdog({
-    bus: rt.bus, gitlab, directRunnerIds: config.directRunnerIds, thresholdMs: config.watchdogThresholdMs, emit, streaks, log, now,
-  });
-  watchdog.start();
-  rt.lifecycle.onShutdown("fifo-watchdog", () => watchdog.stop());
-}
+const watchdog = gitlab && config.directRunnerIds.length > 0
+  ? createFifoWatchdog({ bus: rt.bus, gitlab, directRunnerIds: config.directRunnerIds, thresholdMs: config.watchdogThresholdMs, emit, streaks, log, now })
+  : null;
+// Every replica serves the dashboard; only the lease holder polls the fleet and runs the watchdog.
+const leadership = createLeadership({
+  lease: createLease({ redis: rt.redis, key: redisKeys(config.keyPrefix).lease("monitor"), ttlMs: config.leaseTtlMs, holder: rt.instanceId }),
+  ttlMs: config.leaseTtlMs, log, now,
+  onChange: (leading) => metrics.leader.set(leading ? 1 : 0),
+  duties: {
+    async start() { watchdog?.start(); await monitor.start(); },
+    async stop() { await monitor.stop(); await watchdog?.stop(); },
+  },
+});
+rt.lifecycle.onShutdown("leadership", () => leadership.stop());
 
 log.info({ runners: config.fleet.length, gitlab: config.gitlabUrl ?? null, pollIntervalMs: config.pollIntervalMs }, "monitor starting");
-await monitor.start();
+await leadership.start();
 rt.setReady(true);

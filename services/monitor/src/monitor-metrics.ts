@@ -13,6 +13,7 @@ export interface MonitorMetrics {
   readonly statesPublished: Counter;
   readonly events: Counter<"kind">;
   readonly pollDuration: Histogram;
+  readonly leader: Gauge;
 }
 
 /** Registers the monitor metrics once per process, every runner state counted 0 until the first poll. */
@@ -25,6 +26,7 @@ export function createMonitorMetrics(registry: Registry): MonitorMetrics {
     gitlabRetries: new Counter({ name: "switchyard_monitor_gitlab_api_retries_total", help: "GitLab REST calls retried (429, 5xx, network)", labelNames: ["status"] as const, registers }),
     statesPublished: new Counter({ name: "switchyard_monitor_states_published_total", help: "Runner states published because they changed", registers }),
     events: new Counter({ name: "switchyard_monitor_events_total", help: "Fleet events published", labelNames: ["kind"] as const, registers }),
+    leader: new Gauge({ name: "switchyard_monitor_leader", help: "1 while this replica holds the monitor lease (polls GitLab, runs the FIFO watchdog)", registers }),
     pollDuration: new Histogram({ name: "switchyard_monitor_poll_duration_seconds", help: "Time to read the whole fleet once", buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers }),
   };
   initialiseSeries(metrics.runners, { state: RUNNER_GAUGE_STATES });

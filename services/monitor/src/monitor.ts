@@ -43,7 +43,7 @@ export interface PollSummary {
 export interface Monitor {
   /** Reads the fleet once and applies the result; never throws for a dependency failure. */
   pollOnce(): Promise<PollSummary>;
-  /** Loads stored state, then polls every `pollIntervalMs` (polls never overlap). */
+  /** Loads stored state, then polls every `pollIntervalMs` (polls never overlap); may follow a stop(). */
   start(): Promise<void>;
   /** Stops polling and waits for a running poll to finish. */
   stop(): Promise<void>;
@@ -162,6 +162,8 @@ export function createMonitor(deps: MonitorDeps): Monitor {
   return {
     pollOnce,
     async start() {
+      // Restartable: a replica that lost the monitor lease stops, and starts again when it wins it back.
+      stopped = false;
       const fleetIds = new Set(settings.fleet.map((r) => r.id));
       for (const [runnerId, state] of await store.loadAll()) {
         if (fleetIds.has(runnerId)) {

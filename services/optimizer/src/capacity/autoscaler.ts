@@ -1,10 +1,9 @@
 import { contracts, type Contract } from "@switchyard/contracts";
-import type { RedisKeys } from "@switchyard/runtime";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Machine, Provisioner } from "../provisioning/provisioner.js";
 import type { CapacityMetrics } from "./capacity-metrics.js";
-import { createLease, type Lease } from "./lease.js";
+import { createLease, type Lease, type RedisKeys } from "@switchyard/runtime";
 import { planScaling, type PlannedMachine, type ScalingPlan } from "./plan-scaling.js";
 import { readPoolSnapshot, type PoolSnapshot } from "./pool-snapshot.js";
 import type { CompiledPoolScaling } from "./scaling-policy.js";
