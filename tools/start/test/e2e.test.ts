@@ -10,10 +10,11 @@ import { writeDemoConfig } from "../src/demo-config.js";
 import { freePort } from "../src/local-services.js";
 
 const JOBS = 300;
-const SPEED = 300;
+const SPEED = 100;
 let env: TestEnv;
 let dir: string;
 const processes: RunningProcess[] = [];
+let ids: number[] = [];
 let everything: Collected;
 let decisions: Collected;
 let outcomes: Collected;
@@ -32,7 +33,8 @@ beforeAll(async () => {
   fleet = generateFleet({ runnersPerPool: 4, seed: 7 });
   const ports = { gitlab: await freePort(), broker: await freePort(), runnersMetrics: await freePort() };
   // GitLab 18.x drops a job 30 min without an update and a keep-alive touches it only once 15 min old, which
-  // leaves 15 simulated minutes of slack: at speed 300 that is 3 real seconds, enough on a loaded machine.
+  // leaves 15 simulated minutes of slack: at speed 100 that is 9 real seconds. At 300 (3 s) a loaded machine
+  // (the full suite beside three busy processes) let held jobs die as no_updates_running.
   const layout = writeDemoConfig(dir, fleet, ports, { speed: SPEED });
   gitlabUrl = `http://127.0.0.1:${ports.gitlab}`;
   everything = env.collect(`${env.prefix}.>`);
@@ -68,6 +70,8 @@ beforeAll(async () => {
   });
   const res = await fetch(`${gitlabUrl}/sim/jobs`, { method: "POST", headers: { "private-token": fleet.gitlab.adminToken, "content-type": "application/json" }, body: JSON.stringify(specs) });
   expect(res.status).toBeLessThan(300);
+  ids = ((await res.json()) as { ids: number[] }).ids;
+  expect(ids).toHaveLength(JOBS);
 }, 90_000);
 
 afterAll(async () => {
@@ -81,6 +85,13 @@ describe("the four agents on the simulated fleet", () => {
   it("decides every job once, runs it once, and finishes it", async () => {
     const terminal = (s: Record<string, number>) => (s.success ?? 0) + (s.failed ?? 0) + (s.canceled ?? 0);
     await waitFor(async () => terminal(await simStats()) === JOBS, { timeoutMs: 150_000, intervalMs: 500, what: `${JOBS} jobs finished` });
+    // Each job that did not succeed, with GitLab's reason, so a failure says what happened.
+    const notSucceeded: string[] = [];
+    for (const id of ids) {
+      const job = (await (await fetch(`${gitlabUrl}/sim/jobs/${id}`, { headers: { "private-token": fleet.gitlab.adminToken } })).json()) as { status: string; failureReason: string | null };
+      if (job.status !== "success") notSucceeded.push(`${id}: ${job.status} (${job.failureReason ?? "no reason"})`);
+    }
+    expect(notSucceeded).toEqual([]);
     expect(await simStats()).toMatchObject({ success: JOBS });
     await outcomes.waitForCount(2 * JOBS, 20_000);
     const decided = decisions.json<Decision>();
