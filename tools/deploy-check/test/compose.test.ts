@@ -16,8 +16,12 @@ describe("deploy/compose", () => {
     expect(compose.services.nats.ports).toBeUndefined();
     expect(compose.services.redis.ports).toBeUndefined();
     expect(compose.services.redis.command.join(" ")).toMatch(/--appendonly yes --appendfsync everysec --requirepass/);
+    // nats.conf itself (one user per agent, generated from the permission table) is checked by tools/start/test/nats-config.test.ts.
     const natsConf = readFileSync(join(dir, "nats/nats.conf"), "utf8");
-    expect(natsConf).toMatch(/authorization\s*\{[^}]*user:\s*switchyard[^}]*password:\s*\$NATS_PASSWORD/);
+    for (const user of ["assigner", "scorer", "monitor", "optimizer", "cli"]) {
+      expect(natsConf).toMatch(new RegExp(`user: "${user}"\\s+password: \\$SWITCHYARD_NATS_PASSWORD_${user.toUpperCase()}\\s`));
+      expect(compose.services.nats.secrets).toContain(`nats_password_${user}`);
+    }
     expect(compose.services.nats.volumes).toContain("./nats/nats.conf:/etc/nats/nats.conf:ro");
   });
 
@@ -33,7 +37,9 @@ describe("deploy/compose", () => {
   });
 
   it("hands secrets over as files: each *_FILE names a secret the service mounts and make-secrets.sh creates", () => {
-    const script = readFileSync(join(dir, "make-secrets.sh"), "utf8");
+    // A `for user in a b; do ... $user ... done` loop counts as its lines written out for each user.
+    const script = readFileSync(join(dir, "make-secrets.sh"), "utf8").replace(/for (\w+) in ([\w ]+); do\n([\s\S]*?)\ndone/g,
+      (_m, name: string, list: string, body: string) => list.split(" ").map((v) => body.replaceAll(`$${name}`, v)).join("\n"));
     for (const [secret, spec] of Object.entries(compose.secrets as Record<string, { file: string }>)) {
       expect(script, `make-secrets.sh creates ${spec.file}`).toContain(`> ${spec.file.replace("./", "")}`);
       expect(secret).toMatch(/^[a-z_]+$/);

@@ -35,16 +35,16 @@ const kubectl = findKubectl();
 // What an operator puts in the production Secrets (docs/OPERATING.md, "Kubernetes"); the demo overlay has its own.
 const operatorSecrets: Record<Agent, Record<string, string>> = {
   assigner: {
-    "nats-url": "nats://switchyard:pw@nats:4222", "redis-url": "redis://:pw@redis-master:6379",
+    "nats-url": "nats://assigner:pw@nats:4222", "redis-url": "redis://:pw@redis-master:6379",
     "pools.json": '[{"name":"linux","upstreamToken":"glrt-xxxxxxxxxxxxxxxxxxxx"}]',
     "runners.json": '[{"id":"r-001","pool":"linux","token":"syr_xxxxxxxxxxxxxxxxxxxxxxxx"}]',
   },
-  scorer: { "nats-url": "nats://switchyard:pw@nats:4222", "redis-url": "redis://:pw@redis-master:6379" },
+  scorer: { "nats-url": "nats://scorer:pw@nats:4222", "redis-url": "redis://:pw@redis-master:6379" },
   monitor: {
-    "nats-url": "nats://switchyard:pw@nats:4222", "redis-url": "redis://:pw@redis-master:6379",
+    "nats-url": "nats://monitor:pw@nats:4222", "redis-url": "redis://:pw@redis-master:6379",
     "gitlab-token": "glpat-xxxxxxxxxxxxxxxxxxxx", "dashboard-token": "a-dashboard-token-of-16+",
   },
-  optimizer: { "nats-url": "nats://switchyard:pw@nats:4222", "redis-url": "redis://:pw@redis-master:6379" },
+  optimizer: { "nats-url": "nats://optimizer:pw@nats:4222", "redis-url": "redis://:pw@redis-master:6379" },
 };
 
 interface K8sObject { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; [k: string]: unknown }
@@ -148,7 +148,8 @@ describe.skipIf(!kubectl)(`deploy/kubernetes${kubectl ? "" : " (skipped: kubectl
           const ports = Object.fromEntries(d.spec.template.spec.containers[0].ports.map((p: Any) => [p.name, p.containerPort]));
           expect(config.httpHost).toBe("0.0.0.0");
           expect(ports.http, `${agent}: probes and metrics port = config httpPort`).toBe(config.httpPort);
-          expect(config.natsUrl).toMatch(/^nats:\/\/switchyard:[^@]+@nats:4222$/);
+          // Each agent is its own NATS user (deploy/kubernetes/helm-values/nats.yaml).
+          expect(config.natsUrl).toMatch(new RegExp(`^nats://${agent}:[^@]+@nats:4222$`));
           expect(config.redisUrl).toMatch(/^redis:\/\/:[^@]+@redis-master:6379$/);
           if (agent === "assigner" || agent === "optimizer") {
             // They create the JetStream streams, on the chart's three-server cluster.

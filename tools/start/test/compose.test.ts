@@ -48,7 +48,7 @@ const secretFile = (env: Record<string, string>, key: string) => readFileSync(en
 describe("deploy/compose", () => {
   it.each(Object.keys(agents))("gives the %s every required config key, valid by its own schema", (name) => {
     const env = containerEnv(name);
-    expect(secretFile(env, "NATS_URL")).toMatch(/^nats:\/\/switchyard:[0-9a-f]{48}@nats:4222$/);
+    expect(secretFile(env, "NATS_URL")).toMatch(new RegExp(`^nats://${name}:[0-9a-f]{48}@nats:4222$`));
     expect(secretFile(env, "REDIS_URL")).toMatch(/^redis:\/\/:[0-9a-f]{48}@redis:6379$/);
     expect(existsSync(env.SWITCHYARD_CONFIG ?? "")).toBe(true);
     expect(() => loadConfig(agents[name]!, { env })).not.toThrow();
