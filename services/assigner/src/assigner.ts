@@ -84,10 +84,10 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
     try { rt.nc.publish(rt.bus.subjects.runnerWake(runnerId)); } catch { /* NATS down: re-check covers it */ }
   };
 
-  const approvals = createApprovals({ bus: rt.bus, log, redis: rt.redis, keys });
+  const approvals = createApprovals({ bus: rt.bus, log, redis: rt.redis, keys, background: rt.background });
   const recorder = createDecisionRecorder({
     bus: rt.bus, redis: rt.redis, recentKey: keys.recentDecisions, log,
-    decisions: metrics.decisions, decisionSeconds: metrics.decisionSeconds,
+    decisions: metrics.decisions, decisionSeconds: metrics.decisionSeconds, background: rt.background,
   });
   const tieBreaker = deps.tieBreaker ?? createTieBreaker({
     config: { ...config.llm, ...(config.anthropicApiKey ? { apiKey: config.anthropicApiKey } : {}) },
@@ -110,7 +110,7 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
   const features = createPoolFeatures({ redis: rt.redis, keys, pools: config.pools, log, memoryMs: config.featureMemoryMs });
   await features.refresh().catch((err: unknown) => log.warn({ err: (err as Error).message }, "learned runner features unavailable; advertising defaults until runners poll"));
   const sightings = createRunnerSightings({
-    redis: rt.redis, keys, features, log,
+    redis: rt.redis, keys, features, log, background: rt.background,
     handoffOf: (jobId) => queue.handoffOf(jobId),
     poolOf: async (runnerId) => (await registry.all()).find((r) => r.id === runnerId)?.pool ?? null,
   });

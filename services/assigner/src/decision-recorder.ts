@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { contracts, type Decision, type TrustTier } from "@switchyard/contracts";
-import type { Bus, Logger } from "@switchyard/runtime";
+import type { BackgroundFailure, Bus, Logger } from "@switchyard/runtime";
 import type { Redis } from "ioredis";
 import type { Counter, Histogram } from "prom-client";
 import type { HeldJobMeta } from "./queue/dispatch-queue.js";
@@ -22,6 +22,8 @@ export interface DecisionRecorderDeps {
   decisions: Counter<"pool" | "mode" | "tier">;
   decisionSeconds: Histogram<"mode">;
   now?: () => number;
+  /** Catch handler for writes nobody waits for (counted, logged once); silent when absent. */
+  background?: BackgroundFailure;
 }
 
 const RECENT = 200;
@@ -58,7 +60,7 @@ export function createDecisionRecorder(deps: DecisionRecorderDeps): DecisionReco
       }
       // The dashboard reads the latest decisions from Redis even when NATS is away.
       deps.redis.multi().lpush(deps.recentKey, JSON.stringify(decision)).ltrim(deps.recentKey, 0, RECENT - 1).exec()
-        .catch(() => undefined);
+        .catch(deps.background?.("recent decisions") ?? (() => undefined));
     },
   };
 }

@@ -1,5 +1,5 @@
 import { contracts, type ApprovalAnswer, type ApprovalRequest, type ApprovalResult } from "@switchyard/contracts";
-import type { Bus, Logger, Msg, RedisKeys } from "@switchyard/runtime";
+import type { BackgroundFailure, Bus, Logger, Msg, RedisKeys } from "@switchyard/runtime";
 import type { Redis } from "ioredis";
 
 /**
@@ -29,6 +29,8 @@ export interface ApprovalsDeps {
   now?: () => number;
   /** How long a settled decision is remembered, to tell a late answer it expired. */
   settledTtlMs?: number;
+  /** Catch handler for writes nobody waits for (counted, logged once); silent when absent. */
+  background?: BackgroundFailure;
 }
 
 type Settled = { state: ApprovalVerdict["state"]; by: string | null; at: number };
@@ -42,6 +44,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
   const { bus, log, redis, keys } = deps;
   const now = deps.now ?? Date.now;
   const settledTtlMs = deps.settledTtlMs ?? 24 * 3600_000;
+  const failed = deps.background ?? (() => () => undefined);
   const waiting = new Map<string, (v: ApprovalVerdict) => void>();
 
   const reply = (msg: Msg, answer: ApprovalAnswer, result: ApprovalResult["result"], message: string, by: string | null) => {
@@ -88,10 +91,10 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
           void redis.multi()
             .set(keys.settledApproval(request.decisionId), JSON.stringify(record), "PX", settledTtlMs)
             .hdel(keys.pendingApprovals, request.decisionId)
-            .exec().catch(() => undefined);
+            .exec().catch(failed("settled approval"));
           resolve(v);
         };
-        void redis.hset(keys.pendingApprovals, request.decisionId, JSON.stringify(request)).catch(() => undefined);
+        redis.hset(keys.pendingApprovals, request.decisionId, JSON.stringify(request)).catch(failed("pending approval"));
         const timer = setTimeout(() => settle({ state: "timed-out", by: null, claimedBy: null, at: now() }), windowMs);
         waiting.set(request.decisionId, settle);
         try {

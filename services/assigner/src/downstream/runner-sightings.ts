@@ -1,5 +1,5 @@
 import { RunnerContactV1, type RunnerContact } from "@switchyard/contracts";
-import type { Logger, RedisKeys, RegisteredRunner } from "@switchyard/runtime";
+import type { BackgroundFailure, Logger, RedisKeys, RegisteredRunner } from "@switchyard/runtime";
 import type { Redis } from "ioredis";
 import type { PoolFeatures } from "../upstream/pool-features.js";
 
@@ -29,6 +29,8 @@ export interface RunnerSightingsDeps {
   /** At most one contact write per runner per this many ms. */
   writeEveryMs?: number;
   now?: () => number;
+  /** Catch handler for writes nobody waits for (counted, logged once); silent when absent. */
+  background?: BackgroundFailure;
 }
 
 const MAX_TRACKED_JOBS = 50_000;
@@ -83,11 +85,12 @@ export function createRunnerSightings(deps: RunnerSightingsDeps): RunnerSighting
         const pool = contacts.get(runnerId)?.pool ?? (await deps.poolOf(runnerId));
         if (pool) record(runnerId, pool, { lastJobCallAt: now() });
       };
-      if (known !== undefined) { void touch(known).catch(() => undefined); return; }
-      void deps.handoffOf(jobId).then(async (handoff) => {
+      const failed = deps.background?.("runner sighting") ?? (() => undefined);
+      if (known !== undefined) { touch(known).catch(failed); return; }
+      deps.handoffOf(jobId).then(async (handoff) => {
         remember(jobId, handoff?.runnerId ?? null);
         if (handoff) await touch(handoff.runnerId);
-      }).catch(() => undefined);
+      }).catch(failed);
     },
   };
 }
