@@ -5,7 +5,7 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 /** Results of one `jobs/request` call to GitLab that are known up front (`http_<status>` are added as seen). */
 export const UPSTREAM_POLL_RESULTS = ["job", "empty", "forbidden", "error"] as const;
 /** What can happen to a job Switchyard holds (held-keeper.ts). */
-export const HELD_JOB_EVENTS = ["keep_alive", "cancelled_while_held", "max_hold_failed", "reservation_expired", "handoff_unacked_requeued"] as const;
+export const HELD_JOB_EVENTS = ["keep_alive", "cancelled_while_held", "max_hold_failed", "reservation_expired", "handoff_unacked_requeued", "handoff_acked_by_gitlab"] as const;
 /** The scorer breaker's states, as `switchyard_breaker_transitions_total{to}` names them. */
 export const BREAKER_STATES = ["closed", "open", "half-open"] as const;
 

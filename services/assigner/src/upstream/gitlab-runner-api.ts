@@ -16,8 +16,21 @@ export interface JobUpdateResult {
   jobStatus: string | null;
 }
 
-/** Switchyard speaking to GitLab as a runner: the two calls the broker itself makes upstream. */
+/** What GitLab holds of a job's log: its length, or the job's status when it no longer runs. */
+export interface TraceProbeResult extends JobUpdateResult {
+  /** Bytes of trace GitLab has; null when GitLab did not say (job not running, unexpected answer). */
+  size: number | null;
+}
+
+/** Switchyard speaking to GitLab as a runner: the calls the broker itself makes upstream. */
 export interface GitLabRunnerApi {
+  /**
+   * Asks how much trace a job has without writing any: an empty PATCH at offset 0. GitLab appends
+   * nothing and answers 202 (empty log) or 416 with `Range: 0-<size>` (lib/api/ci/runner.rb
+   * PATCH /jobs/:id/trace, Ci::AppendBuildTraceService#execute); a job no longer running gets 403
+   * with Job-Status. A log that grew means a runner has the job.
+   */
+  traceSize(jobId: number, jobToken: string): Promise<TraceProbeResult>;
   requestJob(token: string, systemId: string, lastUpdate: string | null, features: RunnerFeatures, signal?: AbortSignal): Promise<JobRequestResult>;
   updateJob(jobId: number, jobToken: string, state: "running" | "failed", failureReason?: string): Promise<JobUpdateResult>;
   close(): Promise<void>;
@@ -74,6 +87,22 @@ export function createGitLabRunnerApi(options: GitLabRunnerApiOptions): GitLabRu
         return { status: res.statusCode, jobStatus: headerOf(res.headers, "job-status") };
       } catch (err) {
         throw wrapError(`update job ${jobId} in GitLab`, err);
+      }
+    },
+    async traceSize(jobId, jobToken) {
+      try {
+        const res = await request(`${base}/api/v4/jobs/${jobId}/trace`, {
+          method: "PATCH",
+          dispatcher,
+          headers: { "content-type": "text/plain", "job-token": jobToken, "content-range": "0-0" },
+          body: "",
+        });
+        await res.body.dump();
+        const range = /^0-(\d+)$/.exec(headerOf(res.headers, "range") ?? "");
+        const size = res.statusCode === 202 || res.statusCode === 416 ? (range ? Number(range[1]) : res.statusCode === 202 ? 0 : null) : null;
+        return { status: res.statusCode, jobStatus: headerOf(res.headers, "job-status"), size };
+      } catch (err) {
+        throw wrapError(`read job ${jobId}'s trace size in GitLab`, err);
       }
     },
     close: () => dispatcher.close(),

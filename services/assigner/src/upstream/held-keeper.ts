@@ -100,7 +100,16 @@ export function startHeldKeeper(deps: HeldKeeperDeps): HeldKeeper {
       const handoff = await deps.queue.handoffOf(jobId);
       if (!handoff || handoff.acked) continue;
       if (now() - handoff.at > deps.handoffAckTimeoutMs) {
-        if (await deps.queue.undoHandoff(jobId, runnerId)) {
+        // The acknowledgement can be lost with a broker killed between proxying the runner's first
+        // calls and recording them. Before giving the job to another runner, ask GitLab: a job whose
+        // log grew, or that no longer runs, reached a runner and must not be handed out again.
+        const reached = await reachedARunner(jobId);
+        if (reached === null) continue; // GitLab did not answer: decide next sweep, never blind
+        if (reached) {
+          await deps.queue.markAcked(jobId);
+          deps.events.inc({ event: "handoff_acked_by_gitlab" });
+          log.warn({ jobId, runnerId }, "hand-off acknowledgement was lost, but GitLab shows a runner has the job; kept");
+        } else if (await deps.queue.undoHandoff(jobId, runnerId)) {
           deps.events.inc({ event: "handoff_unacked_requeued" });
           log.warn({ jobId, runnerId }, "runner never acknowledged its job; requeued");
         }
@@ -115,6 +124,21 @@ export function startHeldKeeper(deps: HeldKeeperDeps): HeldKeeper {
     }
     // Jobs that moved on (acknowledged, finished) stop being touched: forget them after a while.
     for (const [jobId, at] of lastKeepAlive) if (now() - at > 4 * deps.keepAliveIntervalMs + deps.handoffAckTimeoutMs) lastKeepAlive.delete(jobId);
+  }
+
+  /** True when GitLab shows the job went to a runner (log written, or no longer running); null if unsure. */
+  async function reachedARunner(jobId: number): Promise<boolean | null> {
+    const raw = await deps.queue.payload(jobId);
+    const parsed = raw ? GitLabJobPayload.safeParse(JSON.parse(raw)) : null;
+    if (!parsed?.success) return false;
+    const probe = await deps.api.traceSize(jobId, parsed.data.token).catch((err: unknown) => {
+      log.warn({ jobId, err: (err as Error).message }, "trace probe failed");
+      return null;
+    });
+    if (!probe || probe.status >= 500) return null;
+    if (probe.status === 403 && probe.jobStatus && STOP_STATUSES.has(probe.jobStatus)) return true;
+    if (probe.size === null) return null;
+    return probe.size > 0;
   }
 
   /** PUT state=running for a job we hold, at most once per keep-alive interval; null when not due. */
