@@ -174,3 +174,50 @@ describe("the pool poller backs off from a refusing GitLab like gitlab-runner do
     expect(parseRetryAfter(null, 0)).toBeNull();
   });
 });
+
+describe("the pool poller stops without dropping a job GitLab is handing over", () => {
+  function fakePoller(requestJob: GitLabRunnerApi["requestJob"], intake: () => void) {
+    const fakeApi = { requestJob } as unknown as GitLabRunnerApi;
+    const queue = { heldCount: async () => 0 } as unknown as DispatchQueue;
+    return startPoolPoller({
+      pool: { name: "linux", upstreamToken: POOL_TOKEN, lookahead: 2 }, features: () => DEFAULT_POOL_FEATURES,
+      api: fakeApi, queue, intake: async () => { intake(); return null; }, freeSlots: async () => 1, capacity: createSignal(),
+      jobArrived: () => undefined, systemId: "s_test000000001", concurrency: 1, log: silent,
+      pulled: new Counter({ name: "t_pulled_stop", help: "t", labelNames: ["pool", "result"], registers: [new Registry()] }),
+      checkIntervalMs: 3_000, random: () => 0,
+    });
+  }
+
+  it("lets a jobs/request already sent finish, and takes in the job it brings", async () => {
+    let sent!: () => void;
+    const inFlight = new Promise<void>((r) => { sent = r; });
+    let answer!: () => void;
+    const taken: string[] = [];
+    const p = fakePoller(async (_t, _s, _l, _f, signal) => {
+      sent();
+      // Like the HTTP client: an aborted request never brings its answer.
+      await new Promise<void>((resolve, reject) => { answer = resolve; signal?.addEventListener("abort", () => reject(new Error("aborted"))); });
+      return { kind: "job", body: "{}", lastUpdate: null };
+    }, () => taken.push("job"));
+    await inFlight;
+    const stopping = p.stop(10_000);
+    // GitLab assigns the job while Switchyard is stopping: the answer must still be taken in.
+    answer();
+    await stopping;
+    expect(taken).toEqual(["job"]);
+  });
+
+  it("aborts a request still open when the grace period ends", async () => {
+    let aborted = false;
+    let sent!: () => void;
+    const inFlight = new Promise<void>((r) => { sent = r; });
+    const p = fakePoller(async (_t, _s, _l, _f, signal) => {
+      sent();
+      await new Promise<void>((resolve) => signal?.addEventListener("abort", () => { aborted = true; resolve(); }));
+      throw new Error("aborted");
+    }, () => undefined);
+    await inFlight;
+    await p.stop(100);
+    expect(aborted).toBe(true);
+  });
+});

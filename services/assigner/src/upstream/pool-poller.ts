@@ -73,9 +73,15 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
  * Pulls jobs from GitLab for one pool, only while held jobs stay below free slots plus
  * the look-ahead: everything pulled is `running` in GitLab, so hoarding has a cost.
  */
-export function startPoolPoller(deps: PoolPollerDeps): { stop(): Promise<void> } {
+/** How long stop() lets a jobs/request already sent finish, so a job GitLab hands over then is kept. */
+export const STOP_GRACE_MS = 5_000;
+
+export function startPoolPoller(deps: PoolPollerDeps): { stop(graceMs?: number): Promise<void> } {
   const log = deps.log.child({ pool: deps.pool.name });
+  // Two signals: waits end the moment the poller stops; a request already sent gets a grace period,
+  // because aborting it after GitLab assigned a job loses that job (GitLab thinks it runs here).
   const abort = new AbortController();
+  const abortRequests = new AbortController();
   let lastUpdate: string | null = null;
   let stopped = false;
   const now = deps.now ?? Date.now;
@@ -99,7 +105,7 @@ export function startPoolPoller(deps: PoolPollerDeps): { stop(): Promise<void> }
         if (wait > 0) { await sleep(holdWakeDelayMs(wait, deps.checkIntervalMs, random), abort.signal); continue; }
         if (!(await underBudget())) { await deps.capacity.wait(1_000); continue; }
         const askedAt = now();
-        const result = await deps.api.requestJob(deps.pool.upstreamToken, deps.systemId, lastUpdate, deps.features(), abort.signal);
+        const result = await deps.api.requestJob(deps.pool.upstreamToken, deps.systemId, lastUpdate, deps.features(), abortRequests.signal);
         switch (result.kind) {
           case "job": {
             lastUpdate = result.lastUpdate ?? lastUpdate;
@@ -150,11 +156,21 @@ export function startPoolPoller(deps: PoolPollerDeps): { stop(): Promise<void> }
 
   const loops = Array.from({ length: Math.max(1, deps.concurrency) }, (_, i) => loop(i));
   return {
-    async stop() {
+    async stop(graceMs = STOP_GRACE_MS) {
       stopped = true;
       abort.abort();
       deps.capacity.notify();
-      await Promise.allSettled(loops);
+      const all = Promise.allSettled(loops);
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<"grace over">((resolve) => { timer = setTimeout(() => resolve("grace over"), graceMs); });
+      if ((await Promise.race([all, graceOver])) === "grace over") {
+        // Still open past the grace period: a Workhorse long poll waiting for a change. Aborting it
+        // while Workhorse waits costs nothing; only one GitLab is answering that instant can be lost.
+        log.info({ graceMs }, "jobs/request still open at shutdown; aborting it");
+        abortRequests.abort();
+        await all;
+      }
+      clearTimeout(timer);
     },
   };
 }
