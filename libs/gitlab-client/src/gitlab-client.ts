@@ -1,4 +1,4 @@
-import { Runners } from "@gitbeaker/rest";
+import { Jobs, Runners } from "@gitbeaker/rest";
 import type { Logger } from "@switchyard/runtime";
 import { GitLabApiError } from "./errors.js";
 import { createRetryingRequesterFn, type RetryObserver } from "./retrying-requester.js";
@@ -25,13 +25,15 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabFleetApi
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const log = options.log.child({ component: "gitlab-client" });
   const perPage = options.perPage ?? 100;
-  const runners = new Runners({
+  const connection = {
     host: options.url.replace(/\/+$/, ""),
     token: options.token,
     requesterFn: createRetryingRequesterFn({ policy, log, ...(options.onRetry ? { onRetry: options.onRetry } : {}) }),
     // Our requester bounds each attempt; a whole-call deadline would cut retries short.
     queryTimeout: null,
-  });
+  };
+  const runners = new Runners(connection);
+  const jobs = new Jobs(connection);
 
   async function doing<T>(what: string, call: () => Promise<T>): Promise<T> {
     try {
@@ -55,6 +57,12 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabFleetApi
     }),
     setPaused: (runnerId, paused) => doing(`${paused ? "pause" : "unpause"} runner ${runnerId}`, async () => {
       return toRunnerDetail((await runners.edit(runnerId, { paused })) as unknown as Raw);
+    }),
+    cancelJob: (projectId, jobId) => doing(`cancel job ${jobId}`, async () => {
+      return toRunnerJob((await jobs.cancel(projectId, jobId)) as unknown as Raw);
+    }),
+    retryJob: (projectId, jobId) => doing(`retry job ${jobId}`, async () => {
+      return toRunnerJob((await jobs.retry(projectId, jobId)) as unknown as Raw);
     }),
   };
 }

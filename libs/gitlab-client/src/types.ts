@@ -53,6 +53,10 @@ export interface GitLabFleetApi {
   runningJobs(runnerId: number): Promise<GitLabRunnerJob[]>;
   /** Pauses or unpauses a runner; a paused runner gets no new job from GitLab. */
   setPaused(runnerId: number, paused: boolean): Promise<GitLabRunnerDetail>;
+  /** Cancels a job (`POST /projects/:id/jobs/:job_id/cancel`); a running job may answer `canceling`. */
+  cancelJob(projectId: number, jobId: number): Promise<GitLabRunnerJob>;
+  /** Retries a finished job (`POST /projects/:id/jobs/:job_id/retry`); answers the new job. 403 when not retryable. */
+  retryJob(projectId: number, jobId: number): Promise<GitLabRunnerJob>;
 }
 
 /** How requests are retried: 429 and 5xx answers and network failures, honouring Retry-After. */

@@ -69,6 +69,8 @@ export function redisKeys(prefix: string) {
     /** STRING with TTL: agent heartbeats and leases. */
     heartbeat: (agent: string, instanceId: string) => `${p}:heartbeat:${agent}:${instanceId}`,
     lease: (name: string) => `${p}:lease:${name}`,
+    /** STRING with TTL per job: epoch ms a broker last proxied a call for it (trace, update, artifacts); reconcile treats it as alive. */
+    jobSeen: (jobId: number) => `${p}:jobs:seen:${jobId}`,
     /** STRING: set (any value) by an operator to freeze the optimizer's weight tuning. */
     weightsFrozen: `${p}:weights:frozen`,
     /** HASH per pool: machineId → Machine JSON recorded by the optimizer's local (simulated) provisioner. */

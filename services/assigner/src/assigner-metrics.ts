@@ -6,6 +6,9 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 export const UPSTREAM_POLL_RESULTS = ["job", "empty", "forbidden", "error"] as const;
 /** What can happen to a job Switchyard holds (held-keeper.ts). */
 export const HELD_JOB_EVENTS = ["keep_alive", "cancelled_while_held", "max_hold_failed", "reservation_expired", "handoff_unacked_requeued", "handoff_acked_by_gitlab"] as const;
+/** What reconcile did with a job Switchyard had lost (upstream/reconciler.ts). */
+export const RECONCILE_RESULTS = ["retried", "canceling", "failed"] as const;
+export type ReconcileResult = (typeof RECONCILE_RESULTS)[number];
 /** The scorer breaker's states, as `switchyard_breaker_transitions_total{to}` names them. */
 export const BREAKER_STATES = ["closed", "open", "half-open"] as const;
 
@@ -28,6 +31,7 @@ export function createAssignerMetrics(registry: Registry, known: { pools: readon
     breakerTransitions: new Counter({ name: "switchyard_breaker_transitions_total", help: "Breaker state changes", labelNames: ["to"] as const, registers }),
     queueDepth: new Gauge({ name: "switchyard_queue_depth", help: "Jobs waiting for a decision", labelNames: ["pool"] as const, registers }),
     slowRequests: new Counter({ name: "switchyard_broker_slow_requests_total", help: "Runner-facing requests ended for slow headers or bodies (408)", labelNames: ["kind"] as const, registers }),
+    reconciled: new Counter({ name: "switchyard_reconciled_jobs_total", help: "Jobs GitLab ran on a pool registration that Switchyard had lost: cancelled and retried, left canceling, or not recovered", labelNames: ["pool", "result"] as const, registers }),
     waitingPolls: new Gauge({ name: "switchyard_waiting_polls", help: "Runner long polls held by this broker", registers }),
   };
   const pool = known.pools;
@@ -42,6 +46,7 @@ export function createAssignerMetrics(registry: Registry, known: { pools: readon
   initialiseSeries(metrics.outcomes, { pool, phase: ["finished"], status: ["success", "failed", "canceled"] });
   initialiseSeries(metrics.breakerTransitions, { to: BREAKER_STATES });
   initialiseSeries(metrics.queueDepth, { pool });
+  initialiseSeries(metrics.reconciled, { pool, result: RECONCILE_RESULTS });
   initialiseSeries(metrics.slowRequests, { kind: ["headers", "deadline", "idle"] });
   return metrics;
 }

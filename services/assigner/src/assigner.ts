@@ -24,6 +24,7 @@ import { startHeldKeeper } from "./upstream/held-keeper.js";
 import { createIntake, failUnreadable } from "./upstream/intake.js";
 import { createPoolFeatures } from "./upstream/pool-features.js";
 import { startPoolPoller } from "./upstream/pool-poller.js";
+import { startReconcile } from "./upstream/reconcile-wiring.js";
 
 export interface Assigner {
   readonly broker: BrokerServer;
@@ -115,6 +116,8 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
     poolOf: async (runnerId) => (await registry.all()).find((r) => r.id === runnerId)?.pool ?? null,
   });
 
+  const reconcile = startReconcile({ rt, config, queue, api, recovered: metrics.reconciled });
+
   const intake = createIntake({ queue, classifier, log, onUnreadable: (reason, job) => failUnreadable(api, log, reason, job) });
   const pollers = config.pools.map((pool) => startPoolPoller({
     pool, api, queue, intake, capacity, log, features: () => features.advertised(pool.name), pulled: metrics.upstreamPolls, systemId: `s_${rt.instanceId.replace(/[^A-Za-z0-9]/g, "").slice(0, 24)}`,
@@ -126,8 +129,8 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
   const proxy = createJobProxy({
     gitlabUrl: config.gitlabUrl, log, maxUpdateBytes: config.maxBodyBytes,
     bodyDeadlineMs: config.bodyDeadlineMs, bodyIdleTimeoutMs: config.uploadIdleTimeoutMs, onSlowBody: (kind) => metrics.slowRequests.inc({ kind }),
-    onJobUpdate: (update) => { sightings.jobCall(update.jobId); lifecycle.observe(update).catch(rt.background("outcome tracking")); },
-    onJobSeen: (jobId) => { lifecycle.seen(jobId); sightings.jobCall(jobId); },
+    onJobUpdate: (update) => { sightings.jobCall(update.jobId); reconcile.seen(update.jobId); lifecycle.observe(update).catch(rt.background("outcome tracking")); },
+    onJobSeen: (jobId) => { lifecycle.seen(jobId); sightings.jobCall(jobId); reconcile.seen(jobId); },
   });
 
   const broker = await startBrokerServer({
@@ -171,6 +174,7 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
     async stop() {
       clearInterval(gauges);
       keeper.stop();
+      await reconcile.stop();
       dispatcher.stop();
       approvals.stop();
       tiers.stop();

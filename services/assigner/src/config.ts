@@ -54,6 +54,12 @@ export const assignerConfigSchema = baseConfigSchema.extend({
   headersTimeoutMs: z.coerce.number().int().positive().default(30_000).describe("a runner-facing request must send its headers within this (408)"),
   bodyDeadlineMs: z.coerce.number().int().positive().default(30_000).describe("a JSON body (jobs/request, verify, job update) must arrive whole within this (408)"),
   uploadIdleTimeoutMs: z.coerce.number().int().positive().default(60_000).describe("a trace or artifact upload that sends no byte for this long is ended (408); no limit while it moves"),
+  gitlabApiToken: z.string().min(1).optional()
+    .describe("REST token (scope api; Maintainer of the pools' runners and Developer on their projects) for reconcile: lists running jobs per pool registration, cancels and retries jobs Switchyard lost (secret; env SWITCHYARD_GITLAB_API_TOKEN or _FILE); absent = reconcile off"),
+  reconcileIntervalMs: z.coerce.number().int().min(1_000).default(5 * 60_000)
+    .describe("how often the assigner compares what GitLab runs on each pool registration with what Redis holds"),
+  reconcileGraceMs: z.coerce.number().int().min(1_000).default(10 * 60_000)
+    .describe("a running job unknown to Redis and with no runner call through a broker for this long is cancelled and retried; keep it at least twice the longest gap between a runner's job calls and well under GitLab's 30-minute stale rule"),
   anthropicApiKey: z.string().min(1).optional().describe("API key for the LLM tie-break (env ANTHROPIC_API_KEY; secret); absent = tie-break off"),
   llm: llmConfigSchema.prefault({}).describe("LLM tie-break settings (env SWITCHYARD_LLM as JSON)"),
 });

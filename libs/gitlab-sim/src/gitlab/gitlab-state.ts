@@ -61,6 +61,12 @@ export interface GitLabState {
    * `canceled`; a running job on a runner that did becomes `canceling` until the runner reports (Ci::Build#cancel).
    */
   cancel(jobId: number): SimJob | undefined;
+  /**
+   * Retries a finished job (Ci::RetryJobService#execute → #clone!): a new pending job with the same spec in the
+   * same pipeline; the old one keeps its status and is marked retried. Undefined when it is not retryable
+   * (Ci::Build#retryable?: only success, failed or canceled, and not already retried).
+   */
+  retry(jobId: number): SimJob | undefined;
   /** Drops stale and timed-out running jobs; returns the ids dropped. */
   reapStale(): number[];
   counts(): Record<JobStatus, number>;
@@ -173,7 +179,7 @@ export function createGitLabState({ clock, log, enforceJobTimeout = true }: GitL
         id: ++nextJobId, spec, pipelineId: pipelineId ?? spec.pipelineId ?? state.nextPipelineId(),
         token: `glcbt-64_${randomBytes(15).toString("base64url")}`, status: "pending", runnerId: null,
         createdAt: now, startedAt: null, finishedAt: null, updatedAt: now, failureReason: null, exitCode: null,
-        trace: Buffer.alloc(0), finalUpdateAttempts: 0, artifact: null, cancelGracefully: false,
+        trace: Buffer.alloc(0), finalUpdateAttempts: 0, artifact: null, cancelGracefully: false, retried: false,
       };
       jobs.set(job.id, job);
       pending.add(job.id);
@@ -227,6 +233,12 @@ export function createGitLabState({ clock, log, enforceJobTimeout = true }: GitL
       if (job.status === "running" && job.cancelGracefully) transition(job, "canceling");
       else if (job.status === "pending" || job.status === "running") transition(job, "canceled");
       return job;
+    },
+    retry(jobId) {
+      const job = jobs.get(jobId);
+      if (!job || job.retried || !(job.status === "success" || job.status === "failed" || job.status === "canceled")) return undefined;
+      job.retried = true;
+      return jobs.get(state.enqueueJob(job.spec, job.pipelineId));
     },
     reapStale() {
       const now = clock.now();

@@ -103,6 +103,8 @@ export interface SimJob {
   artifact: { filename: string; bytes: Buffer } | null;
   /** The runner that picked the job advertised `cancel_gracefully` (Ci::Build#supports_canceling?). */
   cancelGracefully: boolean;
+  /** A retry of this job exists (Ci::Processable `retried`): it is no longer retryable. */
+  retried: boolean;
 }
 
 /** A job state transition, as emitted on the state API's event emitter ("job"). */

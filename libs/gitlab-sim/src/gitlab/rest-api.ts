@@ -42,7 +42,7 @@ function paginate(req: SimRequest, serverUrl: string, items: unknown[]): void {
   });
 }
 
-/** The REST subset Switchyard uses: runners (list, show, jobs, pause), job show and cancel. */
+/** The REST subset Switchyard uses: runners (list, show, jobs, pause), job show, cancel and retry. */
 export function restApiRoutes({ state, entities, adminToken, knobs, serverUrl }: RestApiDeps): Route[] {
   let windowStart = 0;
   let windowCount = 0;
@@ -122,6 +122,16 @@ export function restApiRoutes({ state, entities, adminToken, knobs, serverUrl }:
       if (!job || String(job.spec.projectId) !== req.params.project) return replyMessage(req.res, 404, "404 Job Not Found");
       state.cancel(job.id);
       reply(req.res, 201, entities.job(job));
+    }),
+    // lib/api/ci/jobs.rb `post ':id/jobs/:job_id/retry'`: Ci::RetryJobService; a job that is not retryable
+    // answers 403 "403 Forbidden - Job is not retryable", a retried one 201 with the new job.
+    route("POST", "/api/v4/projects/:project/jobs/:id/retry", (req) => {
+      if (!guard(req)) return;
+      const job = state.jobRecord(Number(req.params.id));
+      if (!job || String(job.spec.projectId) !== req.params.project) return replyMessage(req.res, 404, "404 Job Not Found");
+      const retried = state.retry(job.id);
+      if (!retried) return replyMessage(req.res, 403, "403 Forbidden - Job is not retryable");
+      reply(req.res, 201, entities.job(retried));
     }),
   ];
 }

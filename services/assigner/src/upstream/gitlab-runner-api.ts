@@ -33,6 +33,8 @@ export interface GitLabRunnerApi {
   traceSize(jobId: number, jobToken: string): Promise<TraceProbeResult>;
   requestJob(token: string, systemId: string, lastUpdate: string | null, features: RunnerFeatures, signal?: AbortSignal): Promise<JobRequestResult>;
   updateJob(jobId: number, jobToken: string, state: "running" | "failed", failureReason?: string): Promise<JobUpdateResult>;
+  /** The registration's numeric id (`POST /runners/verify`, lib/api/ci/runner.rb: RunnerRegistrationDetails carries `id`). */
+  verifyRunner(token: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -103,6 +105,21 @@ export function createGitLabRunnerApi(options: GitLabRunnerApiOptions): GitLabRu
         return { status: res.statusCode, jobStatus: headerOf(res.headers, "job-status"), size };
       } catch (err) {
         throw wrapError(`read job ${jobId}'s trace size in GitLab`, err);
+      }
+    },
+    async verifyRunner(token) {
+      try {
+        const res = await request(`${base}/api/v4/runners/verify`, {
+          method: "POST",
+          dispatcher,
+          headers: { "content-type": "application/json", accept: "application/json" },
+          body: JSON.stringify({ token }),
+        });
+        const body = (await res.body.json().catch(() => null)) as { id?: unknown } | null;
+        if (res.statusCode !== 200 || typeof body?.id !== "number") throw new Error(`GitLab answered ${res.statusCode}${typeof body?.id === "number" ? "" : " without an id"}`);
+        return body.id;
+      } catch (err) {
+        throw wrapError("verify pool registration with GitLab", err);
       }
     },
     close: () => dispatcher.close(),

@@ -1,0 +1,45 @@
+import { createGitLabClient } from "@switchyard/gitlab-client";
+import type { AgentRuntime } from "@switchyard/runtime";
+import { redisKeys } from "@switchyard/runtime";
+import type { Counter } from "prom-client";
+import type { AssignerConfig } from "../config.js";
+import type { DispatchQueue } from "../queue/dispatch-queue.js";
+import type { GitLabRunnerApi } from "./gitlab-runner-api.js";
+import { createJobSightings } from "./job-sightings.js";
+import { startReconciler } from "./reconciler.js";
+
+/** Reconcile as the assigner runs it: sightings always recorded, the loop only with a REST token. */
+export interface ReconcileHandle {
+  /** A broker proxied a call for this job. */
+  seen(jobId: number): void;
+  stop(): Promise<void>;
+}
+
+export interface ReconcileWiringDeps {
+  rt: AgentRuntime;
+  config: AssignerConfig;
+  queue: DispatchQueue;
+  api: GitLabRunnerApi;
+  recovered: Counter<"pool" | "result">;
+}
+
+export function startReconcile({ rt, config, queue, api, recovered }: ReconcileWiringDeps): ReconcileHandle {
+  const keys = redisKeys(config.keyPrefix);
+  // Sightings are written even where reconcile is off: another replica with the token may be reconciling.
+  const sightings = createJobSightings({
+    redis: rt.redis, keys, log: rt.log, ttlMs: 2 * config.reconcileGraceMs, writeEveryMs: Math.min(15_000, config.reconcileGraceMs / 4),
+  });
+  if (!config.gitlabApiToken) {
+    rt.log.warn("reconcile with GitLab is off (no gitlabApiToken): jobs lost from Redis (flush, restart without persistence) are left to GitLab's 30-minute stale-job rule");
+    return { seen: sightings.seen, stop: async () => undefined };
+  }
+  const reconciler = startReconciler({
+    pools: config.pools,
+    runnerIdOf: (token) => api.verifyRunner(token),
+    gitlab: createGitLabClient({ url: config.gitlabUrl, token: config.gitlabApiToken, log: rt.log }),
+    isKnown: async (jobId) => (await queue.meta(jobId)) !== null || (await queue.handoffOf(jobId)) !== null,
+    sightings, redis: rt.redis, leaseKey: keys.lease("reconcile"), instanceId: rt.instanceId,
+    intervalMs: config.reconcileIntervalMs, graceMs: config.reconcileGraceMs, log: rt.log, recovered,
+  });
+  return { seen: sightings.seen, stop: () => reconciler.stop() };
+}

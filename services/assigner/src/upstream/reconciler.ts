@@ -1,0 +1,162 @@
+import type { GitLabFleetApi, GitLabRunnerJob } from "@switchyard/gitlab-client";
+import type { Logger } from "@switchyard/runtime";
+import type { Redis } from "ioredis";
+import type { Counter } from "prom-client";
+import type { ReconcileResult } from "../assigner-metrics.js";
+import type { JobSightings } from "./job-sightings.js";
+import { decideLostJobs } from "./lost-jobs.js";
+
+/**
+ * Reconcile with GitLab: jobs GitLab says run on a pool's registration that Switchyard no longer knows
+ * (its Redis lost them) would die by GitLab's stale-job rule 30 minutes later with nothing said. At
+ * start-up and every interval, the replica holding the lease lists them (REST), and a job lost for the
+ * whole grace period (lost-jobs.ts) is cancelled, then retried, so a fresh copy enters the queue.
+ */
+export interface Reconciler {
+  /** One pass now (tests; the timer calls it too). */
+  pass(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+
+export interface ReconcilerDeps {
+  pools: readonly { name: string; upstreamToken: string }[];
+  /** The registration's numeric runner id in GitLab (`POST /runners/verify` answers it). */
+  runnerIdOf: (upstreamToken: string) => Promise<number>;
+  gitlab: Pick<GitLabFleetApi, "runningJobs" | "cancelJob" | "retryJob">;
+  /** Held (queued, reserved) or handed off according to Redis. */
+  isKnown: (jobId: number) => Promise<boolean>;
+  sightings: Pick<JobSightings, "lastSeen">;
+  redis: Redis;
+  leaseKey: string;
+  instanceId: string;
+  intervalMs: number;
+  graceMs: number;
+  log: Logger;
+  recovered: Counter<"pool" | "result">;
+  now?: () => number;
+}
+
+/** A job cancelled gracefully (`canceling`) is not retryable (Ci::Build#retryable?) until GitLab drops it to canceled. */
+interface AwaitingCancel { pool: string; projectId: number; since: number }
+
+const GIVE_UP_AWAITING_MS = 2 * 60 * 60_000;
+// Acquire when free, renew when ours, atomically: two replicas never both hold it.
+const LEASE = `local v = redis.call('GET', KEYS[1])
+if v == false then return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) and 1 or 0 end
+if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+return 0`;
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+export function startReconciler(deps: ReconcilerDeps): Reconciler {
+  const now = deps.now ?? Date.now;
+  const log = deps.log.child({ component: "reconcile" });
+  const runnerIds = new Map<string, number>();
+  let suspects = new Map<number, number>();
+  const awaiting = new Map<number, AwaitingCancel>();
+  const leaseTtlMs = 2 * deps.intervalMs + deps.graceMs;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let current: Promise<void> = Promise.resolve();
+
+  const count = (pool: string, result: ReconcileResult) => deps.recovered.inc({ pool, result });
+
+  async function holdLease(): Promise<boolean> {
+    return Number(await deps.redis.eval(LEASE, 1, deps.leaseKey, deps.instanceId, String(leaseTtlMs))) === 1;
+  }
+
+  async function retry(jobId: number, pool: string, projectId: number): Promise<boolean> {
+    try {
+      const fresh = await deps.gitlab.retryJob(projectId, jobId);
+      count(pool, "retried");
+      log.warn({ pool, jobId, retriedAs: fresh.id, projectId }, "job lost by Switchyard (not in Redis, no runner calling): cancelled and retried in GitLab");
+      return true;
+    } catch (err) {
+      if ((err as { status?: unknown }).status === 403) return false; // still canceling, or no longer retryable
+      throw err;
+    }
+  }
+
+  async function recover(pool: string, job: GitLabRunnerJob): Promise<void> {
+    if (job.projectId === null) {
+      count(pool, "failed");
+      log.error({ pool, jobId: job.id }, "lost job has no project id in GitLab's answer; left to GitLab's stale-job rule");
+      return;
+    }
+    const cancelled = await deps.gitlab.cancelJob(job.projectId, job.id);
+    if (cancelled.status === "canceling" || !(await retry(job.id, pool, job.projectId))) {
+      // The pool advertised cancel_gracefully: GitLab waits for a final update no runner will send,
+      // then drops it (no_updates_canceling). Retried once it is canceled.
+      awaiting.set(job.id, { pool, projectId: job.projectId, since: now() });
+      count(pool, "canceling");
+      log.warn({ pool, jobId: job.id, status: cancelled.status }, "lost job cancelled; retried once GitLab finishes cancelling it");
+    }
+  }
+
+  async function retryAwaiting(): Promise<void> {
+    for (const [jobId, a] of awaiting) {
+      if (await retry(jobId, a.pool, a.projectId).catch((err: unknown) => { log.warn({ jobId, err: (err as Error).message }, "retrying a lost job failed"); return false; })) {
+        awaiting.delete(jobId);
+      } else if (now() - a.since > GIVE_UP_AWAITING_MS) {
+        awaiting.delete(jobId);
+        count(a.pool, "failed");
+        log.error({ pool: a.pool, jobId }, "lost job never became retryable; given up");
+      }
+    }
+  }
+
+  async function reconcilePool(pool: { name: string; upstreamToken: string }, next: Map<number, number>): Promise<void> {
+    let runnerId = runnerIds.get(pool.name);
+    if (runnerId === undefined) {
+      runnerId = await deps.runnerIdOf(pool.upstreamToken);
+      runnerIds.set(pool.name, runnerId);
+    }
+    const running = (await deps.gitlab.runningJobs(runnerId)).filter((j) => !awaiting.has(j.id));
+    const ids = running.map((j) => j.id);
+    const known = new Set<number>();
+    for (const id of ids) if (await deps.isKnown(id)) known.add(id);
+    const decision = decideLostJobs({ running: ids, known, lastSeenAt: await deps.sightings.lastSeen(ids), suspects, now: now(), graceMs: deps.graceMs });
+    for (const [id, at] of decision.suspects) next.set(id, at);
+    for (const id of decision.lost) {
+      // Ask again right before touching it: never touch a job Switchyard knows or a runner is working on.
+      const seen = (await deps.sightings.lastSeen([id])).get(id);
+      if (await deps.isKnown(id) || (seen !== undefined && now() - seen < deps.graceMs)) continue;
+      await recover(pool.name, running.find((j) => j.id === id)!).catch((err: unknown) => {
+        count(pool.name, "failed");
+        log.error({ pool: pool.name, jobId: id, err: (err as Error).message }, "recovering a lost job failed; tried again next pass if GitLab still lists it");
+      });
+    }
+  }
+
+  async function pass(): Promise<void> {
+    if (!(await holdLease())) { suspects = new Map(); return; } // another replica reconciles
+    await retryAwaiting();
+    const next = new Map<number, number>();
+    for (const pool of deps.pools) {
+      await reconcilePool(pool, next).catch((err: unknown) => log.warn({ pool: pool.name, err: (err as Error).message }, "reconcile pass failed for pool"));
+    }
+    suspects = next;
+  }
+
+  function schedule(): void {
+    if (stopped) return;
+    // With suspects, come back when the first one's grace period ends rather than a whole interval later.
+    const due = [...suspects.values()].map((at) => at + deps.graceMs - now());
+    const delay = Math.max(250, Math.min(deps.intervalMs, ...due));
+    timer = setTimeout(() => {
+      current = pass().catch((err: unknown) => log.warn({ err: (err as Error).message }, "reconcile pass failed")).finally(schedule);
+    }, delay);
+    timer.unref();
+  }
+
+  current = pass().catch((err: unknown) => log.warn({ err: (err as Error).message }, "reconcile pass failed")).finally(schedule);
+  return {
+    pass,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await current;
+      await deps.redis.eval(RELEASE, 1, deps.leaseKey, deps.instanceId).catch(() => undefined);
+    },
+  };
+}
