@@ -58,8 +58,10 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabFleetApi
     setPaused: (runnerId, paused) => doing(`${paused ? "pause" : "unpause"} runner ${runnerId}`, async () => {
       return toRunnerDetail((await runners.edit(runnerId, { paused })) as unknown as Raw);
     }),
-    cancelJob: (projectId, jobId) => doing(`cancel job ${jobId}`, async () => {
-      return toRunnerJob((await jobs.cancel(projectId, jobId)) as unknown as Raw);
+    cancelJob: (projectId, jobId, force = false) => doing(`${force ? "force-" : ""}cancel job ${jobId}`, async () => {
+      // gitbeaker sends extra options as the body: Grape reads `force` from it.
+      const options = force ? ({ force: true } as Record<string, unknown>) : undefined;
+      return toRunnerJob((await jobs.cancel(projectId, jobId, options)) as unknown as Raw);
     }),
     retryJob: (projectId, jobId) => doing(`retry job ${jobId}`, async () => {
       return toRunnerJob((await jobs.retry(projectId, jobId)) as unknown as Raw);

@@ -53,8 +53,12 @@ export interface GitLabFleetApi {
   runningJobs(runnerId: number): Promise<GitLabRunnerJob[]>;
   /** Pauses or unpauses a runner; a paused runner gets no new job from GitLab. */
   setPaused(runnerId: number, paused: boolean): Promise<GitLabRunnerDetail>;
-  /** Cancels a job (`POST /projects/:id/jobs/:job_id/cancel`); a running job may answer `canceling`. */
-  cancelJob(projectId: number, jobId: number): Promise<GitLabRunnerJob>;
+  /**
+   * Cancels a job (`POST /projects/:id/jobs/:job_id/cancel`); a running job whose runner supports graceful
+   * cancel answers `canceling`. `force` ends a `canceling` job at once (GitLab 17.10+, feature flag
+   * `force_cancel_build`, Maintainer); where GitLab does not know it, the job stays `canceling`.
+   */
+  cancelJob(projectId: number, jobId: number, force?: boolean): Promise<GitLabRunnerJob>;
   /** Retries a finished job (`POST /projects/:id/jobs/:job_id/retry`); answers the new job. 403 when not retryable. */
   retryJob(projectId: number, jobId: number): Promise<GitLabRunnerJob>;
 }

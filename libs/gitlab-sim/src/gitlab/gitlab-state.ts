@@ -59,8 +59,10 @@ export interface GitLabState {
   /**
    * Cancels a job: a pending job, or a running one whose runner did not advertise `cancel_gracefully`, becomes
    * `canceled`; a running job on a runner that did becomes `canceling` until the runner reports (Ci::Build#cancel).
+   * `force` ends a `canceling` job as `canceled` at once (Ci::Build#force_cancel, lib/api/ci/jobs.rb cancel's
+   * `force` param; behind GitLab's `force_cancel_build` flag, taken as enabled here).
    */
-  cancel(jobId: number): SimJob | undefined;
+  cancel(jobId: number, force?: boolean): SimJob | undefined;
   /**
    * Retries a finished job (Ci::RetryJobService#execute → #clone!): a new pending job with the same spec in the
    * same pipeline; the old one keeps its status and is marked retried. Undefined when it is not retryable
@@ -227,10 +229,11 @@ export function createGitLabState({ clock, log, enforceJobTimeout = true }: GitL
       job.failureReason = to === "failed" ? (failureReason ?? "script_failure") : null;
       transition(job, to);
     },
-    cancel(jobId) {
+    cancel(jobId, force = false) {
       const job = jobs.get(jobId);
       if (!job) return undefined;
-      if (job.status === "running" && job.cancelGracefully) transition(job, "canceling");
+      if (job.status === "canceling" && force) transition(job, "canceled");
+      else if (job.status === "running" && job.cancelGracefully) transition(job, "canceling");
       else if (job.status === "pending" || job.status === "running") transition(job, "canceled");
       return job;
     },

@@ -120,7 +120,8 @@ export function restApiRoutes({ state, entities, adminToken, knobs, serverUrl }:
       if (!guard(req)) return;
       const job = state.jobRecord(Number(req.params.id));
       if (!job || String(job.spec.projectId) !== req.params.project) return replyMessage(req.res, 404, "404 Job Not Found");
-      state.cancel(job.id);
+      const params = { ...Object.fromEntries(req.query), ...(bodyParams(req) ?? {}) };
+      state.cancel(job.id, params.force === true || params.force === "true");
       reply(req.res, 201, entities.job(job));
     }),
     // lib/api/ci/jobs.rb `post ':id/jobs/:job_id/retry'`: Ci::RetryJobService; a job that is not retryable

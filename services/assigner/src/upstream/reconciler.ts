@@ -83,10 +83,12 @@ export function startReconciler(deps: ReconcilerDeps): Reconciler {
       log.error({ pool, jobId: job.id }, "lost job has no project id in GitLab's answer; left to GitLab's stale-job rule");
       return;
     }
-    const cancelled = await deps.gitlab.cancelJob(job.projectId, job.id);
+    let cancelled = await deps.gitlab.cancelJob(job.projectId, job.id);
+    // The pool advertised cancel_gracefully, so GitLab waits for a final update that no runner will
+    // send: force it (GitLab 17.10+ with force_cancel_build). Where that is refused or unknown, GitLab
+    // drops it after its stale-canceling timeout (no_updates_canceling) and the retry follows then.
+    if (cancelled.status === "canceling") cancelled = await deps.gitlab.cancelJob(job.projectId, job.id, true).catch(() => cancelled);
     if (cancelled.status === "canceling" || !(await retry(job.id, pool, job.projectId))) {
-      // The pool advertised cancel_gracefully: GitLab waits for a final update no runner will send,
-      // then drops it (no_updates_canceling). Retried once it is canceled.
       awaiting.set(job.id, { pool, projectId: job.projectId, since: now() });
       count(pool, "canceling");
       log.warn({ pool, jobId: job.id, status: cancelled.status }, "lost job cancelled; retried once GitLab finishes cancelling it");

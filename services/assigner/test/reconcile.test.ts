@@ -1,0 +1,97 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createTestEnv, deleteKeys, waitFor, type TestEnv } from "@switchyard/testing";
+import type { SimulatedGitLab } from "@switchyard/gitlab-sim";
+import { runnerClient } from "./runner-client.js";
+import { ADMIN_TOKEN, runnerToken, startSim, startTestAssigner, type RunningAssigner } from "./harness.js";
+
+let env: TestEnv;
+let sim: SimulatedGitLab;
+let sy: RunningAssigner;
+let patching = false;
+
+beforeEach(async () => {
+  env = await createTestEnv("reconcile");
+  sim = await startSim({ traceUpdateIntervalSeconds: 1 });
+});
+afterEach(async () => {
+  patching = false;
+  await sy?.stop();
+  await sim.close();
+  await env.close();
+});
+
+async function pollUntilJob(runner: ReturnType<typeof runnerClient>) {
+  for (let version: string | undefined; ;) {
+    const res = await runner.requestJob(version);
+    if (res.status === 201) return res.job as { id: number; token: string };
+    version = res.lastUpdate;
+  }
+}
+
+async function finish(runner: ReturnType<typeof runnerClient>, job: { id: number; token: string }) {
+  // GitLab may answer a final update 202 (accepted, not yet done); gitlab-runner sends it again.
+  await waitFor(async () => (await runner.updateJob(job.id, job.token, "success")).status === 200, { what: `job ${job.id} finished` });
+}
+
+describe("reconcile with GitLab after Redis lost the assigner's jobs", () => {
+  it("cancels and retries the held jobs Redis forgot, runs each retry once, and leaves the job a runner is still running alone", async () => {
+    sy = await startTestAssigner(env, sim.url, 2, {
+      SWITCHYARD_GITLAB_API_TOKEN: ADMIN_TOKEN, SWITCHYARD_RECONCILE_INTERVAL_MS: "1000", SWITCHYARD_RECONCILE_GRACE_MS: "2000",
+    });
+    const busy = runnerClient(sy.brokerUrl, runnerToken(1));
+    const taken = pollUntilJob(busy);
+    const running = sim.enqueueJob({ name: "still-running", tags: ["linux"] });
+    const runningJob = await taken;
+    expect(runningJob.id).toBe(running);
+    // The runner keeps working: trace patches flow through the broker, as gitlab-runner's do.
+    let offset = 0;
+    patching = true;
+    const patches = (async () => {
+      while (patching) {
+        const line = `line ${offset}\n`;
+        await busy.patchTrace(running, runningJob.token, offset, line).catch(() => undefined);
+        offset += line.length;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+
+    // No runner asks: the pool's lookahead holds these two in Switchyard; GitLab sees them running.
+    const held = [sim.enqueueJob({ name: "held-a", tags: ["linux"] }), sim.enqueueJob({ name: "held-b", tags: ["linux"] })];
+    await waitFor(async () => (await env.redis.zcard(env.keys.held("linux"))) === 2, { what: "two jobs held" });
+    expect(held.map((id) => sim.job(id)?.status)).toEqual(["running", "running"]);
+
+    // Redis loses everything under the assigner's prefix (a FLUSHALL, scoped to this test).
+    await deleteKeys(env.redis, `${env.keys.prefix}:*`);
+
+    await waitFor(() => held.every((id) => sim.job(id)?.status === "canceled"), { timeoutMs: 15_000, what: "lost jobs cancelled" });
+    const retries = await waitFor(() => {
+      const fresh = sim.state.jobs().filter((j) => !held.includes(j.id) && j.id !== running);
+      return fresh.length === 2 ? fresh.map((j) => j.id) : null;
+    }, { timeoutMs: 15_000, what: "lost jobs retried" });
+    expect(sim.state.jobs().filter((j) => retries.includes(j.id)).map((j) => j.spec.name).sort()).toEqual(["held-a", "held-b"]);
+
+    // The retries enter Switchyard's queue like any job and are handed to the free runner, once each.
+    const free = runnerClient(sy.brokerUrl, runnerToken(2));
+    const handed: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const job = await pollUntilJob(free);
+      handed.push(job.id);
+      await finish(free, job);
+    }
+    expect(handed.sort()).toEqual([...retries].sort());
+    expect(retries.map((id) => sim.job(id)?.status)).toEqual(["success", "success"]);
+
+    // The job its runner kept calling for was never touched.
+    expect(sim.job(running)?.status).toBe("running");
+    patching = false;
+    await patches;
+    await finish(busy, runningJob);
+    expect(sim.job(running)?.status).toBe("success");
+    expect(sim.state.jobs()).toHaveLength(5);
+
+    const metrics = await sy.rt.metrics.registry.getSingleMetricAsString("switchyard_reconciled_jobs_total");
+    expect(metrics).toMatch(/switchyard_reconciled_jobs_total\{pool="linux",result="retried"[^}]*\} 2$/m);
+    expect(metrics).toMatch(/switchyard_reconciled_jobs_total\{pool="linux",result="failed"[^}]*\} 0$/m);
+    expect(metrics).toMatch(/switchyard_reconciled_jobs_total\{pool="linux",result="canceling"[^}]*\} 0$/m);
+  }, 60_000);
+});
