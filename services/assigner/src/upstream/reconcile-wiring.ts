@@ -1,6 +1,6 @@
 import { createGitLabClient } from "@switchyard/gitlab-client";
 import type { AgentRuntime } from "@switchyard/runtime";
-import { redisKeys } from "@switchyard/runtime";
+import { createLease, redisKeys } from "@switchyard/runtime";
 import type { Counter } from "prom-client";
 import type { AssignerConfig } from "../config.js";
 import type { DispatchQueue } from "../queue/dispatch-queue.js";
@@ -38,7 +38,9 @@ export function startReconcile({ rt, config, queue, api, recovered }: ReconcileW
     runnerIdOf: (token) => api.verifyRunner(token),
     gitlab: createGitLabClient({ url: config.gitlabUrl, token: config.gitlabApiToken, log: rt.log }),
     isKnown: async (jobId) => (await queue.meta(jobId)) !== null || (await queue.handoffOf(jobId)) !== null,
-    sightings, redis: rt.redis, leaseKey: keys.lease("reconcile"), instanceId: rt.instanceId,
+    sightings,
+    // Outlasts the gap between two passes, so the holder keeps it; a dead holder's lapses within two intervals.
+    lease: createLease({ redis: rt.redis, key: keys.lease("reconcile"), ttlMs: 2 * config.reconcileIntervalMs + config.reconcileGraceMs, holder: rt.instanceId }),
     intervalMs: config.reconcileIntervalMs, graceMs: config.reconcileGraceMs, log: rt.log, recovered,
   });
   return { seen: sightings.seen, stop: () => reconciler.stop() };

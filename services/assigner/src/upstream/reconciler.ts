@@ -1,6 +1,5 @@
 import type { GitLabFleetApi, GitLabRunnerJob } from "@switchyard/gitlab-client";
-import type { Logger } from "@switchyard/runtime";
-import type { Redis } from "ioredis";
+import type { Lease, Logger } from "@switchyard/runtime";
 import type { Counter } from "prom-client";
 import type { ReconcileResult } from "../assigner-metrics.js";
 import type { JobSightings } from "./job-sightings.js";
@@ -27,9 +26,8 @@ export interface ReconcilerDeps {
   /** Held (queued, reserved) or handed off according to Redis. */
   isKnown: (jobId: number) => Promise<boolean>;
   sightings: Pick<JobSightings, "lastSeen">;
-  redis: Redis;
-  leaseKey: string;
-  instanceId: string;
+  /** Only its holder reconciles, so two replicas never both cancel and retry; its TTL must outlast a pass interval. */
+  lease: Pick<Lease, "ensure" | "release">;
   intervalMs: number;
   graceMs: number;
   log: Logger;
@@ -41,29 +39,17 @@ export interface ReconcilerDeps {
 interface AwaitingCancel { pool: string; projectId: number; since: number }
 
 const GIVE_UP_AWAITING_MS = 2 * 60 * 60_000;
-// Acquire when free, renew when ours, atomically: two replicas never both hold it.
-const LEASE = `local v = redis.call('GET', KEYS[1])
-if v == false then return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) and 1 or 0 end
-if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
-return 0`;
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
-
 export function startReconciler(deps: ReconcilerDeps): Reconciler {
   const now = deps.now ?? Date.now;
   const log = deps.log.child({ component: "reconcile" });
   const runnerIds = new Map<string, number>();
   let suspects = new Map<number, number>();
   const awaiting = new Map<number, AwaitingCancel>();
-  const leaseTtlMs = 2 * deps.intervalMs + deps.graceMs;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<void> = Promise.resolve();
 
   const count = (pool: string, result: ReconcileResult) => deps.recovered.inc({ pool, result });
-
-  async function holdLease(): Promise<boolean> {
-    return Number(await deps.redis.eval(LEASE, 1, deps.leaseKey, deps.instanceId, String(leaseTtlMs))) === 1;
-  }
 
   async function retry(jobId: number, pool: string, projectId: number): Promise<boolean> {
     try {
@@ -131,7 +117,7 @@ export function startReconciler(deps: ReconcilerDeps): Reconciler {
   }
 
   async function pass(): Promise<void> {
-    if (!(await holdLease())) { suspects = new Map(); return; } // another replica reconciles
+    if (!(await deps.lease.ensure())) { suspects = new Map(); return; } // another replica reconciles
     await retryAwaiting();
     const next = new Map<number, number>();
     for (const pool of deps.pools) {
@@ -158,7 +144,7 @@ export function startReconciler(deps: ReconcilerDeps): Reconciler {
       stopped = true;
       clearTimeout(timer);
       await current;
-      await deps.redis.eval(RELEASE, 1, deps.leaseKey, deps.instanceId).catch(() => undefined);
+      await deps.lease.release().catch(() => undefined);
     },
   };
 }
