@@ -10,7 +10,9 @@ import {
 } from "@switchyard/runtime";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Redis } from "ioredis";
+import { stringify as toYaml } from "yaml";
 import { AGENT_NAMES, checkAgentConfig } from "./check-config.js";
+import { importRunnerConfig, RunnerConfigError } from "./import-runner-config.js";
 import { cliConfigSchema, type CliConfig } from "./cli-config.js";
 
 /** Exit codes; the README's CLI section documents the same table. */
@@ -63,6 +65,11 @@ const COMMANDS: Record<string, Command> = {
   runners: {
     usage: "runners list [--json] | runners remove <id> | runners rotate <id>", summary: "list runners, remove one, or issue it a new token", options: json,
     run: ([sub, id, ...rest], v) => { noExtra("runners", rest); return runners(sub, id, v.json === true); },
+  },
+  "import-runner-config": {
+    usage: "import-runner-config <config.toml> [--broker-url <url>] [--json]", summary: "turn gitlab-runner's config.toml into Switchyard's pools, runners and SLI config, and the runners' new config.toml",
+    options: { ...json, "broker-url": { type: "string" } },
+    run: ([file, ...rest], v) => { noExtra("import-runner-config", rest); return importConfig(file, v["broker-url"] as string | undefined, v.json === true); },
   },
   "check-config": {
     usage: `check-config <${AGENT_NAMES.join("|")}> <file> [--json]`, summary: "validate an agent's config file (with this env) using the agent's own schema", options: json,
@@ -213,6 +220,34 @@ async function runners(sub: string | undefined, id: string | undefined, asJson: 
   } finally {
     await r.quit().catch(() => undefined);
   }
+}
+
+async function importConfig(file: string | undefined, brokerUrl: string | undefined, asJson: boolean): Promise<void> {
+  if (!file) fail(`import-runner-config: needs gitlab-runner's config.toml (usage: switchyard ${COMMANDS["import-runner-config"]!.usage})`);
+  let text: string;
+  try { text = readFileSync(file, "utf8"); } catch (err) { fail(`import-runner-config: cannot read ${file}: ${(err as Error).message}`); }
+  let imported;
+  try {
+    imported = importRunnerConfig(text, { brokerUrl: brokerUrl ?? config.brokerUrl, newToken: newRunnerToken });
+  } catch (err) {
+    if (err instanceof RunnerConfigError) fail(`import-runner-config: ${file}: ${err.message}`, EXIT.refused);
+    throw err;
+  }
+  const { runnerConfigToml, notes, jobQueuingDurations, ...assigner } = imported;
+  if (asJson) { process.stdout.write(`${JSON.stringify({ assigner, optimizer: { jobQueuingDurations }, runnerConfigToml, notes })}\n`); return; }
+  process.stdout.write([
+    "# 1. The assigner's config (YAML; the tokens are secrets: keep this file private).",
+    toYaml(assigner).trimEnd(),
+    "",
+    "# 2. The optimizer's queue-time SLI, as the runners had it.",
+    toYaml({ jobQueuingDurations }).trimEnd(),
+    "",
+    "# 3. The runners' new config.toml: the same settings, url and token now Switchyard's. Replace the old file, then restart gitlab-runner.",
+    runnerConfigToml.trimEnd(),
+    "",
+    ...notes.map((n) => `# note: ${n}`),
+    "",
+  ].join("\n"));
 }
 
 async function checkConfig(agent: string | undefined, file: string | undefined, asJson: boolean): Promise<void> {

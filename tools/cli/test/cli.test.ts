@@ -28,7 +28,7 @@ function linked(args: string[], extraEnv: Record<string, string> = {}): Promise<
   });
 }
 
-const COMMANDS = ["watch", "add-runner", "approve", "reject", "tiers", "tier", "runners", "check-config"];
+const COMMANDS = ["watch", "add-runner", "approve", "reject", "tiers", "tier", "runners", "check-config", "import-runner-config"];
 
 describe("switchyard CLI", () => {
   it("adds a runner: prints config.toml lines once and keeps only the token's hash", async () => {
