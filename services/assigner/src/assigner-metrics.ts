@@ -7,7 +7,7 @@ export const UPSTREAM_POLL_RESULTS = ["job", "empty", "forbidden", "error"] as c
 /** What can happen to a job Switchyard holds (held-keeper.ts). */
 export const HELD_JOB_EVENTS = ["keep_alive", "cancelled_while_held", "max_hold_failed", "reservation_expired", "handoff_unacked_requeued", "handoff_acked_by_gitlab"] as const;
 /** What reconcile did with a job Switchyard had lost (upstream/reconciler.ts). */
-export const RECONCILE_RESULTS = ["retried", "canceling", "failed"] as const;
+export const RECONCILE_RESULTS = ["retried", "canceling", "failed", "forgotten"] as const;
 export type ReconcileResult = (typeof RECONCILE_RESULTS)[number];
 /** The scorer breaker's states, as `switchyard_breaker_transitions_total{to}` names them. */
 export const BREAKER_STATES = ["closed", "open", "half-open"] as const;
@@ -31,7 +31,7 @@ export function createAssignerMetrics(registry: Registry, known: { pools: readon
     breakerTransitions: new Counter({ name: "switchyard_breaker_transitions_total", help: "Breaker state changes", labelNames: ["to"] as const, registers }),
     queueDepth: new Gauge({ name: "switchyard_queue_depth", help: "Jobs waiting for a decision", labelNames: ["pool"] as const, registers }),
     slowRequests: new Counter({ name: "switchyard_broker_slow_requests_total", help: "Runner-facing requests ended for slow headers or bodies (408)", labelNames: ["kind"] as const, registers }),
-    reconciled: new Counter({ name: "switchyard_reconciled_jobs_total", help: "Jobs GitLab ran on a pool registration that Switchyard had lost: cancelled and retried, left canceling, or not recovered", labelNames: ["pool", "result"] as const, registers }),
+    reconciled: new Counter({ name: "switchyard_reconciled_jobs_total", help: "Redis and GitLab disagreeing about a job: lost jobs cancelled and retried, left canceling or not recovered; hand-offs of jobs GitLab no longer runs forgotten", labelNames: ["pool", "result"] as const, registers }),
     waitingPolls: new Gauge({ name: "switchyard_waiting_polls", help: "Runner long polls held by this broker", registers }),
   };
   const pool = known.pools;

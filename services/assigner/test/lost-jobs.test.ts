@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decideLostJobs } from "../src/upstream/lost-jobs.js";
+import { decideLostJobs, decideStaleHandoffs } from "../src/upstream/lost-jobs.js";
 
 const base = { known: new Set<number>(), lastSeenAt: new Map<number, number>(), suspects: new Map<number, number>(), graceMs: 1_000 };
 
@@ -30,5 +30,16 @@ describe("which jobs GitLab runs that Switchyard lost", () => {
   it("forgets suspects GitLab no longer lists as running", () => {
     const out = decideLostJobs({ ...base, running: [], suspects: new Map([[4, 0]]), now: 10_000 });
     expect(out).toEqual({ lost: [], suspects: new Map() });
+  });
+});
+
+describe("which hand-offs Redis keeps for jobs GitLab no longer runs", () => {
+  const now = 10_000;
+  it("drops an old hand-off GitLab lists on no pool and no broker saw a call for", () => {
+    expect(decideStaleHandoffs({ handoffs: [{ jobId: 1, at: 0 }], running: new Set(), lastSeenAt: new Map(), now, graceMs: 1_000 })).toEqual([1]);
+  });
+  it("keeps a hand-off whose job GitLab still runs, one too recent, and one a runner still calls for", () => {
+    const handoffs = [{ jobId: 1, at: 0 }, { jobId: 2, at: 9_500 }, { jobId: 3, at: 0 }];
+    expect(decideStaleHandoffs({ handoffs, running: new Set([1]), lastSeenAt: new Map([[3, 9_900]]), now, graceMs: 1_000 })).toEqual([]);
   });
 });

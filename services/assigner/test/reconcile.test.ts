@@ -94,4 +94,41 @@ describe("reconcile with GitLab after Redis lost the assigner's jobs", () => {
     expect(metrics).toMatch(/switchyard_reconciled_jobs_total\{pool="linux",result="failed"[^}]*\} 0$/m);
     expect(metrics).toMatch(/switchyard_reconciled_jobs_total\{pool="linux",result="canceling"[^}]*\} 0$/m);
   }, 60_000);
+
+  it("forgets the hand-off of a job that ended in GitLab while Redis missed it, and keeps the one GitLab still runs", async () => {
+    sy = await startTestAssigner(env, sim.url, 2, {
+      SWITCHYARD_GITLAB_API_TOKEN: ADMIN_TOKEN, SWITCHYARD_RECONCILE_INTERVAL_MS: "1000", SWITCHYARD_RECONCILE_GRACE_MS: "2000",
+    });
+    const ended = runnerClient(sy.brokerUrl, runnerToken(1));
+    const quiet = runnerClient(sy.brokerUrl, runnerToken(2));
+    const takenA = pollUntilJob(ended);
+    const a = sim.enqueueJob({ name: "ended-unseen", tags: ["linux"] });
+    const jobA = await takenA;
+    const takenB = pollUntilJob(quiet);
+    const b = sim.enqueueJob({ name: "still-running-quietly", tags: ["linux"] });
+    const jobB = await takenB;
+    expect([jobA.id, jobB.id]).toEqual([a, b]);
+    for (const [runner, job] of [[ended, jobA], [quiet, jobB]] as const) expect((await runner.updateJob(job.id, job.token, "running")).status).toBe(200);
+    await waitFor(async () => (await env.redis.hlen(env.keys.handoffs)) === 2, { what: "both handed off" });
+    const loadBefore = Number(await env.redis.hget(env.keys.runnerLoad, "r-001"));
+    expect(loadBefore).toBe(1);
+    expect(await env.redis.hget(env.keys.projectLoad("linux"), "1")).toBe("2");
+
+    // Job A's final update reached GitLab while the broker could not write to Redis: GitLab has it
+    // finished, Redis still holds its hand-off, job token and counters.
+    sim.state.finish(sim.state.jobRecord(a)!, "success", null, 0);
+
+    await waitFor(async () => (await env.redis.hexists(env.keys.handoffs, String(a))) === 0, { timeoutMs: 15_000, what: "stale hand-off forgotten" });
+    expect(await env.redis.hexists(env.keys.jobs, String(a))).toBe(0); // the job token is gone
+    expect(Number(await env.redis.hget(env.keys.runnerLoad, "r-001") ?? 0)).toBe(0);
+    expect(await env.redis.hget(env.keys.projectLoad("linux"), "1")).toBe("1"); // fairness counts job B only
+    // Job B's runner made no call since, but GitLab runs it: its record stays, and it is not touched.
+    expect(await env.redis.hexists(env.keys.handoffs, String(b))).toBe(1);
+    expect(sim.job(b)?.status).toBe("running");
+    expect(sim.state.jobs()).toHaveLength(2);
+    const metrics = await sy.rt.metrics.registry.getSingleMetricAsString("switchyard_reconciled_jobs_total");
+    expect(metrics).toMatch(/switchyard_reconciled_jobs_total\{pool="linux",result="forgotten"[^}]*\} 1$/m);
+    expect(metrics).toMatch(/switchyard_reconciled_jobs_total\{pool="linux",result="retried"[^}]*\} 0$/m);
+    await finish(quiet, jobB);
+  }, 60_000);
 });

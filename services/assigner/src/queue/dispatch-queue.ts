@@ -72,6 +72,8 @@ export interface DispatchQueue {
   handoffOf(jobId: number): Promise<{ runnerId: string; at: number; acked: boolean } | null>;
   /** Jobs handed off but not acknowledged by their runner before `olderThan`. */
   unackedHandoffs(olderThan: number): Promise<{ jobId: number; runnerId: string }[]>;
+  /** Every hand-off made before `olderThan`, acknowledged or not. */
+  handoffsBefore(olderThan: number): Promise<{ jobId: number; runnerId: string; at: number; acked: boolean }[]>;
   /** Removes a job everywhere (finished, cancelled, failed); returns the runner it ran on, if any. */
   forget(pool: string, jobId: number): Promise<string | null>;
   /** Held jobs (taken from GitLab, not yet finished) with their arrival time, oldest first. */
@@ -115,6 +117,15 @@ export function createDispatchQueue(redis: Redis, keys: RedisKeys): DispatchQueu
   }
 
   const deployKey = (m: HeldJobMeta) => (m.isDeploy && m.environment ? keys.deployOrder(m.projectId, m.environment) : null);
+
+  async function handoffsBefore(olderThan: number): Promise<{ jobId: number; runnerId: string; at: number; acked: boolean }[]> {
+    const out: { jobId: number; runnerId: string; at: number; acked: boolean }[] = [];
+    for (const [jobId, h] of Object.entries(await redis.hgetall(keys.handoffs))) {
+      const [runnerId, at, acked] = h.split("|") as [string, string, string];
+      if (Number(at) < olderThan) out.push({ jobId: Number(jobId), runnerId, at: Number(at), acked: acked === "1" });
+    }
+    return out;
+  }
 
   return {
     async enqueue(meta, payload) {
@@ -193,14 +204,9 @@ export function createDispatchQueue(redis: Redis, keys: RedisKeys): DispatchQueu
       return { runnerId, at: Number(at), acked: acked === "1" };
     },
     async unackedHandoffs(olderThan) {
-      const all = await redis.hgetall(keys.handoffs);
-      const out: { jobId: number; runnerId: string }[] = [];
-      for (const [jobId, h] of Object.entries(all)) {
-        const [runnerId, at, acked] = h.split("|") as [string, string, string];
-        if (acked !== "1" && Number(at) < olderThan) out.push({ jobId: Number(jobId), runnerId });
-      }
-      return out;
+      return (await handoffsBefore(olderThan)).filter((h) => !h.acked).map(({ jobId, runnerId }) => ({ jobId, runnerId }));
     },
+    handoffsBefore,
     async forget(pool, jobId) {
       const meta = parseMeta(await redis.hget(keys.jobMeta, String(jobId)));
       const wasHandedOff = (await redis.hexists(keys.handoffs, String(jobId))) === 1;

@@ -41,3 +41,27 @@ export function decideLostJobs(input: LostJobsInput): LostJobsDecision {
   }
   return { lost, suspects };
 }
+
+/**
+ * The other direction: hand-offs Redis still records for jobs GitLab no longer runs anywhere Switchyard
+ * pulls from. Their final update went through a broker while Redis was unreachable, so the record, the
+ * job token and the fairness counters were never cleared. A hand-off is stale when it is older than the
+ * grace period, GitLab lists the job on none of the pools, and no broker saw a call for it within grace
+ * (a job being cancelled is listed as `canceling`, not running, while its runner still calls).
+ */
+export interface StaleHandoffsInput {
+  handoffs: readonly { jobId: number; at: number }[];
+  /** Every job GitLab lists as running, over all pools: only meaningful when every pool was listed. */
+  running: ReadonlySet<number>;
+  lastSeenAt: ReadonlyMap<number, number>;
+  now: number;
+  graceMs: number;
+}
+
+export function decideStaleHandoffs(input: StaleHandoffsInput): number[] {
+  return input.handoffs.filter((h) => {
+    if (input.now - h.at < input.graceMs || input.running.has(h.jobId)) return false;
+    const seen = input.lastSeenAt.get(h.jobId);
+    return seen === undefined || input.now - seen >= input.graceMs;
+  }).map((h) => h.jobId);
+}

@@ -38,6 +38,15 @@ export function startReconcile({ rt, config, queue, api, recovered }: ReconcileW
     runnerIdOf: (token) => api.verifyRunner(token),
     gitlab: createGitLabClient({ url: config.gitlabUrl, token: config.gitlabApiToken, log: rt.log }),
     isKnown: async (jobId) => (await queue.meta(jobId)) !== null || (await queue.handoffOf(jobId)) !== null,
+    handoffs: {
+      before: (olderThan) => queue.handoffsBefore(olderThan),
+      async forget(jobId) {
+        const meta = await queue.meta(jobId);
+        if (!meta) return null;
+        await queue.forget(meta.pool, jobId);
+        return meta.pool;
+      },
+    },
     sightings,
     // Outlasts the gap between two passes, so the holder keeps it; a dead holder's lapses within two intervals.
     lease: createLease({ redis: rt.redis, key: keys.lease("reconcile"), ttlMs: 2 * config.reconcileIntervalMs + config.reconcileGraceMs, holder: rt.instanceId }),

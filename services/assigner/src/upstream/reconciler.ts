@@ -3,7 +3,7 @@ import type { Lease, Logger } from "@switchyard/runtime";
 import type { Counter } from "prom-client";
 import type { ReconcileResult } from "../assigner-metrics.js";
 import type { JobSightings } from "./job-sightings.js";
-import { decideLostJobs } from "./lost-jobs.js";
+import { decideLostJobs, decideStaleHandoffs } from "./lost-jobs.js";
 
 /**
  * Reconcile with GitLab: jobs GitLab says run on a pool's registration that Switchyard no longer knows
@@ -25,6 +25,12 @@ export interface ReconcilerDeps {
   gitlab: Pick<GitLabFleetApi, "runningJobs" | "cancelJob" | "retryJob">;
   /** Held (queued, reserved) or handed off according to Redis. */
   isKnown: (jobId: number) => Promise<boolean>;
+  /** Redis's hand-off records made before a time, and how to drop one whose job ended unseen. */
+  handoffs: {
+    before: (olderThan: number) => Promise<{ jobId: number; at: number }[]>;
+    /** Forgets the job everywhere (record, job token, fairness counters); its pool, or null when Redis no longer had it. */
+    forget: (jobId: number) => Promise<string | null>;
+  };
   sightings: Pick<JobSightings, "lastSeen">;
   /** Only its holder reconciles, so two replicas never both cancel and retry; its TTL must outlast a pass interval. */
   lease: Pick<Lease, "ensure" | "release">;
@@ -93,13 +99,27 @@ export function startReconciler(deps: ReconcilerDeps): Reconciler {
     }
   }
 
-  async function reconcilePool(pool: { name: string; upstreamToken: string }, next: Map<number, number>): Promise<void> {
+  /** Drops hand-offs of jobs GitLab no longer runs on any pool (their end was missed during a Redis outage). */
+  async function forgetStaleHandoffs(running: ReadonlySet<number>, listedAt: number): Promise<void> {
+    const handoffs = await deps.handoffs.before(listedAt - deps.graceMs);
+    const stale = decideStaleHandoffs({ handoffs, running, lastSeenAt: await deps.sightings.lastSeen(handoffs.map((h) => h.jobId)), now: listedAt, graceMs: deps.graceMs });
+    for (const jobId of stale) {
+      const pool = await deps.handoffs.forget(jobId);
+      if (pool === null) continue;
+      count(pool, "forgotten");
+      log.info({ jobId, pool }, "hand-off of a job GitLab no longer runs (its end was missed, Redis unreachable): record, job token and counters dropped");
+    }
+  }
+
+  async function reconcilePool(pool: { name: string; upstreamToken: string }, next: Map<number, number>, runningAll: Set<number>): Promise<void> {
     let runnerId = runnerIds.get(pool.name);
     if (runnerId === undefined) {
       runnerId = await deps.runnerIdOf(pool.upstreamToken);
       runnerIds.set(pool.name, runnerId);
     }
-    const running = (await deps.gitlab.runningJobs(runnerId)).filter((j) => !awaiting.has(j.id));
+    const listed = await deps.gitlab.runningJobs(runnerId);
+    for (const j of listed) runningAll.add(j.id);
+    const running = listed.filter((j) => !awaiting.has(j.id));
     const ids = running.map((j) => j.id);
     const known = new Set<number>();
     for (const id of ids) if (await deps.isKnown(id)) known.add(id);
@@ -120,10 +140,18 @@ export function startReconciler(deps: ReconcilerDeps): Reconciler {
     if (!(await deps.lease.ensure())) { suspects = new Map(); return; } // another replica reconciles
     await retryAwaiting();
     const next = new Map<number, number>();
+    const runningAll = new Set<number>();
+    const listedAt = now();
+    let everyPoolListed = true;
     for (const pool of deps.pools) {
-      await reconcilePool(pool, next).catch((err: unknown) => log.warn({ pool: pool.name, err: (err as Error).message }, "reconcile pass failed for pool"));
+      await reconcilePool(pool, next, runningAll).catch((err: unknown) => {
+        everyPoolListed = false;
+        log.warn({ pool: pool.name, err: (err as Error).message }, "reconcile pass failed for pool");
+      });
     }
     suspects = next;
+    // Only with every pool's list: a pool GitLab did not answer for could be running any of them.
+    if (everyPoolListed) await forgetStaleHandoffs(runningAll, listedAt);
   }
 
   function schedule(): void {
