@@ -26,8 +26,11 @@ describe("deploy/compose", () => {
   });
 
   it("gives every service a healthcheck, init and a pinned image, and starts each after its dependencies are healthy", () => {
+    // Images built FROM scratch have nothing to run a check with; Prometheus's `up` watches them instead.
+    const noShell = new Set(["nats-exporter"]);
     for (const [name, service] of services) {
-      expect(service.healthcheck?.test, `${name} healthcheck`).toBeDefined();
+      if (noShell.has(name)) expect(service.healthcheck, `${name} healthcheck`).toEqual({ disable: true });
+      else expect(service.healthcheck?.test, `${name} healthcheck`).toBeDefined();
       expect(service.init, `${name} init`).toBe(true);
       expect(service.image, `${name} image`).toMatch(/:[0-9v][^:]*$/);
       for (const [dep, spec] of Object.entries((service.depends_on ?? {}) as Record<string, any>)) {
