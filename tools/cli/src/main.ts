@@ -5,7 +5,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { stringify as toToml } from "smol-toml";
 import { TrustTierSchema, contracts, type ApprovalResult, type Contract } from "@switchyard/contracts";
 import {
-  ConfigError, connectNats, connectRedis, natsServerOptions, createBus, createLogger, createMetrics, createRunnerRegistry, DEFAULT_TOKEN_CACHE_TTL_MS, formatDecision, loadConfig, redisKeys,
+  ConfigError, connectNats, connectRedis, natsServerOptions, createBus, createLogger, createMetrics, createRunnerRegistry, DEFAULT_TOKEN_CACHE_TTL_MS, formatDecision, loadConfig, withoutCredentials, redisKeys,
   type Bus, type Logger,
 } from "@switchyard/runtime";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -38,8 +38,8 @@ const NAME = /^[A-Za-z0-9_-]{1,128}$/;
 
 const COMMANDS: Record<string, Command> = {
   watch: {
-    usage: `watch [${WATCH_FILTERS.join("|")}]`, summary: "print live messages until Ctrl-C (default: decisions)", options: {},
-    run: ([what = "decisions", ...rest]) => { noExtra("watch", rest); return watch(what); },
+    usage: `watch [${WATCH_FILTERS.join("|")}] [--json]`, summary: "print live messages until Ctrl-C (default: decisions; --json: one JSON object per line)", options: json,
+    run: ([what = "decisions", ...rest], v) => { noExtra("watch", rest); return watch(what, v.json === true); },
   },
   "add-runner": {
     usage: "add-runner --pool <pool> [--id <runner-id>]", summary: "issue a runner token, print the config.toml lines",
@@ -55,8 +55,8 @@ const COMMANDS: Record<string, Command> = {
     run: ([id, ...rest], v) => { noExtra("reject", rest); return answer(false, id, v.by as string | undefined); },
   },
   tiers: {
-    usage: "tiers", summary: "trust tiers applied by operators, and the optimizer's proposals", options: {},
-    run: (rest) => { noExtra("tiers", rest); return showTiers(); },
+    usage: "tiers [--json]", summary: "trust tiers applied by operators, and the optimizer's proposals", options: json,
+    run: (rest, v) => { noExtra("tiers", rest); return showTiers(v.json === true); },
   },
   tier: {
     usage: "tier <job-class> <advisory|supervised|autonomous> [--by <name>]", summary: "apply a trust tier to a class (next jobs on)", options: by,
@@ -129,7 +129,7 @@ async function nats(): Promise<{ nc: NatsConnection; bus: Bus }> {
   try {
     nc = await connectNats(config.natsUrl, "switchyard-cli", log);
   } catch (err) {
-    fail(`cannot reach NATS at ${config.natsUrl}: ${(err as Error).message}`, EXIT.unreachable);
+    fail(`cannot reach NATS at ${withoutCredentials(config.natsUrl)}: ${(err as Error).message}`, EXIT.unreachable);
   }
   return { nc, bus: createBus({ nc, prefix: config.subjectPrefix, agent: "cli", log, metrics: createMetrics("cli") }) };
 }
@@ -140,29 +140,29 @@ async function redis(): Promise<Redis> {
     r.on("error", () => undefined);
     return r;
   } catch (err) {
-    fail(`cannot reach Redis at ${config.redisUrl}: ${(err as Error).message}`, EXIT.unreachable);
+    fail(`cannot reach Redis at ${withoutCredentials(config.redisUrl)}: ${(err as Error).message}`, EXIT.unreachable);
   }
 }
 
 /** A Redis command failed after connecting: the server went away. */
 async function redisCall<T>(op: Promise<T>): Promise<T> {
-  try { return await op; } catch (err) { fail(`Redis at ${config.redisUrl} failed: ${(err as Error).message}`, EXIT.unreachable); }
+  try { return await op; } catch (err) { fail(`Redis at ${withoutCredentials(config.redisUrl)} failed: ${(err as Error).message}`, EXIT.unreachable); }
 }
 
-async function watch(what: string): Promise<void> {
+async function watch(what: string, asJson: boolean): Promise<void> {
   if (!(WATCH_FILTERS as readonly string[]).includes(what)) fail(`watch: unknown filter '${what}' (one of ${WATCH_FILTERS.join(", ")})`);
   const { nc, bus } = await nats();
   const s = bus.subjects;
   const print = <T>(c: Contract<T>, subject: string, fmt: (p: T) => string) =>
     bus.subscribe(c, subject, (p) => { process.stdout.write(`${fmt(p)}\n`); });
   const json = (p: unknown) => JSON.stringify(p);
-  if (what === "decisions" || what === "all") print(contracts.decision, s.decisionAll, formatDecision);
+  if (what === "decisions" || what === "all") print(contracts.decision, s.decisionAll, asJson ? json : formatDecision);
   if (what === "outcomes" || what === "all") print(contracts.jobOutcome, s.jobOutcomeAll, json);
   if (what === "events" || what === "all") print(contracts.fleetEvent, s.eventAll, json);
   if (what === "approvals" || what === "all") print(contracts.approvalRequest, s.approvalRequestAll, json);
   if (what === "deadletters" || what === "all") print(contracts.deadLetter, s.deadLetterAll, json);
   await nc.flush();
-  process.stderr.write(`watching ${what} on ${config.natsUrl} (prefix ${config.subjectPrefix}); Ctrl-C to stop\n`);
+  process.stderr.write(`watching ${what} on ${withoutCredentials(config.natsUrl)} (prefix ${config.subjectPrefix}); Ctrl-C to stop\n`);
   await new Promise<void>((resolve) => { process.once("SIGINT", resolve); process.once("SIGTERM", resolve); });
   await nc.drain();
 }
@@ -279,17 +279,18 @@ async function answer(approved: boolean, decisionId: string | undefined, who: st
   process.stdout.write(`${approved ? "approved" : "rejected"} ${decisionId} as ${result.by ?? principal}\n`);
 }
 
-async function showTiers(): Promise<void> {
+async function showTiers(asJson: boolean): Promise<void> {
   const keys = redisKeys(config.keyPrefix);
   const r = await redis();
   const applied = await redisCall(r.hgetall(keys.tierOverrides));
   const report = await redisCall(r.get(keys.learningReport));
   await r.quit();
+  const trust = report ? ((JSON.parse(report) as { trust?: { proposal: { jobClass: string; from: string; to: string; reason: string } | null }[] }).trust ?? []) : [];
+  const proposals = trust.flatMap((t) => (t.proposal ? [t.proposal] : []));
+  if (asJson) { process.stdout.write(`${JSON.stringify({ applied, proposals })}\n`); return; }
   process.stdout.write("applied by operators (wins over the assigner's config):\n");
   for (const [jobClass, tier] of Object.entries(applied)) process.stdout.write(`  ${jobClass}: ${tier}\n`);
   if (Object.keys(applied).length === 0) process.stdout.write("  (none)\n");
-  const trust = report ? ((JSON.parse(report) as { trust?: { proposal: { jobClass: string; from: string; to: string; reason: string } | null }[] }).trust ?? []) : [];
-  const proposals = trust.flatMap((t) => (t.proposal ? [t.proposal] : []));
   process.stdout.write("optimizer proposals (apply with `switchyard tier <class> <tier>`):\n");
   for (const p of proposals) process.stdout.write(`  ${p.jobClass}: ${p.from} → ${p.to} (${p.reason})\n`);
   if (proposals.length === 0) process.stdout.write("  (none)\n");

@@ -81,6 +81,7 @@ describe("switchyard CLI", () => {
     expect((await cli(["tier", "production-deploy", "yolo"])).code).toBe(2);
     const { out } = await cli(["tiers"]);
     expect(out).toMatch(/production-deploy: autonomous/);
+    expect(JSON.parse((await cli(["tiers", "--json"])).out)).toMatchObject({ applied: { "production-deploy": "autonomous" }, proposals: [] });
   });
 
   it("the linked command prints help and the version, for the tool and for each command", async () => {
@@ -130,6 +131,13 @@ describe("switchyard CLI", () => {
 
   it("says in one line, exit 3, that NATS or Redis cannot be reached", async () => {
     const [nats, redis] = await Promise.all([linked(["watch"], { NATS_URL: "nats://127.0.0.1:1" }), linked(["tiers"], { REDIS_URL: "redis://127.0.0.1:1" })]);
+    // A URL's password never reaches the terminal.
+    const withPasswords = await Promise.all([linked(["watch"], { NATS_URL: "nats://cli:s3cret-nats@127.0.0.1:1" }), linked(["tiers"], { REDIS_URL: "redis://:s3cret-redis@127.0.0.1:1" })]);
+    for (const r of withPasswords) {
+      expect(r.code).toBe(3);
+      expect(r.stderr).not.toMatch(/s3cret/);
+      expect(r.stderr).toMatch(/127\.0\.0\.1:1/);
+    }
     expect(nats).toMatchObject({ code: 3, stderr: expect.stringMatching(/^switchyard: cannot reach NATS at nats:\/\/127\.0\.0\.1:1: .*\n$/) as string });
     expect(redis).toMatchObject({ code: 3, stderr: expect.stringMatching(/^switchyard: cannot reach Redis at redis:\/\/127\.0\.0\.1:1: .*\n$/) as string });
   }, 60_000);

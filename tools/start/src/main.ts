@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { contracts, type Decision } from "@switchyard/contracts";
 import { generateFleet } from "@switchyard/gitlab-sim";
-import { connectNats, connectRedis, createBus, createLogger, createMetrics, deletePrefixKeys, deleteStream, formatDecision } from "@switchyard/runtime";
+import { connectNats, connectRedis, createBus, createLogger, createMetrics, deletePrefixKeys, deleteStream, formatDecision, withoutCredentials } from "@switchyard/runtime";
 import { startChild, type Child } from "./children.js";
 import { writeDemoConfig } from "./demo-config.js";
 import { findOrStartNats } from "./local-nats.js";
@@ -127,7 +127,3 @@ try {
   await stopAll(1);
 }
 
-/** A URL fit for the console: any user:password@ taken out. */
-function withoutCredentials(url: string): string {
-  return url.replace(/\/\/[^@/,]*@/g, "//");
-}
