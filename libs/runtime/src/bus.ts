@@ -15,7 +15,12 @@ export interface Bus {
   readonly subjects: Subjects;
   readonly nc: NatsConnection;
   publish<T>(contract: Contract<T>, subject: string, payload: T): void;
-  subscribe<T>(contract: Contract<T>, subject: string, handler: Handler<T>, options?: { queue?: string }): Subscription;
+  /**
+   * Delivers payloads that pass their contract and look plausible: no sender time (`at`, `updatedAt`)
+   * ahead of this agent's clock by more than the allowed skew, and whatever `plausible`
+   * adds (a reason string refuses the message). Refused messages are counted and dead-lettered.
+   */
+  subscribe<T>(contract: Contract<T>, subject: string, handler: Handler<T>, options?: { queue?: string; plausible?: (payload: T) => string | null }): Subscription;
   request<Q, R>(contract: Contract<Q>, subject: string, payload: Q, reply: Contract<R>, timeoutMs: number): Promise<R>;
   respond<T>(msg: Msg, contract: Contract<T>, payload: T): void;
 }
@@ -26,9 +31,36 @@ export interface BusDeps {
   agent: string;
   log: Logger;
   metrics: Metrics;
+  /** Event times further ahead than this are refused (a forged "future" state would outlive real ones). */
+  maxClockSkewMs?: number;
+  now?: () => number;
+}
+
+/** Default tolerance for other hosts' clocks; NTP keeps real skew far below it. */
+export const MAX_CLOCK_SKEW_MS = 60_000;
+
+/**
+ * The times a publisher stamps from its own clock when it sends: `at` (heartbeats, outcomes, events,
+ * approvals) and `updatedAt` (runner state). Others (`contactedAt`, `queuedAt`, ...) come from GitLab
+ * or the job and may legitimately run ahead (the simulated GitLab's clock does).
+ */
+const SENDER_TIMES = ["at", "updatedAt"] as const;
+
+/** The first sender time of `payload` ahead of `limit`, as a refusal reason; null when none is. */
+export function futureEventTime(payload: unknown, limit: number): string | null {
+  if (!payload || typeof payload !== "object") return null;
+  for (const key of SENDER_TIMES) {
+    const value = (payload as Record<string, unknown>)[key];
+    if (typeof value === "number" && value > limit) {
+      return `${key} lies in the future (${Math.round((value - limit) / 1000)} s past the allowed clock skew)`;
+    }
+  }
+  return null;
 }
 
 export function createBus(deps: BusDeps): Bus {
+  const now = deps.now ?? Date.now;
+  const maxSkewMs = deps.maxClockSkewMs ?? MAX_CLOCK_SKEW_MS;
   const subjects = buildSubjects(deps.prefix);
   const log = deps.log.child({ component: "bus" });
   const firstTime = createOnceFilter();
@@ -74,6 +106,8 @@ export function createBus(deps: BusDeps): Bus {
             if (violation instanceof ContractViolation) return reject(contract as Contract<unknown>, msg, violation);
             throw violation;
           }
+          const implausible = futureEventTime(payload, now() + maxSkewMs) ?? options?.plausible?.(payload) ?? null;
+          if (implausible) return reject(contract as Contract<unknown>, msg, new ContractViolation(contract.name, `implausible: ${implausible}`));
           try {
             const done = handler(payload, msg);
             if (done instanceof Promise) {

@@ -44,3 +44,39 @@ describe("bus", () => {
     expect(() => bus.publish(contracts.heartbeat, env.subjects.heartbeat("scorer"), { v: 1 } as never)).toThrow(/heartbeat/);
   });
 });
+
+describe("bus plausibility", () => {
+  it("refuses a message its sender dated in the future (beyond the clock skew), counted and dead-lettered; a small skew passes", async () => {
+    const metrics = createMetrics("test");
+    const now = 1_800_000_000_000;
+    const bus = createBus({ nc: env.nc, prefix: env.prefix, agent: "test", log: createLogger({ name: "t", level: "silent" }), metrics, now: () => now, maxClockSkewMs: 60_000 });
+    const received: Heartbeat[] = [];
+    let gotValid!: () => void;
+    const valid = new Promise<void>((r) => { gotValid = r; });
+    bus.subscribe(contracts.heartbeat, env.subjects.heartbeatAll, (h) => { received.push(h); if (h.instanceId === "skewed-a-little") gotValid(); });
+    const dead = env.collect(env.subjects.deadLetterAll);
+    // A forged heartbeat an hour ahead would keep the watchdog believing a dead assigner lives.
+    env.nc.publish(env.subjects.heartbeat("assigner"), JSON.stringify({ v: 1, agent: "assigner", instanceId: "forged", ready: true, at: now + 3_600_000 }));
+    env.nc.publish(env.subjects.heartbeat("assigner"), JSON.stringify({ v: 1, agent: "assigner", instanceId: "skewed-a-little", ready: true, at: now + 5_000 }));
+    await Promise.all([dead.waitForCount(1), valid]);
+    expect(received.map((h) => h.instanceId)).toEqual(["skewed-a-little"]);
+    expect(dead.json<DeadLetter>()[0]?.reason).toMatch(/implausible: at lies in the future/);
+    const counter = await metrics.invalidMessages.get();
+    expect(counter.values.find((v) => v.labels.contract === "heartbeat")?.value).toBe(1);
+  });
+
+  it("applies a subscriber's own plausibility rule", async () => {
+    const metrics = createMetrics("test");
+    const bus = createBus({ nc: env.nc, prefix: env.prefix, agent: "test", log: createLogger({ name: "t", level: "silent" }), metrics });
+    const got: string[] = [];
+    let last!: () => void;
+    const done = new Promise<void>((r) => { last = r; });
+    bus.subscribe(contracts.heartbeat, env.subjects.heartbeatAll, (h) => { got.push(h.instanceId); if (h.instanceId === "b") last(); },
+      { plausible: (h) => (h.instanceId === "a" ? "a is not welcome" : null) });
+    const dead = env.collect(env.subjects.deadLetterAll);
+    for (const id of ["a", "b"]) bus.publish(contracts.heartbeat, env.subjects.heartbeat("scorer"), { v: 1, agent: "scorer", instanceId: id, ready: true, at: Date.now() });
+    await Promise.all([done, dead.waitForCount(1)]);
+    expect(got).toEqual(["b"]);
+    expect(dead.json<DeadLetter>()[0]?.reason).toBe("implausible: a is not welcome");
+  });
+});

@@ -33,6 +33,9 @@ export interface Scorer {
 const MAX_REASON = 256;
 
 /** Wires runner cache, outcome stats and weights into the JobQueued → JobScored loop. */
+/** Largest version step a weights update may take past the scorer's current weights. */
+export const MAX_WEIGHTS_VERSION_STEP = 1_000;
+
 export function createScorer(deps: ScorerDeps): Scorer {
   const log = deps.log.child({ component: "scorer" });
   const now = deps.now ?? Date.now;
@@ -81,6 +84,13 @@ export function createScorer(deps: ScorerDeps): Scorer {
       await weights.load().catch((err: unknown) => log.warn({ err: (err as Error).message }, "could not load stored weights; using configured ones"));
       subscriptions.push(bus.subscribe(contracts.weightsUpdate, bus.subjects.weightsUpdate, async (update) => {
         await weights.apply(update);
+      }, {
+        // The optimizer steps the version by one per tuning; a huge jump would make every later real
+        // update look stale (and be persisted), so it is refused, counted and dead-lettered.
+        plausible: (update) => {
+          const current = weights.current().version;
+          return update.version > current + MAX_WEIGHTS_VERSION_STEP ? `version ${update.version} jumps more than ${MAX_WEIGHTS_VERSION_STEP} past ${current}` : null;
+        },
       }));
       subscriptions.push(bus.subscribe(contracts.jobOutcome, bus.subjects.jobOutcomeAll, (outcome) => stats.recordOutcome(outcome)));
       await cache.start();

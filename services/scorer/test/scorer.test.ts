@@ -119,6 +119,22 @@ describe("scorer", () => {
     expect(later.weights()).toMatchObject({ version: 4, weights: { freeCapacity: 2, diskHeadroom: 0, sizeFit: 0.1 } });
   });
 
+  it("refuses a weights update whose version leaps far ahead: not applied, not stored, dead-lettered", async () => {
+    await writeRunners(env, [runnerState("r1")]);
+    const scorer = await startScorer(env, "scorer-leap");
+    closers.push(() => scorer.close());
+    const dead = env.collect(env.subjects.deadLetterAll);
+    const base = { v: 1 as const, weights: { freeCapacity: 5 }, reason: "test", frozen: false, at: Date.now() };
+    // A forged update with a huge version would make every real update after it look stale.
+    env.nc.publish(env.subjects.weightsUpdate, JSON.stringify({ ...base, version: 1_000_000_000 }));
+    await dead.waitForCount(1);
+    expect(dead.json<DeadLetter>()[0]?.reason).toMatch(/implausible: version 1000000000 jumps more than 1000/);
+    env.nc.publish(env.subjects.weightsUpdate, JSON.stringify({ ...base, version: 1, weights: { freeCapacity: 3 } }));
+    await waitFor(() => scorer.weights().version === 1, { what: "the real next version applied" });
+    expect(scorer.weights().weights.freeCapacity).toBe(3);
+    expect(await env.redis.hget(env.keys.weights, "version")).not.toBe("1000000000");
+  });
+
   it("learns success rate and pipeline affinity from job outcomes", async () => {
     await writeRunners(env, [runnerState("flaky"), runnerState("solid")]);
     const scorer = await startScorer(env, "scorer-a");
