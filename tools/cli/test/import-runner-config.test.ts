@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -12,40 +12,7 @@ const REPO = resolve(import.meta.dirname, "../../..");
 
 // As gitlab-runner 18.x writes it (commands/register.go, common/config.go): two managers of one
 // registration (same glrt- token) and a second registration; monitoring from common/config/runner/monitoring.
-const CONFIG_TOML = `concurrent = 4
-check_interval = 0
-
-[session_server]
-  session_timeout = 1800
-
-[[runners]]
-  name = "docker-1"
-  url = "https://gitlab.example.com/"
-  id = 12
-  token = "glrt-AAAAAAAAAAAAAAAAAAAA"
-  token_obtained_at = 2024-01-01T00:00:00Z
-  executor = "docker"
-  limit = 2
-  [runners.docker]
-    image = "alpine:3.20"
-  [runners.monitoring]
-    [[runners.monitoring.job_queuing_durations]]
-      periods = ["* * * * * * *"]
-      threshold = "5m"
-      jobs_running_for_project = "^0$"
-
-[[runners]]
-  name = "docker-2"
-  url = "https://gitlab.example.com"
-  token = "glrt-AAAAAAAAAAAAAAAAAAAA"
-  executor = "docker"
-
-[[runners]]
-  name = "gpu box"
-  url = "https://gitlab.example.com"
-  token = "glrt-BBBBBBBBBBBBBBBBBBBB"
-  executor = "shell"
-`;
+const CONFIG_TOML = readFileSync(join(REPO, "tools/cli/examples/gitlab-runner-config.toml"), "utf8");
 
 let n = 0;
 const newToken = () => `syr_test_token_${String(++n).padStart(8, "0")}`;
