@@ -4,7 +4,7 @@ import { createLogger } from "@switchyard/runtime";
 import { waitFor } from "@switchyard/testing";
 import type { SimulatedGitLab } from "@switchyard/gitlab-sim";
 import { createGitLabRunnerApi, parseRetryAfter, type GitLabRunnerApi } from "../src/upstream/gitlab-runner-api.js";
-import { holdWakeDelayMs, startPoolPoller, upstreamRetryDelayMs } from "../src/upstream/pool-poller.js";
+import { emptyAnswerWaitMs, holdWakeDelayMs, startPoolPoller, upstreamRetryDelayMs, WORKHORSE_REPOLL_SPACING_MS } from "../src/upstream/pool-poller.js";
 import { DEFAULT_POOL_FEATURES } from "../src/upstream/pool-features.js";
 import type { DispatchQueue } from "../src/queue/dispatch-queue.js";
 import { createSignal } from "../src/signal.js";
@@ -107,10 +107,12 @@ describe("the pool poller backs off from a refusing GitLab like gitlab-runner do
       checkIntervalMs: 3_000, concurrency: 1, now: () => fake, sleep, onJob: () => undefined,
       onCall: (result) => { if (result === "empty") calls.push(fake); if (calls.length === 4) resolve(); },
     }));
-    expect(calls.slice(1).map((at, i) => at - calls[i]!)).toEqual([3_000, 3_000, 3_000]);
+    // The first answer brings a queue value the poller did not have (it sent none): one immediate re-poll with
+    // it, then the value stays the same and each ask waits the interval.
+    expect(calls.slice(1).map((at, i) => at - calls[i]!)).toEqual([0, 3_000, 3_000]);
   });
 
-  it("re-polls at once after Workhorse's own 204 (the queue changed), but at most once per check interval", async () => {
+  it("re-polls at once after Workhorse's own 204 (the queue changed), spaced so a near-zero polling duration is not hammered", async () => {
     // workhorse/internal/builds/register.go: a held poll is released with a bare 204 (no X-GitLab-Last-Update)
     // when the runner's queue key changes, and at once when the polling duration is (mis)set near zero.
     sim = await startSim({ longPollMs: 0 });
@@ -132,8 +134,50 @@ describe("the pool poller backs off from a refusing GitLab like gitlab-runner do
     });
     stopPoller = () => p.stop();
     await waitFor(() => calls.length >= 5, { what: "five polls" });
-    // Two requests per check interval at most: the answer, one free re-poll, then the wait.
-    expect(calls.slice(0, 5).map((at) => at - calls[0]!)).toEqual([0, 0, 3_000, 3_000, 6_000]);
+    // Requests answered at once by Workhorse start WORKHORSE_REPOLL_SPACING_MS apart: 10 a second, not thousands.
+    expect(calls.slice(0, 5).map((at) => at - calls[0]!)).toEqual([0, 1, 2, 3, 4].map((i) => i * WORKHORSE_REPOLL_SPACING_MS));
+  });
+
+  it("asks again at once when Workhorse releases a held poll because the queue changed", () => {
+    // A poll held 20 s and released by a queue change: no wait at all, whatever the check interval.
+    expect(emptyAnswerWaitMs(null, "v1", 3_000) - 20_000).toBeLessThan(0);
+    expect(emptyAnswerWaitMs(null, "v1", 3_000)).toBe(WORKHORSE_REPOLL_SPACING_MS);
+    expect(emptyAnswerWaitMs("v2", "v1", 3_000)).toBe(0);
+    expect(emptyAnswerWaitMs("v1", "v1", 3_000)).toBe(3_000);
+  });
+
+  it("re-polls at once when Rails' 204 brings a queue value it did not send, so a pool is never deaf after taking a job", async () => {
+    // lib/api/ci/runner.rb POST /jobs/request: the 201 carries no X-GitLab-Last-Update, so the ask after a job
+    // sends the old value and Rails answers 204 with the new one; the next ask with it parks at Workhorse
+    // (workhorse/internal/builds/register.go). Waiting a check interval there missed every job offered meanwhile.
+    let fake = 1_000_000;
+    const sent: (string | null)[] = [];
+    const calls: number[] = [];
+    const sleep = async (ms: number) => { fake += ms; await new Promise((r) => setImmediate(r)); };
+    const answers = [
+      { kind: "job", body: "{}", lastUpdate: null },
+      { kind: "empty", lastUpdate: "v2" },
+      { kind: "empty", lastUpdate: "v2" },
+      { kind: "empty", lastUpdate: "v2" },
+    ] as const;
+    const fakeApi = {
+      async requestJob(_t: string, _s: string, lastUpdate: string | null) {
+        sent.push(lastUpdate); calls.push(fake);
+        return answers[Math.min(calls.length - 1, answers.length - 1)]!;
+      },
+    } as unknown as GitLabRunnerApi;
+    const p = startPoolPoller({
+      pool: { name: "linux", upstreamToken: POOL_TOKEN, lookahead: 2 }, features: () => DEFAULT_POOL_FEATURES,
+      api: fakeApi, queue: { heldCount: async () => 0 } as unknown as DispatchQueue, intake: async () => null,
+      freeSlots: async () => 1, capacity: createSignal(), jobArrived: () => undefined, systemId: "s_test000000001",
+      concurrency: 1, log: silent, checkIntervalMs: 3_000, now: () => fake, sleep, random: () => 0,
+      pulled: new Counter({ name: "t_pulled3", help: "t", labelNames: ["pool", "result"], registers: [new Registry()] }),
+    });
+    stopPoller = () => p.stop();
+    await waitFor(() => calls.length >= 4, { what: "four polls" });
+    expect(sent.slice(0, 4)).toEqual([null, null, "v2", "v2"]);
+    // job → 204 "v2" (changed: ask again now) → 204 "v2" (unchanged: wait the interval).
+    expect(calls.slice(0, 4).map((at) => at - calls[0]!)).toEqual([0, 0, 0, 3_000]);
   });
 
   it("adds no wait after a long poll that already lasted the check interval", async () => {

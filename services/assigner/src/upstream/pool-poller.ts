@@ -40,6 +40,13 @@ export interface PoolPollerDeps {
 /** Longest Retry-After honoured; beyond this GitLab is likely misconfigured, and we look again. */
 const MAX_RETRY_AFTER_MS = 15 * 60_000;
 const FORBIDDEN_HOLD_MS = 30_000;
+/**
+ * Least time between the starts of two requests that Workhorse answered with its own 204. A held poll
+ * released because the queue changed is re-sent at once (a job for the pool is likely there); a Workhorse
+ * whose polling duration is (mis)set near zero answers every request at once, and this spacing keeps that
+ * to 10 requests a second per worker, all answered by Workhorse from Redis without reaching Rails.
+ */
+export const WORKHORSE_REPOLL_SPACING_MS = 100;
 
 /**
  * How long the pool stays quiet after a failed jobs/request. gitlab-runner treats 409, 5xx and
@@ -49,6 +56,24 @@ const FORBIDDEN_HOLD_MS = 30_000;
 export function upstreamRetryDelayMs(status: number | "network", retryAfterMs: number | null, checkIntervalMs: number, random: () => number): number {
   if ((status === 429 || status === 503) && retryAfterMs !== null) return Math.min(retryAfterMs, MAX_RETRY_AFTER_MS);
   return Math.round(checkIntervalMs * (1 + 0.5 * random()));
+}
+
+/**
+ * The least time from the start of a request that found no job to the start of the next one.
+ * - Workhorse's own 204 (no X-GitLab-Last-Update; workhorse/internal/builds/register.go) ends a held poll
+ *   when the runner's queue key changed, so a job for the pool may be there now: ask again at once, only
+ *   spaced by WORKHORSE_REPOLL_SPACING_MS. gitlab-runner waits for its next check_interval here; a broker
+ *   that did so missed every job offered during that wait.
+ * - Rails' 204 carrying a queue value other than the one sent (lib/api/ci/runner.rb POST /jobs/request,
+ *   ensure_runner_queue_value): the next request, with the new value, parks at Workhorse until the queue
+ *   changes, so it costs Rails nothing: send it now. (A 201 carries no value, so the ask after a job is stale.)
+ * - Rails' 204 with the value sent (GitLab without long polling): like gitlab-runner (commands/multi.go, one
+ *   request per runner per check_interval), wait the check interval.
+ */
+export function emptyAnswerWaitMs(answered: string | null, sent: string | null, checkIntervalMs: number): number {
+  if (answered === null) return Math.min(WORKHORSE_REPOLL_SPACING_MS, checkIntervalMs);
+  if (answered !== sent) return 0;
+  return checkIntervalMs;
 }
 
 /**
@@ -98,13 +123,13 @@ export function startPoolPoller(deps: PoolPollerDeps): { stop(graceMs?: number):
 
   async function loop(worker: number): Promise<void> {
     let warned = false;
-    let freeRepollAt = -Infinity;
     while (!stopped) {
       try {
         const wait = holdUntil - now();
         if (wait > 0) { await sleep(holdWakeDelayMs(wait, deps.checkIntervalMs, random), abort.signal); continue; }
         if (!(await underBudget())) { await deps.capacity.wait(1_000); continue; }
         const askedAt = now();
+        const sentLastUpdate = lastUpdate;
         const result = await deps.api.requestJob(deps.pool.upstreamToken, deps.systemId, lastUpdate, deps.features(), abortRequests.signal);
         switch (result.kind) {
           case "job": {
@@ -119,13 +144,7 @@ export function startPoolPoller(deps: PoolPollerDeps): { stop(graceMs?: number):
             lastUpdate = result.lastUpdate ?? lastUpdate;
             deps.pulled.inc({ pool: deps.pool.name, result: "empty" });
             warned = false;
-            // No job: like gitlab-runner (commands/multi.go, one request per runner per check_interval), ask
-            // again only a check interval after this request began. A Workhorse long poll that already held
-            // the request that long costs no extra wait; a GitLab without long polling is not hammered.
-            // Workhorse's own 204 (no X-GitLab-Last-Update) may mean the queue just changed (a job for the
-            // pool): one immediate re-poll per check interval goes straight to Rails for it.
-            if (result.lastUpdate === null && now() - freeRepollAt >= deps.checkIntervalMs) { freeRepollAt = now(); break; }
-            const rest = deps.checkIntervalMs - (now() - askedAt);
+            const rest = emptyAnswerWaitMs(result.lastUpdate, sentLastUpdate, deps.checkIntervalMs) - (now() - askedAt);
             if (rest > 0) await sleep(rest, abort.signal);
             break;
           }
