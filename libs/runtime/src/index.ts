@@ -1,5 +1,6 @@
 export * from "./config.js";
 export * from "./config-keys.js";
+export * from "./config-flag.js";
 export * from "./url-credentials.js";
 export * from "./logger.js";
 export * from "./errors.js";

@@ -1,9 +1,6 @@
 import { Token } from "@switchyard/contracts";
-import { baseConfigSchema } from "@switchyard/runtime";
+import { baseConfigSchema, configFlag as flag } from "@switchyard/runtime";
 import { z } from "zod";
-
-/** A boolean that also reads "true"/"false" from env. */
-const flag = z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean());
 
 /** One downstream gitlab-runner Switchyard manages, and where to read its health. */
 export const fleetRunnerSchema = z.object({

@@ -1,6 +1,6 @@
 import { SCORER_QUEUE_GROUP } from "@switchyard/contracts";
 import { defaultWeights } from "@switchyard/decision";
-import { baseConfigSchema, metricPoolsSchema } from "@switchyard/runtime";
+import { baseConfigSchema, configFlag, metricPoolsSchema } from "@switchyard/runtime";
 import { z } from "zod";
 
 /** The scorer's settings: env SWITCHYARD_<KEY> or the SWITCHYARD_CONFIG file. */
@@ -13,6 +13,8 @@ export const scorerConfigSchema = baseConfigSchema.extend({
   maxCandidates: z.coerce.number().int().min(1).max(1000).default(50).describe("candidates kept in a reply, best first"),
   maxRejections: z.coerce.number().int().min(0).max(1000).default(100).describe("rejected runners kept in a reply"),
   pools: metricPoolsSchema,
+  publishScored: configFlag.default(false)
+    .describe("also publish every scored reply on job.scored.<pool> for observers (nobody in Switchyard reads it; costs a publish per job)"),
   statsWindow: z.coerce.number().int().min(1).max(1000).default(50).describe("recent outcomes per runner behind its success rate"),
 });
 export type ScorerConfig = z.infer<typeof scorerConfigSchema>;

@@ -17,7 +17,7 @@ export interface ScorerDeps {
   log: Logger;
   metrics: Metrics;
   scorerId: string;
-  config: Pick<ScorerConfig, "pools" | "weights" | "queueGroup" | "runnerCacheRefreshMs" | "maxCandidates" | "maxRejections" | "statsWindow">;
+  config: Pick<ScorerConfig, "pools" | "weights" | "queueGroup" | "runnerCacheRefreshMs" | "maxCandidates" | "maxRejections" | "statsWindow" | "publishScored">;
   now?: () => number;
 }
 
@@ -74,7 +74,9 @@ export function createScorer(deps: ScorerDeps): Scorer {
   function onJobQueued(job: JobQueued, msg: Msg): void {
     const scored = score(job);
     if (msg.reply) bus.respond(msg, contracts.jobScored, scored);
-    bus.publish(contracts.jobScored, bus.subjects.jobScored(job.pool), scored);
+    // The assigner reads the reply and every decision carries its scores; a second copy per job cost the
+    // scorer 11% of its CPU for no reader, so observers opt in.
+    if (config.publishScored) bus.publish(contracts.jobScored, bus.subjects.jobScored(job.pool), scored);
   }
 
   return {

@@ -39,6 +39,18 @@ describe("scorer", () => {
       { plugin: "freeCapacity", score: 100, weight: 1 },
       { plugin: "diskHeadroom", score: 90, weight: 0.5 },
     ]));
+    // Nobody reads job.scored: by default the reply is the only copy. Closing drains the scorer (anything it
+    // would publish is out), then a flush orders it before us.
+    await scorer.close();
+    await env.nc.flush();
+    expect(published.messages).toHaveLength(0);
+  });
+
+  it("also publishes each scored reply for observers when publishScored is on", async () => {
+    const scorer = await startScorer(env, "scorer-a", { publishScored: true });
+    closers.push(() => scorer.close());
+    const published = env.collect(env.subjects.jobScored("linux"));
+    const reply = await request(queuedJob(40, [{ runnerId: "newcomer", freeSlots: 2 }]));
     await published.waitForCount(1);
     expect(published.json<JobScored>()[0]).toEqual(reply);
   });
@@ -64,8 +76,8 @@ describe("scorer", () => {
 
   it("shares 50 requests between two scorers in the queue group, answering each exactly once", async () => {
     await writeRunners(env, [runnerState("r1"), runnerState("r2")]);
-    const a = await startScorer(env, "scorer-a");
-    const b = await startScorer(env, "scorer-b");
+    const a = await startScorer(env, "scorer-a", { publishScored: true });
+    const b = await startScorer(env, "scorer-b", { publishScored: true });
     closers.push(() => a.close(), () => b.close());
     const published = env.collect(env.subjects.jobScoredAll);
     const replies = await Promise.all(Array.from({ length: 50 }, (_, i) =>

@@ -13,7 +13,7 @@ export async function startScorer(env: TestEnv, scorerId: string, config: Partia
   const bus = createBus({ nc, prefix: env.prefix, agent: "scorer", log, metrics });
   const scorer = createScorer({
     bus, redis, keys: env.keys, log, metrics, scorerId,
-    config: { pools: [], weights: defaultWeights, queueGroup: `${env.prefix}-scorers`, runnerCacheRefreshMs: 100, maxCandidates: 50, maxRejections: 100, statsWindow: 50, ...config },
+    config: { pools: [], weights: defaultWeights, queueGroup: `${env.prefix}-scorers`, runnerCacheRefreshMs: 100, maxCandidates: 50, maxRejections: 100, statsWindow: 50, publishScored: false, ...config },
   });
   await scorer.start();
   let closed: Promise<void> | undefined;
