@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import Anthropic, { APIError, APIUserAbortError } from "@anthropic-ai/sdk";
+import type Anthropic from "@anthropic-ai/sdk";
 import type { Registry } from "prom-client";
 import type { LlmTieBreak } from "@switchyard/contracts";
 import { scrubSecrets, type Logger } from "@switchyard/runtime";
@@ -39,6 +39,17 @@ type CallResult =
   | { kind: "error"; text: string }
   | { kind: "timeout" };
 
+interface LoadedClient {
+  client: Anthropic;
+  errors: { APIError: typeof Anthropic.APIError; APIUserAbortError: typeof Anthropic.APIUserAbortError };
+}
+
+async function loadClient(apiKey: string, config: LlmConfig): Promise<LoadedClient> {
+  const sdk = await import("@anthropic-ai/sdk");
+  const client = new sdk.default({ apiKey, baseURL: config.baseUrl ?? "https://api.anthropic.com", maxRetries: 0, timeout: config.timeoutMs + ABORT_SLACK_MS, logLevel: "off" });
+  return { client, errors: { APIError: sdk.APIError, APIUserAbortError: sdk.APIUserAbortError } };
+}
+
 /** Builds the tie-breaker from config; without an API key it is disabled and says so on every decision. */
 export function createTieBreaker(deps: TieBreakerDeps): TieBreaker {
   const { config } = deps;
@@ -47,9 +58,10 @@ export function createTieBreaker(deps: TieBreakerDeps): TieBreaker {
   const metrics = deps.metrics ? createLlmMetrics(deps.metrics.registry) : null;
   const limits = createCallLimits(config);
   const apiKey = config.apiKey;
-  const client = apiKey
-    ? new Anthropic({ apiKey, baseURL: config.baseUrl ?? "https://api.anthropic.com", maxRetries: 0, timeout: config.timeoutMs + ABORT_SLACK_MS, logLevel: "off" })
-    : null;
+  // The SDK costs ~23 MB of RSS to load: only an assigner with a key loads it, and it starts loading now so
+  // the first tie-break does not pay for the import inside its time budget.
+  const client = apiKey ? loadClient(apiKey, config) : null;
+  client?.catch((err: unknown) => log.error({ err: clean(String(err)) }, "could not load @anthropic-ai/sdk; tie-break off"));
   const clean = (text: string) => scrubSecrets(apiKey ? text.split(apiKey).join("[REDACTED]") : text).slice(0, 4_000);
 
   const skipped = (skippedReason: string, outcome: TieBreakOutcome): TieBreakRecord => {
@@ -59,11 +71,18 @@ export function createTieBreaker(deps: TieBreakerDeps): TieBreaker {
 
   async function call(question: ReturnType<typeof buildQuestion>): Promise<CallResult> {
     if (!client) return { kind: "error", text: NO_API_KEY };
+    let sdk: LoadedClient;
+    try {
+      sdk = await client;
+    } catch (err) {
+      return { kind: "error", text: `Messages API client not loaded: ${(err as Error).message}` };
+    }
+    const { APIError, APIUserAbortError } = sdk.errors;
     const controller = new AbortController();
     let hardStop: NodeJS.Timeout | undefined;
     const abortTimer = setTimeout(() => controller.abort(), config.timeoutMs);
     const deadline = new Promise<CallResult>((resolve) => { hardStop = setTimeout(() => resolve({ kind: "timeout" }), config.timeoutMs + ABORT_SLACK_MS); });
-    const request = client.messages.create(question, { signal: controller.signal, maxRetries: 0 })
+    const request = sdk.client.messages.create(question, { signal: controller.signal, maxRetries: 0 })
       .then((message): CallResult => ({ kind: "answer", message }))
       .catch((err: unknown): CallResult => {
         if (err instanceof APIUserAbortError || controller.signal.aborted) return { kind: "timeout" };
