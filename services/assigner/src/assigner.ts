@@ -121,7 +121,7 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
   const intake = createIntake({ queue, classifier, log, onUnreadable: (reason, job) => failUnreadable(api, log, reason, job) });
   const pollers = config.pools.map((pool) => startPoolPoller({
     pool, api, queue, intake, capacity, log, features: () => features.advertised(pool.name), pulled: metrics.upstreamPolls, systemId: `s_${rt.instanceId.replace(/[^A-Za-z0-9]/g, "").slice(0, 24)}`,
-    concurrency: config.upstreamConcurrency, checkIntervalMs: config.checkIntervalMs,
+    concurrency: config.upstreamConcurrency, burst: config.upstreamBurst, checkIntervalMs: config.checkIntervalMs,
     freeSlots: () => queue.pollingCount(pool.name, Date.now() - config.longPollMs - 30_000),
     jobArrived: (p) => dispatcher.requestRound(p),
   }));

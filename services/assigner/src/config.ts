@@ -31,6 +31,8 @@ export const assignerConfigSchema = baseConfigSchema.extend({
   featureMemoryMs: z.coerce.number().int().positive().default(3_600_000)
     .describe("a runner not seen polling for this long stops narrowing its pool's advertised features"),
   upstreamConcurrency: z.coerce.number().int().min(1).max(32).default(2).describe("jobs/request calls in flight to GitLab per pool"),
+  upstreamBurst: z.coerce.number().int().min(0).max(32).default(6)
+    .describe("extra jobs/request calls per pool while GitLab keeps handing out jobs (each stops at its first answer without one)"),
   checkIntervalMs: z.coerce.number().int().positive().default(3_000)
     .describe("wait (plus up to 50 % jitter) after GitLab answers jobs/request with 409, 5xx or a network error; gitlab-runner's check_interval"),
   longPollMs: z.coerce.number().int().positive().default(50_000),

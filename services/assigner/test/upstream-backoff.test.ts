@@ -265,3 +265,63 @@ describe("the pool poller stops without dropping a job GitLab is handing over", 
     expect(aborted).toBe(true);
   });
 });
+
+// Issue #16 item 3: a backlog in GitLab moves into Switchyard at once, not one job per round trip, while an
+// idle pool still holds one long poll per steady worker at Workhorse (workhorse/internal/builds/register.go).
+/** A poller over the sim whose intake takes `intakeMs` per job; reports requests in flight. */
+function burstPoller(opts: { burst: number; freeSlots: number; held?: () => number; intakeMs: number }) {
+  const real = createGitLabRunnerApi({ gitlabUrl: sim!.url, version: "18.4.0", requestTimeoutMs: 10_000 });
+  const seen = { inFlight: 0, maxInFlight: 0, jobs: 0, empties: 0 };
+  api = {
+    ...real,
+    async requestJob(...args) {
+      seen.inFlight++;
+      seen.maxInFlight = Math.max(seen.maxInFlight, seen.inFlight);
+      try {
+        const result = await real.requestJob(...args);
+        if (result.kind === "empty") seen.empties++;
+        return result;
+      } finally {
+        seen.inFlight--;
+      }
+    },
+  };
+  const queue = { heldCount: async () => opts.held?.() ?? 0 } as unknown as DispatchQueue;
+  const p = startPoolPoller({
+    pool: { name: "linux", upstreamToken: POOL_TOKEN, lookahead: 0 }, features: () => DEFAULT_POOL_FEATURES, api, queue,
+    intake: async () => { await new Promise((r) => setTimeout(r, opts.intakeMs)); seen.jobs++; return null; },
+    freeSlots: async () => opts.freeSlots, capacity: createSignal(), jobArrived: () => undefined, systemId: "s_test000000001",
+    concurrency: 1, burst: opts.burst, log: createLogger({ name: "t", level: "silent" }), checkIntervalMs: 3_000,
+    pulled: new Counter({ name: "t_burst_pulled", help: "t", labelNames: ["pool", "result"], registers: [new Registry()] }),
+  });
+  stopPoller = () => p.stop(100);
+  return seen;
+}
+
+describe("the pool poller pulls a backlog in parallel", () => {
+  it("asks with its burst workers while GitLab hands out jobs, then goes back to one long poll", async () => {
+    sim = await startSim({ longPollMs: 20_000 });
+    for (let i = 0; i < 30; i++) sim.enqueueJob({ name: `build-${i}`, stage: "build", tags: ["linux"], durationSeconds: 60 });
+    const seen = burstPoller({ burst: 4, freeSlots: 100, intakeMs: 20 });
+    await waitFor(() => seen.jobs === 30, { what: "30 jobs taken", timeoutMs: 15_000 });
+    expect(seen.maxInFlight).toBeGreaterThan(1);
+    expect(seen.maxInFlight).toBeLessThanOrEqual(5);
+    // The backlog is gone: each burst worker parked at its first empty answer; only the steady one waits at Workhorse.
+    await waitFor(() => seen.inFlight === 1 && seen.empties >= 4, { what: "the burst workers parked" });
+    const empties = seen.empties;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seen.inFlight).toBe(1);
+    expect(seen.empties).toBe(empties);
+  }, 20_000);
+
+  it("never has more requests out than the pool has free places, burst or not", async () => {
+    sim = await startSim({ longPollMs: 20_000 });
+    for (let i = 0; i < 30; i++) sim.enqueueJob({ name: `build-${i}`, stage: "build", tags: ["linux"], durationSeconds: 60 });
+    // Nothing is ever handed down here, so held = jobs taken: the pool fills its 3 places and stops asking.
+    const seen: { jobs: number; maxInFlight: number } = burstPoller({ burst: 8, freeSlots: 3, held: () => seen.jobs, intakeMs: 20 });
+    await waitFor(() => seen.jobs >= 3, { what: "3 jobs taken" });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seen.jobs).toBe(3);
+    expect(seen.maxInFlight).toBeLessThanOrEqual(3);
+  }, 20_000);
+});

@@ -1,7 +1,7 @@
 import type { Logger } from "@switchyard/runtime";
 import type { Counter } from "prom-client";
 import type { DispatchQueue } from "../queue/dispatch-queue.js";
-import type { Signal } from "../signal.js";
+import { createSignal, type Signal } from "../signal.js";
 import type { GitLabRunnerApi, RunnerFeatures } from "./gitlab-runner-api.js";
 import type { Intake } from "./intake.js";
 
@@ -26,7 +26,14 @@ export interface PoolPollerDeps {
   /** Notified after a job was taken, so the dispatcher runs. */
   jobArrived: (pool: string) => void;
   systemId: string;
+  /** Workers that always ask (one long poll each at Workhorse while GitLab has nothing). */
   concurrency: number;
+  /**
+   * Extra workers that ask only while GitLab keeps handing out jobs, so a backlog moves into Switchyard's
+   * queue at once instead of one job per round trip; each parks at its first answer without a job. They
+   * never long-poll an empty queue, so an idle pool costs GitLab `concurrency` requests, not more.
+   */
+  burst?: number;
   log: Logger;
   pulled: Counter<"pool" | "result">;
   /** gitlab-runner's check_interval: the least time between requests that found no job, and the wait after a failed one (409, 5xx, network). */
@@ -116,26 +123,59 @@ export function startPoolPoller(deps: PoolPollerDeps): { stop(graceMs?: number):
   let holdUntil = 0;
   const hold = (ms: number) => { holdUntil = Math.max(holdUntil, now() + ms); };
 
-  async function underBudget(): Promise<boolean> {
-    const [held, free] = await Promise.all([deps.queue.heldCount(deps.pool.name), deps.freeSlots()]);
-    return held < free + deps.pool.lookahead;
+  /** Requests sent and not yet answered: each may bring a job, so they count against the budget. */
+  let asking = 0;
+  /** When a worker last received a job, and the signal parked burst workers wait on. */
+  let lastJobAt = -Infinity;
+  const backlog = createSignal();
+
+  /** Takes a place among the requests in flight if held jobs plus those places stay within the budget. */
+  async function reserveAsk(): Promise<boolean> {
+    // Counted before the Redis reads, so workers checking at the same moment cannot all pass on one free place.
+    asking++;
+    const [held, free] = await Promise.all([deps.queue.heldCount(deps.pool.name), deps.freeSlots()]).catch((err: unknown) => { asking--; throw err; });
+    if (held + asking <= free + deps.pool.lookahead) return true;
+    asking--;
+    return false;
   }
 
   async function loop(worker: number): Promise<void> {
     let warned = false;
+    const isBurst = worker >= Math.max(1, deps.concurrency);
+    let parkedAt = now();
+    // A place among the requests in flight lasts until the job it brought is held (intake done), so
+    // other workers cannot ask for a place that job is about to fill.
+    let reserved = false;
+    const release = () => { if (reserved) { reserved = false; asking--; } };
     while (!stopped) {
       try {
+        if (isBurst && lastJobAt <= parkedAt) { await backlog.wait(deps.checkIntervalMs); continue; }
         const wait = holdUntil - now();
         if (wait > 0) { await sleep(holdWakeDelayMs(wait, deps.checkIntervalMs, random), abort.signal); continue; }
-        if (!(await underBudget())) { await deps.capacity.wait(1_000); continue; }
+        if (!(await reserveAsk())) { await deps.capacity.wait(1_000); continue; }
+        reserved = true;
         const askedAt = now();
-        const sentLastUpdate = lastUpdate;
-        const result = await deps.api.requestJob(deps.pool.upstreamToken, deps.systemId, lastUpdate, deps.features(), abortRequests.signal);
+        // A burst worker sends no last_update, so Workhorse passes it straight to Rails and never holds it.
+        const sentLastUpdate = isBurst ? null : lastUpdate;
+        const result = await deps.api.requestJob(deps.pool.upstreamToken, deps.systemId, sentLastUpdate, deps.features(), abortRequests.signal);
+        if (result.kind !== "job") release();
+        if (isBurst && result.kind !== "job") {
+          // Park, whatever the answer: a burst worker never waits at Workhorse nor adds to a retry. A 409 here
+          // is likely our own workers contending for the pool's queue (Ci::RegisterJobService), not GitLab
+          // asking everyone to back off, so it parks this worker and does not hold the pool.
+          parkedAt = now();
+          deps.pulled.inc({ pool: deps.pool.name, result: result.kind === "retry" ? `http_${result.status}` : result.kind });
+          if (result.kind === "retry" && result.status !== 409) hold(upstreamRetryDelayMs(result.status, result.retryAfterMs, deps.checkIntervalMs, random));
+          if (result.kind === "forbidden") hold(FORBIDDEN_HOLD_MS);
+          continue;
+        }
         switch (result.kind) {
           case "job": {
-            lastUpdate = result.lastUpdate ?? lastUpdate;
+            if (!isBurst) lastUpdate = result.lastUpdate ?? lastUpdate;
+            lastJobAt = now();
+            backlog.notify();
             deps.pulled.inc({ pool: deps.pool.name, result: "job" });
-            const meta = await deps.intake(deps.pool.name, result.body);
+            const meta = await deps.intake(deps.pool.name, result.body).finally(release);
             if (meta) deps.jobArrived(deps.pool.name);
             warned = false;
             break;
@@ -163,7 +203,9 @@ export function startPoolPoller(deps: PoolPollerDeps): { stop(graceMs?: number):
           }
         }
       } catch (err) {
+        release();
         if (stopped) return;
+        parkedAt = now();
         deps.pulled.inc({ pool: deps.pool.name, result: "error" });
         const delay = upstreamRetryDelayMs("network", null, deps.checkIntervalMs, random);
         if (!warned) log.warn({ err: (err as Error).message, worker, delayMs: delay }, "upstream poll failed; holding the pool");
@@ -173,12 +215,13 @@ export function startPoolPoller(deps: PoolPollerDeps): { stop(graceMs?: number):
     }
   }
 
-  const loops = Array.from({ length: Math.max(1, deps.concurrency) }, (_, i) => loop(i));
+  const loops = Array.from({ length: Math.max(1, deps.concurrency) + Math.max(0, deps.burst ?? 0) }, (_, i) => loop(i));
   return {
     async stop(graceMs = STOP_GRACE_MS) {
       stopped = true;
       abort.abort();
       deps.capacity.notify();
+      backlog.notify();
       const all = Promise.allSettled(loops);
       let timer: NodeJS.Timeout | undefined;
       const graceOver = new Promise<"grace over">((resolve) => { timer = setTimeout(() => resolve("grace over"), graceMs); });
