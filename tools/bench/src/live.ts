@@ -7,7 +7,9 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createLogger } from "@switchyard/runtime";
 import { runLiveBench } from "./live/run-live-bench.js";
-import { liveTables } from "./live/live-table.js";
+import { liveTables, repeatTables } from "./live/live-table.js";
+import { LIVE_RUNS_SCHEMA, type LiveResults } from "./live/live-results.js";
+import { summarizeRuns } from "./live/repeat-summary.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const HELP = `Usage: node tools/bench/dist/live.js [options]
@@ -20,6 +22,7 @@ const HELP = `Usage: node tools/bench/dist/live.js [options]
   --speed <n>           simulated seconds per real second (default 60)
   --job-seconds <n>     simulated seconds each job runs (default 6, i.e. 0.1 s real at speed 60)
   --profile <agents>    comma-separated agents to run with node --cpu-prof (e.g. assigner,scorer)
+  --repeat <n>          whole runs, each on a fresh system; figures are their median (min–max) (default 3)
   --out <json>          results JSON (default bench-results/live.json)
 NATS_URL / REDIS_URL pick the servers; without NATS_URL it starts nats-server with a user per agent (as npm start), without REDIS_URL it uses 127.0.0.1 or starts redis-server.`;
 
@@ -28,24 +31,35 @@ const { values } = parseArgs({
     rates: { type: "string", default: "50,100,200,500,1000,2000" }, "step-seconds": { type: "string", default: "15" },
     "warmup-seconds": { type: "string", default: "3" }, runners: { type: "string", default: "500" }, pools: { type: "string", default: "1" },
     limit: { type: "string", default: "4" }, speed: { type: "string", default: "60" }, "job-seconds": { type: "string", default: "6" },
-    profile: { type: "string", default: "" }, out: { type: "string", default: "bench-results/live.json" }, help: { type: "boolean", default: false },
+    profile: { type: "string", default: "" }, repeat: { type: "string", default: "3" }, out: { type: "string", default: "bench-results/live.json" }, help: { type: "boolean", default: false },
   },
 });
 if (values.help) { console.log(HELP); process.exit(0); }
 
 const workDir = join(ROOT, ".switchyard-bench");
-const results = await runLiveBench({
-  root: ROOT, workDir, prefix: `bench_${randomBytes(4).toString("hex")}`,
-  rates: values.rates.split(",").map(Number), stepSeconds: Number(values["step-seconds"]), warmupSeconds: Number(values["warmup-seconds"]),
-  runners: Number(values.runners), pools: Number(values.pools), limit: Number(values.limit), speed: Number(values.speed),
-  jobSeconds: Number(values["job-seconds"]), profile: values.profile ? values.profile.split(",") : [],
-  natsUrl: process.env.NATS_URL, redisUrl: process.env.REDIS_URL,
-  // Five minutes in all: leave room for start-up and shutdown.
-  deadlineMs: 4 * 60_000,
-}, { log: createLogger({ name: "bench", level: "warn" }), progress: (line) => process.stderr.write(`${line}\n`) });
+const repeat = Math.max(1, Number(values.repeat));
+const runs: LiveResults[] = [];
+for (let run = 1; run <= repeat; run++) {
+  process.stderr.write(`run ${run}/${repeat}\n`);
+  runs.push(await runOnce());
+}
+const summary = summarizeRuns(runs);
 
 const out = resolve(ROOT, values.out);
 mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-process.stdout.write(`${liveTables(results)}\n\nJSON: ${out}${values.profile ? `\nCPU profiles: ${join(workDir, "profiles")}` : ""}\n`);
+writeFileSync(out, `${JSON.stringify({ schema: LIVE_RUNS_SCHEMA, runs, summary }, null, 2)}\n`);
+const last = runs[runs.length - 1]!;
+process.stdout.write(`Last run:\n${liveTables(last)}\n\n${repeatTables(summary)}\n\nJSON: ${out}${values.profile ? `\nCPU profiles: ${join(workDir, "profiles")}` : ""}\n`);
 process.exit(0);
+
+function runOnce(): Promise<LiveResults> {
+  return runLiveBench({
+    root: ROOT, workDir, prefix: `bench_${randomBytes(4).toString("hex")}`,
+    rates: values.rates.split(",").map(Number), stepSeconds: Number(values["step-seconds"]), warmupSeconds: Number(values["warmup-seconds"]),
+    runners: Number(values.runners), pools: Number(values.pools), limit: Number(values.limit), speed: Number(values.speed),
+    jobSeconds: Number(values["job-seconds"]), profile: values.profile ? values.profile.split(",") : [],
+    natsUrl: process.env.NATS_URL, redisUrl: process.env.REDIS_URL,
+    // Five minutes in all: leave room for start-up and shutdown.
+    deadlineMs: 4 * 60_000,
+  }, { log: createLogger({ name: "bench", level: "warn" }), progress: (line) => process.stderr.write(`${line}\n`) });
+}

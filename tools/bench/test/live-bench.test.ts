@@ -30,6 +30,11 @@ describe("the live bench at a tiny scale", () => {
     expect(results.schema).toBe(LIVE_SCHEMA);
     expect(results.config).toMatchObject({ runners: 20, pools: 1, limit: 4, slots: 80, rates: [20] });
     expect(results.machine.cpus).toBeGreaterThan(0);
+    // The floor is measured for real, one round trip at a time, and the chain's floor adds them up.
+    expect(results.floor.natsRequestMs.count).toBe(results.floor.samples);
+    expect(results.floor.redisEvalMs.count).toBe(results.floor.samples);
+    expect(results.floor.natsRequestMs.p50).toBeGreaterThan(0);
+    expect(results.floor.shortChainMs.p50).toBeCloseTo(results.floor.natsRequestMs.p50! + 2 * results.floor.redisEvalMs.p50!, 1);
     expect(results.steps).toHaveLength(1);
     const [step] = results.steps;
     expect(step!.rate).toBe(20);
@@ -55,6 +60,7 @@ describe("the live bench at a tiny scale", () => {
     const table = liveTables(results);
     for (const goal of results.summary.goals) expect(table).toContain(goal.name);
     expect(table).toContain("queued→decided");
+    expect(table).toMatch(/Floor, measured at start .* NATS request\/reply .* Redis EVALSHA/);
   });
 
   it("leaves no Redis keys of its prefix behind", async () => {

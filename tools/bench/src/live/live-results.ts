@@ -1,8 +1,11 @@
+import type { Floor } from "./floor.js";
 import type { LatencyStats } from "./latency-stats.js";
 import type { ProcUsage } from "./proc-stats.js";
 
 /** Schema id of bench-results/live.json (documented in tools/bench/README.md). */
 export const LIVE_SCHEMA = "switchyard.bench.live/v1";
+/** Schema id of the file `npm run bench` writes: `{ schema, runs: LiveResults[], summary: RepeatSummary }`. */
+export const LIVE_RUNS_SCHEMA = "switchyard.bench.live-runs/v1";
 
 /** The targets each figure is printed beside. */
 export const LIVE_GOALS = {
@@ -47,6 +50,8 @@ export interface LiveResults {
   schema: typeof LIVE_SCHEMA;
   generatedAt: string;
   machine: { cpus: number; cpuModel: string; memoryMb: number; node: string };
+  /** NATS and Redis round trips on this machine, measured at start: no figure can beat these. */
+  floor: Floor;
   config: { runners: number; pools: number; limit: number; slots: number; speed: number; jobSeconds: number; stepSeconds: number; rates: number[]; warmupSeconds: number };
   steps: LiveStep[];
   stoppedBecause: string;

@@ -7,6 +7,7 @@ import { startChild, type Child } from "../../../start/dist/children.js";
 import { writeDemoConfig } from "../../../start/dist/demo-config.js";
 import { findOrStartNats } from "../../../start/dist/local-nats.js";
 import { findOrStartRedis, freePort, type LocalService } from "../../../start/dist/local-services.js";
+import { measureFloor, type Floor } from "./floor.js";
 
 /** The agents the live bench measures, each its own process. */
 export const AGENTS = ["scorer", "optimizer", "monitor", "assigner"] as const;
@@ -44,6 +45,8 @@ export interface LiveSystem {
   readonly pids: Record<string, number>;
   readonly logDir: string;
   readonly profileDir: string;
+  /** NATS and Redis round trips measured before the agents started. */
+  readonly floor: Floor;
   stop(): Promise<void>;
 }
 
@@ -81,6 +84,13 @@ export async function startLiveSystem(options: LiveSystemOptions): Promise<LiveS
       await deleteStream(nc, subjects(options.prefix).deadLetterStream);
       await nc.drain();
     });
+
+    // The floor, before any agent listens: the assigner's identity may publish and subscribe the wake
+    // subjects (and answer on them), so one connection echoes to itself through the server.
+    const floorNc = await connectNats(nats.urlFor("assigner"), "switchyard-bench-floor", options.log);
+    const floor = await measureFloor({
+      nc: floorNc, redis, subject: subjects(options.prefix).runnerWake("bench-floor"), key: `${options.prefix}:bench:floor`,
+    }).finally(() => floorNc.close());
 
     const pools = benchPools(options.pools);
     const fleet = generateFleet({ pools, runnersPerPool: Math.ceil(options.runners / options.pools), limit: options.limit, seed: 7 });
@@ -121,7 +131,7 @@ export async function startLiveSystem(options: LiveSystemOptions): Promise<LiveS
     for (const c of children) if (c.process.pid !== undefined) pids[c.name] = c.process.pid;
     return {
       gitlabUrl: `http://127.0.0.1:${ports.gitlab}`, adminToken: fleet.gitlab.adminToken, fleet,
-      poolTags: fleet.pools.map((p) => p.tags), natsUrl: nats.url, nc, pids, logDir, profileDir, stop,
+      poolTags: fleet.pools.map((p) => p.tags), natsUrl: nats.url, nc, pids, logDir, profileDir, floor, stop,
     };
   } catch (err) {
     await stop();

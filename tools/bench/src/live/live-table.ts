@@ -1,9 +1,11 @@
 import { AGENTS } from "./live-system.js";
 import type { LatencyStats } from "./latency-stats.js";
 import type { LiveResults } from "./live-results.js";
+import { formatSpread, type RepeatSummary } from "./repeat-summary.js";
 
 const pad = (cells: string[], widths: number[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
 const fmt = (x: number | null) => (x === null ? "-" : x >= 100 ? x.toFixed(0) : x.toFixed(1));
+const fine = (x: number | null) => (x === null ? "-" : x.toFixed(2));
 const trio = (s: LatencyStats) => `${fmt(s.p50)}/${fmt(s.p99)}/${fmt(s.max)}`;
 
 function table(head: string[], rows: string[][]): string {
@@ -34,10 +36,14 @@ export function liveTables(results: LiveResults): string {
     results.summary.goals.map((g) => [g.name, g.figure === null ? "-" : String(g.figure), g.goal, g.met === null ? "n/a" : g.met ? "yes" : "NO"]),
   );
   const c = results.config;
+  const f = results.floor;
+  const floor = `Floor, measured at start (one at a time): NATS request/reply with ${(f.payloadBytes / 1000).toFixed(0)} KB each way p50/p99 ${fine(f.natsRequestMs.p50)}/${fine(f.natsRequestMs.p99)} ms; `
+    + `Redis EVALSHA ${fine(f.redisEvalMs.p50)}/${fine(f.redisEvalMs.p99)} ms; so a rule path of 1 NATS hop + 2 Redis round trips cannot beat p50 ${fine(f.shortChainMs.p50)}, p99 ${fine(f.shortChainMs.p99)} ms.`;
   return [
     `Live bench: ${c.runners} runners × ${c.limit} slots in ${c.pools} pool(s), jobs of ${c.jobSeconds} simulated s at speed ${c.speed}; ${results.machine.cpus} CPUs (${results.machine.cpuModel}).`,
     "Latencies in ms. queued→decided = decidedAt − queuedAt (broker took the job from GitLab → decision published);",
     "decide = the decision's latencyMs (score + choose once a runner was free); hand-off = job offered to GitLab → runner accepted it.",
+    floor,
     "",
     latency,
     "",
@@ -45,6 +51,31 @@ export function liveTables(results: LiveResults): string {
     cost,
     "",
     `Sustained rate: ${results.summary.sustainedRate ?? "none"} jobs/s (p99 queued→decided ≤ 50 ms and kept up). Stopped: ${results.stoppedBecause}.`,
+    goals,
+  ].join("\n");
+}
+
+/** The figures over repeated runs, each as median (min–max), goals judged by most runs. */
+export function repeatTables(summary: RepeatSummary): string {
+  const s = formatSpread;
+  const rates = table(
+    ["jobs/s", "decided/s", "queued→decided p50", "queued→decided p99", "rule p99", "hand-off p50", "hand-off p99", "kept up"],
+    summary.rates.map((r) => [String(r.rate), s(r.decisionsPerSec), s(r.queuedToDecidedP50), s(r.queuedToDecidedP99), s(r.ruleP99), s(r.handoffP50), s(r.handoffP99), r.keptUp]),
+  );
+  const rss = table(["process", "peak RSS MB"], Object.entries(summary.maxRssMb).map(([n, v]) => [n, s(v)]));
+  const goals = table(
+    ["goal", "figure", "target", "met"],
+    summary.goals.map((g) => [g.name, s(g.figure), g.goal, g.met === null ? "n/a" : g.met ? "yes" : "NO"]),
+  );
+  const f = summary.floor;
+  return [
+    `Over ${summary.runs} run(s): each figure is the median (min–max); a goal is met when most runs met it. Latencies in ms.`,
+    `Floor: NATS request/reply p50 ${s(f.natsP50)}, p99 ${s(f.natsP99)}; Redis EVALSHA p50 ${s(f.redisP50)}, p99 ${s(f.redisP99)}.`,
+    "",
+    rates,
+    "",
+    rss,
+    "",
     goals,
   ].join("\n");
 }

@@ -35,6 +35,8 @@ export async function runLiveBench(options: LiveBenchOptions, deps: LiveBenchDep
   deps.progress(`starting NATS/Redis, sim GitLab, 4 agents and ${options.runners} sim runners (${options.pools} pool(s), ${options.limit} slots each)…`);
   const system = await startLiveSystem({ ...options, log: deps.log });
   deps.progress(`system up in ${((now() - began) / 1000).toFixed(1)} s; logs in ${system.logDir}`);
+  const f = system.floor;
+  deps.progress(`floor: NATS request/reply p50 ${f.natsRequestMs.p50} p99 ${f.natsRequestMs.p99} ms, Redis EVALSHA p50 ${f.redisEvalMs.p50} p99 ${f.redisEvalMs.p99} ms`);
   try {
     const probeMs = await waitUntilPlacing({
       nc: system.nc, prefix: options.prefix, gitlabUrl: system.gitlabUrl, adminToken: system.adminToken,
@@ -82,6 +84,7 @@ export async function runLiveBench(options: LiveBenchOptions, deps: LiveBenchDep
     schema: LIVE_SCHEMA,
     generatedAt: new Date(now()).toISOString(),
     machine: { cpus: cpu.length, cpuModel: cpu[0]?.model ?? "unknown", memoryMb: Math.round(totalmem() / 2 ** 20), node: process.version },
+    floor: system.floor,
     config: {
       runners: system.fleet.runners.length, pools: options.pools, limit: options.limit, slots, speed: options.speed, jobSeconds: options.jobSeconds,
       stepSeconds: options.stepSeconds, rates: options.rates, warmupSeconds: options.warmupSeconds,
