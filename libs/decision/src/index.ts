@@ -15,6 +15,13 @@ export * from "./duration/duration-book.js";
 export * from "./scoring/types.js";
 export * from "./scoring/registry.js";
 export * from "./scoring/score-job.js";
-// Deciding helpers.
-export * from "./decide/margin.js";
-export * from "./decide/explain.js";
+// Placement: one job onto one of the asking runners, as values (the dispatcher and the replay run it).
+export * from "./placement/types.js";
+export * from "./placement/job-queued.js";
+export * from "./placement/rule-choice.js";
+export * from "./placement/deploy-order.js";
+export * from "./placement/fifo.js";
+export * from "./placement/approval.js";
+export * from "./placement/tie-break.js";
+export * from "./placement/tiers.js";
+export * from "./placement/place-job.js";

@@ -99,8 +99,9 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
   await health.refresh().catch(() => undefined);
   const dispatcher = createDispatcher({
     queue, classifier, scorer, tieBreaker, placeable: health.placeable, approvals, recorder, log, wake,
-    marginRatio: config.marginRatio, reservationTtlMs: config.reservationTtlMs, approvalWindowMs: config.approvalWindowMs,
-    pollFreshMs: config.longPollMs + 30_000, headSize: config.headSize, maxCandidates: config.maxCandidates,
+    placement: { marginRatio: config.marginRatio, maxCandidates: config.maxCandidates },
+    reservationTtlMs: config.reservationTtlMs, approvalWindowMs: config.approvalWindowMs,
+    pollFreshMs: config.longPollMs + 30_000, headSize: config.headSize,
   });
 
   const lifecycle = createJobLifecycle({

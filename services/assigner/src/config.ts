@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { TrustTierSchema } from "@switchyard/contracts";
-import { queueOrderConfigSchema } from "@switchyard/decision";
+import { defaultPlacementConfig, queueOrderConfigSchema } from "@switchyard/decision";
 import { baseConfigSchema, jetstreamConfigShape } from "@switchyard/runtime";
 import { llmConfigSchema } from "./deciding/llm/index.js";
 
@@ -44,11 +44,11 @@ export const assignerConfigSchema = baseConfigSchema.extend({
   headSize: z.coerce.number().int().positive().default(32).describe("queued jobs considered per pick"),
   queueOrder: queueOrderConfigSchema.prefault({}).describe("class head start, fairness, high-class budget and duration-aware ordering (SWITCHYARD_QUEUE_ORDER takes JSON); lookaheadK is replaced by headSize"),
   durationRefreshMs: z.coerce.number().int().positive().default(30_000).describe("how often the run times the optimizer learned are re-read from Redis"),
-  maxCandidates: z.coerce.number().int().positive().max(1000).default(64).describe("asking runners offered to the scorer per job, longest-waiting first"),
+  maxCandidates: z.coerce.number().int().positive().max(1000).default(defaultPlacementConfig.maxCandidates).describe("asking runners offered to the scorer per job, longest-waiting first"),
   scorerBudgetMs: z.coerce.number().int().positive().default(250),
   breakerFailures: z.coerce.number().int().positive().default(3),
   breakerHalfOpenMs: z.coerce.number().int().positive().default(2_000),
-  marginRatio: z.coerce.number().min(0).max(1).default(0.15).describe("ask the tie-breaker when the runner-up is within this share of the top score"),
+  marginRatio: z.coerce.number().min(0).max(1).default(defaultPlacementConfig.marginRatio).describe("ask the tie-breaker when the runner-up is within this share of the top score"),
   approvalWindowMs: z.coerce.number().int().positive().default(30_000).describe("how long a supervised decision waits for a human; then FIFO"),
   classRules: z.unknown().optional().describe("job class rules; defaults to the built-in rules"),
   tiers: z.record(z.string(), TrustTierSchema).default({}).describe("trust tier per job class, overriding the rules"),

@@ -3,10 +3,8 @@ import { contracts, type Decision, type TrustTier } from "@switchyard/contracts"
 import type { BackgroundFailure, Bus, Logger } from "@switchyard/runtime";
 import type { Redis } from "ioredis";
 import type { Counter, Histogram } from "prom-client";
+import type { Placement } from "@switchyard/decision";
 import type { HeldJobMeta } from "./queue/dispatch-queue.js";
-
-/** How a job was placed, before it becomes a Decision record. */
-export type Placement = Pick<Decision, "mode" | "enforced" | "fifoRunnerId" | "rationale" | "reasons" | "candidates" | "margin" | "fallbackReason">;
 
 /** Builds decision records and publishes them (NATS subject, metrics, the dashboard's recent list). */
 export interface DecisionRecorder {

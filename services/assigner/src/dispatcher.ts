@@ -1,10 +1,11 @@
-import type { Candidate, JobQueued, JobScored, TrustTier } from "@switchyard/contracts";
+import type { Candidate, JobQueued } from "@switchyard/contracts";
+import { approvalOutcome, placeJob, type Placement, type PlacementConfig, type PlacementInput } from "@switchyard/decision";
 import type { Logger } from "@switchyard/runtime";
 import type { Approvals } from "./deciding/approvals.js";
 import type { JobClassifier } from "./deciding/job-classifier.js";
-import { ruleChoice } from "./deciding/rule-choice.js";
+import { NO_API_KEY } from "./deciding/llm/index.js";
 import type { ScorerClient } from "./deciding/scorer-client.js";
-import type { DecisionRecorder, Placement } from "./decision-recorder.js";
+import type { DecisionRecorder } from "./decision-recorder.js";
 import type { DispatchQueue, HeldJobMeta, LlmRecord } from "./queue/dispatch-queue.js";
 
 /** The LLM tie-breaker as the dispatcher uses it: never throws, bounded in time. */
@@ -34,18 +35,15 @@ export interface DispatcherDeps {
   log: Logger;
   /** Wakes the long poll of a runner a job was reserved for, wherever it is held. */
   wake: (runnerId: string) => void;
-  marginRatio: number;
+  /** The placement policy's knobs (margin, candidates per job). */
+  placement: PlacementConfig;
   reservationTtlMs: number;
   approvalWindowMs: number;
   /** A runner counts as asking if it polled within this window. */
   pollFreshMs: number;
   headSize: number;
-  /** Runners offered to the scorer per job, longest-waiting first. */
-  maxCandidates: number;
   now?: () => number;
 }
-
-import { NO_API_KEY } from "./deciding/llm/index.js";
 
 /** place() result: the job now waits on a side question and took no runner. */
 const ASKED = Symbol("asked");
@@ -124,78 +122,52 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     return picks;
   }
 
-  type Assessment =
-    | { kind: "wait" }
-    | { kind: "fifo"; mode: "rule" | "fifo-fallback"; reason: string; fallbackReason: string | null }
-    | { kind: "scored"; scored: JobScored; started: number };
+  /** A job's placement input once the slow answers are in (deploy order, the scorer's ranking). */
+  interface Assessment { input: PlacementInput; started: number }
 
-  /** Everything about a job that can be worked out before runners are handed out: the slow part. */
-  async function assess(job: HeldJobMeta, open: string[]): Promise<Assessment & { started?: number }> {
+  /**
+   * Everything about a job that can be worked out before runners are handed out: the slow part,
+   * run for the whole batch at once. The policy says whether the scorer is needed at all.
+   */
+  async function assess(job: HeldJobMeta, open: string[]): Promise<Assessment> {
     const started = now();
-    // Deploy-order safety: a later commit never deploys before an earlier one to the same environment.
-    if (job.isDeploy && !(await deps.queue.isOldestDeploy(job))) return { kind: "wait" };
-    if (job.fifoOnly) return { kind: "fifo", mode: "rule", reason: job.fifoOnly, fallbackReason: null, started };
-    // The longest-waiting runners are the candidates: bounds the request and the scoring work
-    // when hundreds of runners are idle, without changing who FIFO would serve.
-    const result = await deps.scorer.score(toJobQueued(job, open.slice(0, deps.maxCandidates)));
-    if (!result.ok) return { kind: "fifo", mode: "fifo-fallback", reason: result.reason, fallbackReason: result.reason, started };
-    return { kind: "scored", scored: result.scored, started };
+    const oldestDeploy = job.isDeploy ? await deps.queue.isOldestDeploy(job) : true;
+    const input: PlacementInput = {
+      job, available: open, scores: { kind: "not-asked" }, oldestDeploy,
+      tieBreakerOff: deps.tieBreaker.enabled ? null : NO_API_KEY, config: deps.placement,
+    };
+    const step = placeJob(input);
+    if (step.kind !== "ask-scorer") return { input, started };
+    const result = await deps.scorer.score(step.request);
+    return { input: { ...input, scores: result.ok ? { kind: "scored", scored: result.scored } : { kind: "unavailable", reason: result.reason } }, started };
   }
 
   /**
-   * Places one assessed job on one of the runners still available. Returns the runner taken,
-   * ASKED when a side question (human, LLM) now holds the job, or null when it cannot go now.
+   * Places one assessed job on one of the runners still available, doing what the policy says.
+   * Returns the runner taken, ASKED when a side question (human, LLM) now holds the job, or null
+   * when it cannot go now.
    */
-  async function place(job: HeldJobMeta, assessment: Assessment & { started?: number }, available: string[]): Promise<string | typeof ASKED | null> {
-    const started = assessment.started ?? now();
-    const fifoRunnerId = available[0] ?? null;
-    if (fifoRunnerId === null || assessment.kind === "wait") return null;
-    if (assessment.kind === "fifo") {
-      const enforced = assessment.mode === "fifo-fallback";
-      return reserve(job, fifoRunnerId, started, {
-        mode: assessment.mode, enforced, fifoRunnerId, rationale: `FIFO: ${fifoRunnerId} asked first; ${assessment.reason}`,
-        reasons: [], candidates: [], margin: null, fallbackReason: assessment.fallbackReason,
-      });
-    }
-    const stillOpen = new Set(available);
-    const scored = { ...assessment.scored, candidates: assessment.scored.candidates.filter((c) => stillOpen.has(c.runnerId)) };
-    const choice = ruleChoice(scored, deps.marginRatio);
-    if (choice.runnerId === null) {
-      log.debug({ jobId: job.jobId, pool: job.pool, why: choice.rationale }, "no candidate for job this round");
-      return null;
-    }
-    const tier = job.tier as TrustTier;
-    if (tier === "supervised" && !job.approval) {
-      ask(job, () => askHuman(job, choice.runnerId as string, fifoRunnerId, choice.rationale));
-      return ASKED;
-    }
-    const [first, second] = choice.candidates;
-    if (choice.withinMargin && first && second && !job.llm) {
-      if (deps.tieBreaker.enabled) {
-        const question = toJobQueued(job, available);
+  async function place(job: HeldJobMeta, assessment: Assessment, available: string[]): Promise<string | typeof ASKED | null> {
+    const step = placeJob({ ...assessment.input, available });
+    switch (step.kind) {
+      case "place":
+        return reserve(step.llm ? { ...job, llm: step.llm } : job, step.runnerId, assessment.started, step.placement);
+      case "ask-human":
+        ask(job, () => askHuman(job, step.proposedRunnerId, step.fifoRunnerId, step.rationale));
+        return ASKED;
+      case "ask-llm":
         ask(job, async () => {
-          const llm = await deps.tieBreaker.tieBreak({ job: question, first, second, ruleChoice: first.runnerId });
+          const llm = await deps.tieBreaker.tieBreak({ job: step.question, first: step.first, second: step.second, ruleChoice: step.ruleChoice });
           await deps.queue.updateMeta({ ...job, llm });
         });
         return ASKED;
-      }
-      job.llm = { asked: false, skippedReason: NO_API_KEY, model: null, choice: null, accepted: false, reason: null, latencyMs: null, auditId: null };
+      case "skip":
+        log.debug({ jobId: job.jobId, pool: job.pool, why: step.rationale }, "no candidate for job this round");
+        return null;
+      case "wait":
+      case "ask-scorer": // cannot happen: assess answered the scorer question
+        return null;
     }
-    // The LLM's pick stands only if it is still one of the candidates now.
-    const llmPick = job.llm?.accepted && job.llm.choice && choice.candidates.some((c) => c.runnerId === job.llm?.choice) ? job.llm.choice : null;
-    const enforced = tier !== "advisory";
-    const smart = llmPick ?? choice.runnerId;
-    const runnerId = enforced ? smart : fifoRunnerId;
-    const approval = job.approval ? ` (approved by ${approverLabel(job.approval)})` : "";
-    const rationale = !enforced
-      ? `advisory: FIFO gave it to ${fifoRunnerId}; Switchyard would pick ${choice.rationale}`
-      : llmPick && llmPick !== choice.runnerId
-        ? `LLM tie-break chose ${llmPick} over ${choice.runnerId}: ${job.llm?.reason ?? ""}; ${choice.rationale}${approval}`
-        : `${choice.rationale}${approval}`;
-    return reserve(job, runnerId, started, {
-      mode: llmPick ? "llm" : "rule", enforced, fifoRunnerId, rationale, reasons: choice.reasons,
-      candidates: choice.candidates, margin: choice.margin, fallbackReason: null,
-    });
   }
 
   async function askHuman(job: HeldJobMeta, proposed: string, fifoRunnerId: string | null, rationale: string): Promise<void> {
@@ -205,11 +177,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       fifoRunnerId, rationale, expiresAt: now() + deps.approvalWindowMs,
     }, deps.approvalWindowMs);
     const fresh = (await deps.queue.meta(job.jobId)) ?? job;
-    await deps.queue.updateMeta({
-      ...fresh,
-      approval: verdict,
-      ...(verdict.state === "approved" ? {} : { fifoOnly: verdict.state === "rejected" ? `approval rejected by ${approverLabel(verdict)}` : "no approval within the window: safe default" }),
-    });
+    await deps.queue.updateMeta({ ...fresh, ...approvalOutcome(verdict) });
   }
 
   function ask(job: HeldJobMeta, question: () => Promise<void>): void {
@@ -248,34 +216,4 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     },
     stop() { stopped = true; },
   };
-}
-
-/** The secret-free view of a held job that the scorers see. */
-export function toJobQueued(job: HeldJobMeta, open: string[]): JobQueued {
-  return {
-    v: 1,
-    jobId: job.jobId,
-    pool: job.pool,
-    projectId: job.projectId,
-    projectPath: job.projectPath,
-    pipelineId: job.pipelineId,
-    name: job.name.slice(0, 512),
-    stage: job.stage.slice(0, 255),
-    ref: job.ref?.slice(0, 512) ?? null,
-    protectedRef: job.protectedRef,
-    pipelineSource: job.pipelineSource,
-    environment: job.environment ? { name: job.environment, tier: job.environmentTier, action: job.environmentAction } : null,
-    jobClass: job.jobClass,
-    tier: job.tier as TrustTier,
-    priority: -job.queueKey,
-    arrivedAt: job.arrivedAt,
-    gitlabQueueSeconds: job.gitlabQueueSeconds,
-    timeoutSeconds: job.timeoutSeconds,
-    openRunners: open.map((runnerId) => ({ runnerId, freeSlots: 1 })),
-  };
-}
-
-/** The authenticated principal, with the name the human gave when it differs ("cli (as alice)"). */
-function approverLabel(approval: { by: string | null; claimedBy?: string | null }): string {
-  return approval.claimedBy && approval.claimedBy !== approval.by ? `${approval.by} (as ${approval.claimedBy})` : `${approval.by}`;
 }

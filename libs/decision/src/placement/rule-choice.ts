@@ -1,5 +1,4 @@
 import type { Candidate, JobScored } from "@switchyard/contracts";
-import { explain, topTwoMargin, withinMargin } from "@switchyard/decision";
 
 /** The rule path's answer: the top candidate, how close the runner-up is, and why. */
 export interface RuleChoice {
@@ -9,11 +8,27 @@ export interface RuleChoice {
   withinMargin: boolean;
   rationale: string;
   reasons: string[];
+  /** The best candidates (at most 8, what a decision record carries). */
   candidates: Candidate[];
 }
 
-/** Top candidate wins; `withinMargin` says whether the runner-up is close enough to ask the tie-breaker. */
-export function ruleChoice(scored: JobScored, marginRatio: number): RuleChoice {
+/** (top − second) / top of candidates sorted best first; null with fewer than two or a top of 0. */
+export function topTwoMargin(candidates: readonly Pick<Candidate, "total">[]): number | null {
+  const [top, second] = candidates;
+  if (top === undefined || second === undefined || !(top.total > 0)) return null;
+  return (top.total - second.total) / top.total;
+}
+
+/** The k largest weighted contributions as short strings, e.g. "freeCapacity 92×1.0". */
+export function explain(candidate: Pick<Candidate, "contributions">, k = 3): string[] {
+  return [...candidate.contributions]
+    .sort((a, b) => b.score * b.weight - a.score * a.weight || (a.plugin < b.plugin ? -1 : 1))
+    .slice(0, Math.max(0, k))
+    .map((c) => `${c.plugin} ${Math.round(c.score)}×${c.weight.toFixed(1)}`);
+}
+
+/** Top candidate wins; `withinMargin` says whether the runner-up is close enough (margin ≤ marginRatio) to ask a tie-breaker. */
+export function ruleChoice(scored: Pick<JobScored, "candidates" | "rejected">, marginRatio: number): RuleChoice {
   const [top, second] = scored.candidates;
   const candidates = scored.candidates.slice(0, 8);
   if (!top) {
@@ -30,7 +45,7 @@ export function ruleChoice(scored: JobScored, marginRatio: number): RuleChoice {
     runnerId: top.runnerId,
     runnerUp: second?.runnerId ?? null,
     margin,
-    withinMargin: withinMargin(scored.candidates, marginRatio),
+    withinMargin: margin !== null && margin <= marginRatio,
     rationale: `${top.runnerId} scored ${top.total.toFixed(1)}${ahead} (${reasons.join(", ")})`,
     reasons,
     candidates,
