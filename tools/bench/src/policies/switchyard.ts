@@ -1,7 +1,7 @@
 import type { JobQueued } from "@switchyard/contracts";
 import {
-  createDurationBook, durationKey, pickNext, queueKey, scoreJob,
-  type DurationLearningConfig, type QueueEntry, type QueueOrderConfig, type RunnerView,
+  createDurationBook, defaultPlacementConfig, durationKey, pickNext, placeJob, queueKey, scoreJob,
+  type DurationLearningConfig, type PlacementInput, type PlacementJob, type PlacementStep, type QueueEntry, type QueueOrderConfig, type RunnerView,
 } from "@switchyard/decision";
 import { median } from "../sim/run-times.js";
 import type { DispatchPolicy, PoolView, SimJob, SimRunner } from "../sim/types.js";
@@ -16,21 +16,30 @@ export interface SwitchyardPolicyOptions {
   headroom: HeadroomConfig | null;
   /** How expected run times are learned from finished jobs, as the optimizer does. */
   learning: DurationLearningConfig;
+  /** Told of every placement with its decision record's fields (mode, rationale, candidates, ...). */
+  onPlaced?: (job: SimJob, step: Extract<PlacementStep, { kind: "place" }>) => void;
 }
 
 const HOUR_MS = 3600_000;
 
+/** Why the replay never asks the LLM (recorded as the assigner records a missing API key). */
+export const BENCH_TIE_BREAK_OFF = "replay: tie-break off";
+
 /**
  * Switchyard as the assigner runs it, minus the network: jobs held in the static order of
- * `queueKey`, the dispatcher's `pickNext` over the first `lookaheadK`, then `scoreJob` over the
- * pool's runners with a free slot and the top candidate wins (the LLM tie-break is off, as without
- * an API key; supervised jobs count as approved at once).
+ * `queueKey`, the dispatcher's `pickNext` over the first `lookaheadK`, then the dispatcher's
+ * placement policy (`placeJob`) with its questions answered in-process: the scorer by `scoreJob`
+ * over the pool's runners with a free slot, a supervised job's human by an approval at once; the
+ * LLM tie-break is off, as without an API key. A job the policy skips or holds back leaves the
+ * next pick to try, as in a dispatch round.
  */
 export function createSwitchyardPolicy(opts: SwitchyardPolicyOptions): DispatchPolicy {
   const queues = new Map<string, SimJob[]>();
   const keys = new Map<number, number>();
   const highClassDispatches = new Map<number, number[]>();
   const lastTopArrival = new Map<string, number>();
+  // Held deploys per project and environment, as the queue's deploy-order set: the lowest job id may go.
+  const heldDeploys = new Map<string, Set<number>>();
   // Learned online from this replay's finished jobs only, as the optimizer learns from outcomes.
   const durations = createDurationBook(opts.learning);
   return {
@@ -44,6 +53,8 @@ export function createSwitchyardPolicy(opts: SwitchyardPolicyOptions): DispatchP
       if (!q) { q = []; queues.set(job.pool, q); }
       q.splice(insertionIndex(q, job, key, keys), 0, job);
       if (opts.headroom && job.weight >= opts.headroom.minWeight) lastTopArrival.set(job.pool, now);
+      const deploys = deployOrderKey(job);
+      if (deploys) heldDeploys.set(deploys, (heldDeploys.get(deploys) ?? new Set()).add(job.jobId));
     },
     next(view) {
       const q = queues.get(view.pool);
@@ -60,24 +71,55 @@ export function createSwitchyardPolicy(opts: SwitchyardPolicyOptions): DispatchP
         if (head.length === 0) return undefined;
       }
       const byId = new Map(head.map((j) => [j.jobId, j]));
-      const picked = pickNext(head.map(entryOf), {
-        now: view.now, runningByProject: view.runningByProject, highClassUsedByProject: highClassUsed(view.now),
-      }, opts.order);
-      const job = picked ? byId.get(picked.jobId) : undefined;
-      if (!job) return undefined;
-      const ranked = scoreJob(jobQueuedOf(job, view), view.open.map((r) => runnerViewOf(r, job, view)), { weights: opts.weights });
-      const top = ranked.candidates[0];
-      const runner = top ? view.open.find((r) => r.spec.runnerId === top.runnerId) : undefined;
-      if (!runner) return undefined;
-      q.splice(q.indexOf(job), 1);
-      if (job.weight >= opts.order.highClassBudget.minWeight) {
-        const list = highClassDispatches.get(job.projectId) ?? [];
-        list.push(view.now);
-        highClassDispatches.set(job.projectId, list);
+      const ctx = { now: view.now, runningByProject: view.runningByProject, highClassUsedByProject: highClassUsed(view.now) };
+      const available = askingOrder(view.open);
+      let entries = head.map(entryOf);
+      for (;;) {
+        const picked = pickNext(entries, ctx, opts.order);
+        const job = picked ? byId.get(picked.jobId) : undefined;
+        if (!picked || !job) return undefined;
+        const step = placeInReplay(job, keys.get(job.jobId)!, available, view);
+        const runner = step.kind === "place" ? view.open.find((r) => r.spec.runnerId === step.runnerId) : undefined;
+        if (!runner) { entries = entries.filter((e) => e !== picked); continue; }
+        if (step.kind === "place") opts.onPlaced?.(job, step);
+        q.splice(q.indexOf(job), 1);
+        const deploys = deployOrderKey(job);
+        if (deploys) heldDeploys.get(deploys)?.delete(job.jobId);
+        if (job.weight >= opts.order.highClassBudget.minWeight) {
+          const list = highClassDispatches.get(job.projectId) ?? [];
+          list.push(view.now);
+          highClassDispatches.set(job.projectId, list);
+        }
+        return { job, runner };
       }
-      return { job, runner };
     },
   };
+
+  /** Runs the placement policy to its end, answering each question it asks without a network. */
+  function placeInReplay(job: SimJob, key: number, available: readonly string[], view: PoolView): PlacementStep {
+    const input: PlacementInput = {
+      job: placementJobOf(job, key), available, scores: { kind: "not-asked" }, oldestDeploy: isOldestDeploy(job),
+      tieBreakerOff: BENCH_TIE_BREAK_OFF, config: defaultPlacementConfig,
+    };
+    for (;;) {
+      const step = placeJob(input);
+      if (step.kind === "ask-scorer") {
+        input.scores = { kind: "scored", scored: scoreJob(step.request, runnerViewsOf(step.request, job, view), { weights: opts.weights }) };
+      } else if (step.kind === "ask-human") {
+        input.job = { ...input.job, approval: { state: "approved", by: "replay", claimedBy: null, at: view.now } };
+      } else if (step.kind === "ask-llm") {
+        throw new Error("replay: the policy asked the LLM although the tie-break is off");
+      } else {
+        return step;
+      }
+    }
+  }
+
+  function isOldestDeploy(job: SimJob): boolean {
+    const deploys = deployOrderKey(job);
+    if (!deploys) return true;
+    return Math.min(...(heldDeploys.get(deploys) ?? [job.jobId])) === job.jobId;
+  }
 
   function highClassUsed(now: number): Map<number, number> {
     const used = new Map<number, number>();
@@ -108,16 +150,36 @@ function entryOf(j: SimJob): QueueEntry {
   };
 }
 
-/** The secret-free job view the scorer gets, as the dispatcher's toJobQueued builds it. */
-function jobQueuedOf(j: SimJob, view: PoolView): JobQueued {
+/** The deploy-order set a deploy belongs to (GitLab environments are per project), or null. */
+function deployOrderKey(j: SimJob): string | null {
+  return j.isDeploy && j.trace.environment ? `${j.projectId}:${j.trace.environment}` : null;
+}
+
+/** The replay's runners, longest-waiting first: the order the broker's polling set gives. */
+function askingOrder(open: readonly SimRunner[]): string[] {
+  return [...open]
+    .sort((a, b) => a.freeSince[0]! - b.freeSince[0]! || (a.spec.runnerId < b.spec.runnerId ? -1 : a.spec.runnerId > b.spec.runnerId ? 1 : 0))
+    .map((r) => r.spec.runnerId);
+}
+
+/** A trace job as the assigner holds it: what the placement policy and the scorer read. */
+export function placementJobOf(j: SimJob, key: number): PlacementJob {
   return {
-    v: 1, jobId: j.jobId, pool: j.pool, projectId: j.projectId, projectPath: j.trace.project, pipelineId: j.trace.pipelineId,
-    name: j.trace.name.slice(0, 512), stage: j.trace.stage.slice(0, 255), ref: null,
-    protectedRef: j.trace.refClass === "default" || j.trace.refClass === "protected", pipelineSource: j.trace.pipelineSource,
-    environment: j.trace.environment ? { name: j.trace.environment, tier: j.trace.environmentTier, action: null } : null,
-    jobClass: j.jobClass, tier: j.tier, priority: 0, arrivedAt: Math.round(j.arrivedAt), gitlabQueueSeconds: 0,
-    timeoutSeconds: null, openRunners: view.open.map((r) => ({ runnerId: r.spec.runnerId, freeSlots: r.spec.limit - r.running })),
+    jobId: j.jobId, pool: j.pool, projectId: j.projectId, projectPath: j.trace.project, pipelineId: j.trace.pipelineId,
+    name: j.trace.name, stage: j.trace.stage, ref: null, protectedRef: j.trace.refClass === "default" || j.trace.refClass === "protected",
+    pipelineSource: j.trace.pipelineSource, environment: j.trace.environment, environmentTier: j.trace.environmentTier, environmentAction: null,
+    jobClass: j.jobClass, tier: j.tier, queueKey: key, arrivedAt: Math.round(j.arrivedAt), gitlabQueueSeconds: 0, timeoutSeconds: null,
+    isDeploy: j.isDeploy,
   };
+}
+
+/** The scorer's runner views for the runners the request offers (the scorer builds them from the same list). */
+export function runnerViewsOf(request: JobQueued, j: SimJob, view: PoolView): RunnerView[] {
+  const byId = new Map(view.open.map((r) => [r.spec.runnerId, r]));
+  return request.openRunners.flatMap((o) => {
+    const r = byId.get(o.runnerId);
+    return r ? [runnerViewOf(r, j, view)] : [];
+  });
 }
 
 /** The monitor's runner state plus the scorer's history, for the one job name being scored. */

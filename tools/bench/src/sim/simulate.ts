@@ -49,14 +49,8 @@ export function simulate(input: SimulationInput): SimulationResult {
   const pending = new Map<number, number>();
   const held = new Map<number, SimJob[]>();
   const jobs = input.trace.map((t): SimJob => {
-    const c = classify(input.rules, ciVariablesOf(t));
-    const dep = deploymentOf(ciVariablesOf(t));
     if (!projectIds.has(t.project)) projectIds.set(t.project, projectIds.size + 1);
-    return {
-      trace: t, jobId: t.jobId, projectId: projectIds.get(t.project)!, pool: t.pool, jobClass: c.jobClass,
-      weight: c.weight, tier: c.tier, isDeploy: dep?.isDeploy ?? false,
-      arrivedAt: Number.NaN, startedAt: null, finishedAt: null, runnerId: null, unavoidableMs: 0,
-    };
+    return simJobOf(t, input.rules, projectIds.get(t.project)!);
   });
   for (const job of jobs) {
     if (job.trace.afterPipeline) {
@@ -140,6 +134,17 @@ export function simulate(input: SimulationInput): SimulationResult {
       events.push(now + runMs, { kind: "finish", job: d.job, runner: d.runner });
     }
   }
+}
+
+/** A trace job before it arrives, classified from its CI variables as the assigner classifies a payload. */
+export function simJobOf(t: TraceJob, rules: ClassRules, projectId: number): SimJob {
+  const c = classify(rules, ciVariablesOf(t));
+  const dep = deploymentOf(ciVariablesOf(t));
+  return {
+    trace: t, jobId: t.jobId, projectId, pool: t.pool, jobClass: c.jobClass,
+    weight: c.weight, tier: c.tier, isDeploy: dep?.isDeploy ?? false,
+    arrivedAt: Number.NaN, startedAt: null, finishedAt: null, runnerId: null, unavoidableMs: 0,
+  };
 }
 
 /** 0 when a slot is free, else the time until the pool's earliest finish. */
