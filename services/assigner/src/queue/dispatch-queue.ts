@@ -1,46 +1,24 @@
 import type { Redis } from "ioredis";
 import type { LlmTieBreak } from "@switchyard/contracts";
+import type { PlacementJob } from "@switchyard/decision";
 import type { RedisKeys } from "@switchyard/runtime";
 import { COLLECT, EXPIRE_RESERVATION, FORGET, RESERVE, UNDO_HANDOFF } from "./lua.js";
 
-/** What the broker knows about a held job, without its secrets. */
-export interface HeldJobMeta {
-  jobId: number;
-  pool: string;
-  projectId: number;
-  pipelineId: number | null;
-  jobClass: string;
+/**
+ * What the broker knows about a held job, without its secrets: what placement reads
+ * (libs/decision's PlacementJob: the scorer's view, the tier, the answers to its side questions)
+ * plus the queue's own bookkeeping.
+ */
+export interface HeldJobMeta extends PlacementJob {
   weight: number;
-  tier: string;
-  environment: string | null;
-  environmentTier: string | null;
-  environmentAction: string | null;
-  isDeploy: boolean;
-  /** Author-controlled text (name, stage, ref): untrusted data, never instructions. */
-  name: string;
-  stage: string;
-  ref: string | null;
-  protectedRef: boolean;
-  pipelineSource: string | null;
-  projectPath: string | null;
-  timeoutSeconds: number | null;
-  arrivedAt: number;
   fifoSeq: number;
-  queueKey: number;
   /** Run time (s) the optimizer expected for this job's name when it arrived; null = unknown. */
   expectedDurationS?: number | null;
-  gitlabQueueSeconds: number;
   /** GitLab's project_jobs_running_on_instance_runners_count ("0".."3+"), for the SLI's regexp. */
   projectJobsRunning: string | null;
   decisionId?: string;
   decisionRationale?: string;
   decisionMode?: string;
-  /** Set when the job must be placed in plain FIFO: why (advisory, approval rejected or timed out). */
-  fifoOnly?: string;
-  /** The LLM tie-break already asked for this job (asked once per job). */
-  llm?: LlmRecord;
-  /** The human verdict on a supervised job. */
-  approval?: { state: "approved" | "rejected" | "timed-out"; by: string | null; claimedBy?: string | null; at: number };
 }
 
 /** The recorded LLM tie-break for a job. */
