@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { defaultDurationLearningConfig, defaultQueueOrderConfig, defaultWeights } from "@switchyard/decision";
 import { shippedSettings, standardPolicies } from "../src/bench/policy-set.js";
-import { pipelineStats } from "../src/report/summarize.js";
+import { pipelineStats, placementTally } from "../src/report/summarize.js";
 import { createClassPriorityPolicy } from "../src/policies/class-priority.js";
 import { createFairPolicy } from "../src/policies/fair.js";
 import { createFifoPolicy } from "../src/policies/fifo.js";
@@ -111,5 +111,14 @@ describe("the simulator on a hand-made trace", () => {
     const t = [traceJob({ jobId: 1, pipelineId: 7, durationS: 50 }), traceJob({ jobId: 2, pipelineId: 7, createdAt: 5, durationS: 20 })];
     const r = simulate({ trace: t, runners: oneRunner(), policy: createFifoPolicy(), rules, compression: 1 });
     expect(pipelineStats(r.jobs)).toEqual({ count: 1, mean: 70, p50: 70, p95: 70 });
+  });
+
+  it("tallies Switchyard's decision records: a close call between twin runners is one the LLM would break live", () => {
+    const twins = [{ ...oneRunner()[0]!, runnerId: "r1" }, { ...oneRunner()[0]!, runnerId: "r2" }];
+    const t = [traceJob({ jobId: 1 }), traceJob({ jobId: 2, createdAt: 1 })];
+    const sy = simulate({ trace: t, runners: twins, policy: createSwitchyardPolicy({ name: "sy", ...shippedSettings, headroom: null }), rules, compression: 1 });
+    // Job 1 finds both twins idle (a tie); job 2 only the one left, so it is no close call.
+    expect(placementTally(sy.jobs)).toEqual({ placed: 2, byMode: { rule: 2 }, closeCalls: 1, notEnforced: 0 });
+    expect(placementTally(simulate({ trace: t, runners: twins, policy: createFifoPolicy(), rules, compression: 1 }).jobs)).toBeNull();
   });
 });

@@ -81,7 +81,10 @@ export function createSwitchyardPolicy(opts: SwitchyardPolicyOptions): DispatchP
         const step = placeInReplay(job, keys.get(job.jobId)!, available, view);
         const runner = step.kind === "place" ? view.open.find((r) => r.spec.runnerId === step.runnerId) : undefined;
         if (!runner) { entries = entries.filter((e) => e !== picked); continue; }
-        if (step.kind === "place") opts.onPlaced?.(job, step);
+        if (step.kind === "place") {
+          job.placement = { mode: step.placement.mode, enforced: step.placement.enforced, closeCall: step.llm !== undefined };
+          opts.onPlaced?.(job, step);
+        }
         q.splice(q.indexOf(job), 1);
         const deploys = deployOrderKey(job);
         if (deploys) heldDeploys.get(deploys)?.delete(job.jobId);

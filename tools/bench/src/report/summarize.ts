@@ -17,6 +17,16 @@ export interface PolicySummary {
   pipelines: { count: number; mean: number; p50: number; p95: number };
   /** How far the policy's run-time predictions were from the runs (null for policies that do not predict). */
   prediction: PredictionError | null;
+  /** The decision records of a policy that keeps them (Switchyard's), else null. */
+  placements: PlacementTally | null;
+}
+
+/** Placed jobs by decision mode, how many were close calls (live: an LLM question), how many not enforced (advisory, FIFO by a rule). */
+export interface PlacementTally {
+  placed: number;
+  byMode: Record<string, number>;
+  closeCalls: number;
+  notEnforced: number;
 }
 
 /** The wait of a job in seconds (start − pending); null when it never ran. */
@@ -65,12 +75,26 @@ export function summarize(result: SimulationResult, sliSeconds: number): PolicyS
       ? predictionError(result.jobs.filter((j) => j.finishedAt !== null && j.startedAt !== null)
         .map((j) => ({ predictedS: j.predictedRunS ?? null, actualS: (j.finishedAt! - j.startedAt!) / 1000 })))
       : null,
+    placements: placementTally(result.jobs),
     overall: waitStats(all, sliSeconds),
     byClass,
     lowerBound: { overall: waitStats(allBounds, sliSeconds), byClass: lbByClass },
     utilization: { overall: result.spanMs > 0 && slotsAll > 0 ? busyAll / (slotsAll * result.spanMs) : 0, byPool },
     unplaced,
   };
+}
+
+/** Tallies the placements the policy recorded; null when it recorded none. */
+export function placementTally(jobs: readonly SimJob[]): PlacementTally | null {
+  const tally: PlacementTally = { placed: 0, byMode: {}, closeCalls: 0, notEnforced: 0 };
+  for (const j of jobs) {
+    if (!j.placement) continue;
+    tally.placed++;
+    tally.byMode[j.placement.mode] = (tally.byMode[j.placement.mode] ?? 0) + 1;
+    if (j.placement.closeCall) tally.closeCalls++;
+    if (!j.placement.enforced) tally.notEnforced++;
+  }
+  return tally.placed > 0 ? tally : null;
 }
 
 /** Time-to-result of every pipeline whose jobs all ran: earliest pending → latest finish, in seconds. */

@@ -34,10 +34,16 @@ export function loadTable(load: LoadRun): string {
     const p = r.summary.prediction!;
     return `${r.summary.policy}: ${p.predicted} predicted, ${p.unknown} unknown, median |error| ${p.medianAbsRelError === null ? "n/a" : `${Math.round(100 * p.medianAbsRelError)}%`}, mean |error| ${p.meanAbsErrorS === null ? "n/a" : formatWait(p.meanAbsErrorS)}`;
   }).join("; ");
+  const placed = load.runs.filter((r) => r.summary.placements).map((r) => {
+    const t = r.summary.placements!;
+    const modes = Object.entries(t.byMode).map(([mode, n]) => `${mode} ${n}`).join(", ");
+    return `${r.summary.policy}: ${t.placed} (${modes}), ${t.closeCalls} close calls (live, the LLM would be asked), ${t.notEnforced} not enforced`;
+  }).join("; ");
   return [`== load "${load.name}": arrivals ×${load.compression.toFixed(2)}, slots ${slots}`, fmt(COLS),
     ...rows.map(fmt), "* lower bound: wait no non-preemptive policy could avoid given what that policy was running when the job arrived",
     `Pipeline time-to-result (first job pending → last job finished): ${ttr}`,
-    `Run-time predictions (learned online from finished jobs only): ${pred || "none"}`].join("\n");
+    `Run-time predictions (learned online from finished jobs only): ${pred || "none"}`,
+    `Placements (the assigner's decision records): ${placed || "none"}`].join("\n");
 }
 
 /** The goals, each figure beside its target, for every Switchyard policy. */

@@ -1,4 +1,5 @@
 import type { TrustTier } from "@switchyard/contracts";
+import type { Placement } from "@switchyard/decision";
 import type { RunnerSpec } from "../fleet/fleet.js";
 import type { TraceJob } from "../trace/trace-job.js";
 
@@ -21,6 +22,12 @@ export interface SimJob {
   unavoidableMs: number;
   /** The run time (s) the policy expected when the job became pending: null = unknown; absent = the policy does not predict. */
   predictedRunS?: number | null;
+  /**
+   * How a Switchyard policy placed it, as the assigner's decision record says (absent for other
+   * policies); `closeCall`: the top two were within the margin, so a live assigner with an API key
+   * would have asked the LLM.
+   */
+  placement?: Pick<Placement, "mode" | "enforced"> & { closeCall: boolean };
 }
 
 /** A runner during one replay. */
