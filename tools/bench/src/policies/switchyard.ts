@@ -176,24 +176,27 @@ export function placementJobOf(j: SimJob, key: number): PlacementJob {
   };
 }
 
-/** The scorer's runner views for the runners the request offers (the scorer builds them from the same list). */
+/**
+ * The scorer's runner views for the runners the request offers, as the scorer service builds them:
+ * the free slots are the request's (one per asking runner), the rest the runner's state.
+ */
 export function runnerViewsOf(request: JobQueued, j: SimJob, view: PoolView): RunnerView[] {
   const byId = new Map(view.open.map((r) => [r.spec.runnerId, r]));
   return request.openRunners.flatMap((o) => {
     const r = byId.get(o.runnerId);
-    return r ? [runnerViewOf(r, j, view)] : [];
+    return r ? [runnerViewOf(r, j, view, o.freeSlots)] : [];
   });
 }
 
 /** The monitor's runner state plus the scorer's history, for the one job name being scored. */
-function runnerViewOf(r: SimRunner, j: SimJob, view: PoolView): RunnerView {
+function runnerViewOf(r: SimRunner, j: SimJob, view: PoolView, freeSlots: number): RunnerView {
   const own = r.runTimes.get(j.trace.name);
   const fleet = view.fleetMedian(j.trace.name);
   return {
     v: 1, runnerId: r.spec.runnerId, description: r.spec.runnerId, pool: r.spec.pool, tags: r.spec.tags, runUntagged: false,
     protected: false, paused: false, status: "online", draining: false, healthy: true, limit: r.spec.limit, running: r.running,
     runningJobIds: [], diskUsedRatio: null, cpus: r.spec.cpus, memoryGiB: null, version: null, contactedAt: view.now, updatedAt: view.now,
-    successRate: null, freeSlots: r.spec.limit - r.running,
+    successRate: null, freeSlots,
     medianDurationByJobName: own?.length ? { [j.trace.name]: median(own) } : {},
     fleetMedianByJobName: fleet === undefined ? {} : { [j.trace.name]: fleet },
     recentPipelines: r.recentPipelines, recentProjects: r.recentProjects,
