@@ -81,13 +81,28 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)("dashboard in a real browser", () => {
       await page.waitForSelector('[data-runner="r-003"] [data-testid="jobs-bar"][aria-valuenow="50"]');
       await page.waitForSelector('[data-decision="d-48150"]');
 
+      // A refresh morphs the panels: the Approve button stays the very same node, so a click in progress
+      // (a human's, or Playwright's wait for a stable element) is never lost to a replaced DOM.
+      const approveButton = `document.querySelector('[data-approval="d-48140"] button.approve')`;
+      await page.evaluate(`${approveButton}.marked = true`);
+      await nextRefresh();
+      expect(await page.evaluate(`${approveButton}.marked === true`)).toBe(true);
       await page.click('[data-approval="d-48140"] button.approve');
       await replies.waitForCount(1);
       expect(replies.json<ApprovalAnswer>()[0]).toMatchObject({ v: 1, decisionId: "d-48140", approved: true, by: "oncall" });
-      await page.waitForSelector('[data-testid="flash"]:text("Approved decision d-48140")');
+      await page.waitForSelector('#flash [data-testid="flash"]:text("Approved decision d-48140")');
+      // The notice outlives the panels' own refresh (every 500 ms here): it is not inside what is refreshed.
+      await nextRefresh();
+      expect(await page.locator('[data-testid="flash"]').textContent()).toContain("Approved decision d-48140");
     } finally {
       assigner.unsubscribe();
       await page.close();
+    }
+
+    /** Resolves once the panels were refreshed (their footer carries the render time). */
+    async function nextRefresh(): Promise<void> {
+      const renderedAt = await page.locator("footer").getAttribute("data-rendered-at");
+      await page.waitForFunction(`document.querySelector("footer")?.getAttribute("data-rendered-at") !== ${JSON.stringify(renderedAt)}`);
     }
   });
 });

@@ -155,10 +155,14 @@ describe("dashboard over HTTP", () => {
     }
   });
 
-  it("serves htmx from its npm package", async () => {
-    const res = await fetch(`${await start(undefined)}/dashboard/htmx.min.js`);
+  it("serves htmx and idiomorph's htmx extension from their npm packages", async () => {
+    const url = await start(undefined);
+    const res = await fetch(`${url}/dashboard/htmx.min.js`);
     expect(res.headers.get("content-type")).toContain("javascript");
     expect(await res.text()).toContain("htmx");
+    const morph = await fetch(`${url}/dashboard/idiomorph-ext.min.js`);
+    expect(morph.headers.get("content-type")).toContain("javascript");
+    expect(await morph.text()).toContain('defineExtension("morph"');
   });
 });
 

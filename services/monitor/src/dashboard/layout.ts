@@ -33,9 +33,11 @@ export function renderLayout(input: { panels: SafeHtml; auth: AuthBar; refreshMs
 <meta name="htmx-config" content='{"includeIndicatorStyles": false, "allowEval": false, "allowScriptTags": false}'>
 <style>${trusted(DASHBOARD_CSS)}</style>
 <script src="/dashboard/htmx.min.js" defer></script>
-</head><body>
+<script src="/dashboard/idiomorph-ext.min.js" defer></script>
+</head><body hx-ext="morph">
 <header class="top"><h1>Switchyard</h1><span class="muted small">fleet dashboard</span>${authBar(input.auth)}</header>
-<main id="panels" hx-get="/dashboard/panels" hx-trigger="${every}" hx-swap="innerHTML">${input.panels}</main>
+<div id="flash" aria-live="polite"></div>
+<main id="panels" hx-get="/dashboard/panels" hx-trigger="${every}" hx-swap="morph:innerHTML">${input.panels}</main>
 </body></html>`;
 }
 
@@ -44,7 +46,9 @@ export function renderPanels(parts: {
   breaker: SafeHtml; approvals: SafeHtml; runners: SafeHtml; queue: SafeHtml; sli: SafeHtml; decisions: SafeHtml;
   at: number; unreadable: number; flash?: string;
 }): SafeHtml {
-  return html`${parts.flash ? html`<p class="notice" data-testid="flash">${parts.flash}</p>` : null}
+  // The notice goes out of band into #flash, outside the refreshed panels: the next refresh (or one already in
+  // flight when the button was clicked) would otherwise wipe it within refreshMs, before anyone read it.
+  return html`${parts.flash ? html`<div id="flash" hx-swap-oob="true" aria-live="polite"><p class="notice" data-testid="flash">${parts.flash}</p></div>` : null}
 <div class="row top-row"><div class="stack">${parts.breaker}${parts.approvals}</div>${parts.sli}</div>
 ${parts.runners}
 <div class="row narrow-left">${parts.queue}${parts.decisions}</div>

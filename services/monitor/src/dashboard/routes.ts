@@ -31,9 +31,19 @@ export function loadHtmx(): Buffer {
   return readFileSync(createRequire(import.meta.url).resolve("htmx.org/dist/htmx.min.js"));
 }
 
+/**
+ * idiomorph's htmx extension: a refresh morphs the panels into the new HTML instead of replacing them, so
+ * unchanged nodes (an Approve button, a focused element) stay the same nodes. Replacing every refreshMs
+ * detached the button under a click in progress, and a click could be lost.
+ */
+export function loadMorph(): Buffer {
+  return readFileSync(createRequire(import.meta.url).resolve("idiomorph/dist/idiomorph-ext.min.js"));
+}
+
 /** Serves the dashboard page, its refreshing panels, htmx, sign-in and approval answers. */
 export function createDashboardRoutes(deps: DashboardRouteDeps): RouteHandler {
   let htmx: Buffer | undefined;
+  let morph: Buffer | undefined;
   const log = deps.log.child({ component: "dashboard" });
 
   const access = (req: IncomingMessage): ApprovalAccess => {
@@ -96,6 +106,11 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): RouteHandler {
     if (req.method === "GET" && path === "/dashboard/htmx.min.js") {
       htmx ??= loadHtmx();
       res.writeHead(200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=3600" }).end(htmx);
+      return true;
+    }
+    if (req.method === "GET" && path === "/dashboard/idiomorph-ext.min.js") {
+      morph ??= loadMorph();
+      res.writeHead(200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=3600" }).end(morph);
       return true;
     }
     if (req.method === "POST" && path === "/dashboard/login") {
