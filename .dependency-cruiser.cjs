@@ -2,7 +2,8 @@
 // The rules come from the Nx project tags in each workspace's package.json ("nx": {"tags": [...]}),
 // so tagging a new project is all it takes to put it under them:
 //   type:service  imports no other project tagged type:service (source or test, by path or package name);
-//   type:decision imports only type:decision projects and no I/O client.
+//   type:decision imports only type:decision projects and no I/O client;
+//   the assigner's downstream/ and upstream/ import each other only through protocol/.
 const fs = require("node:fs");
 const path = require("node:path");
 
@@ -37,6 +38,15 @@ module.exports = {
       severity: "error",
       from: { path: `^${escape(dir)}/` },
       to: { path: anyOf(services.filter((s) => s !== dir)) },
+    })),
+    // The assigner's two faces: downstream/ serves its runners as GitLab would, upstream/ speaks to GitLab as a
+    // runner. What both need of the runner protocol (routes, headers, statuses, the job payload) is in protocol/.
+    ...[["downstream", "upstream"], ["upstream", "downstream"]].map(([from, to]) => ({
+      name: `assigner-${from}-imports-${to}`,
+      comment: `services/assigner/src/${from} imports ${to}/; share runner-protocol code through protocol/ instead`,
+      severity: "error",
+      from: { path: `^services/assigner/src/${from}/` },
+      to: { path: `^services/assigner/src/${to}/` },
     })),
     {
       name: "decision-imports-io-client",

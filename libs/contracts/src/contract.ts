@@ -1,7 +1,7 @@
 import { z } from "zod";
 import {
   ApprovalAnswerV1, ApprovalRequestV1, ApprovalResultV1, DeadLetterV1, DecisionV1, DurationEstimatesV1, FleetEventV1, HeartbeatV1,
-  JobOutcomeV1, JobQueuedV1, JobScoredV1, RunnerStateV1, WeightsUpdateV1,
+  JobBatchQueuedV1, JobBatchScoredV1, JobOutcomeAny, JobQueuedV1, JobScoredV1, RunnerStateV1, ShadowFifoReportV1, WeightsUpdateV1,
 } from "./payloads.js";
 
 /** A named payload schema: the unit the bus validates against. */
@@ -19,8 +19,11 @@ export const contracts = {
   runnerState: contract("runner.state", RunnerStateV1),
   jobQueued: contract("job.queued", JobQueuedV1),
   jobScored: contract("job.scored", JobScoredV1),
+  jobBatchQueued: contract("job.batch.queued", JobBatchQueuedV1),
+  jobBatchScored: contract("job.batch.scored", JobBatchScoredV1),
   decision: contract("decision", DecisionV1),
-  jobOutcome: contract("job.outcome", JobOutcomeV1),
+  /** Read as v2; a v1 from an older assigner mid-upgrade is upgraded on read. Written as v2 only. */
+  jobOutcome: contract("job.outcome", JobOutcomeAny),
   approvalRequest: contract("approval.request", ApprovalRequestV1),
   approvalAnswer: contract("approval.answer", ApprovalAnswerV1),
   approvalResult: contract("approval.result", ApprovalResultV1),
@@ -30,6 +33,8 @@ export const contracts = {
   deadLetter: contract("deadletter", DeadLetterV1),
   /** Stored in Redis (keys.durations), not published: optimizer → assigner. */
   durationEstimates: contract("duration.estimates", DurationEstimatesV1),
+  /** Stored in Redis (keys.shadowFifo), not published: optimizer → dashboard, `npm start`. */
+  shadowFifoReport: contract("shadow-fifo.report", ShadowFifoReportV1),
 } as const;
 
 /** Why a payload was refused. Never retried: the same bytes fail the same way. */

@@ -4,3 +4,6 @@ export * from "./payloads.js";
 export * from "./contract.js";
 export * from "./runner-features.js";
 export * from "./nats-permissions.js";
+export * from "./records.js";
+export * from "./redis-records.js";
+export * from "./subject-catalogue.js";

@@ -56,7 +56,7 @@ export function natsPermissions(prefix: string, options: NatsPermissionOptions =
   const table: Record<string, NatsUserPermissions> = {
     assigner: {
       publish: [
-        s.jobQueuedAll, s.decisionAll, s.jobOutcomeAll, s.approvalRequestAll, `${p}.event.breaker.>`,
+        s.jobQueuedAll, s.jobBatchQueuedAll, s.decisionAll, s.jobOutcomeAll, s.approvalRequestAll, `${p}.event.breaker.>`,
         s.heartbeat("assigner"), s.runnerWakeAll, deadLetters, js.info, ...js.ensureStream,
       ],
       subscribe: [s.runnerWakeAll, s.approvalAnswerAll, inbox("assigner")],
@@ -65,8 +65,8 @@ export function natsPermissions(prefix: string, options: NatsPermissionOptions =
     },
     scorer: {
       publish: [s.jobScoredAll, s.heartbeat("scorer"), deadLetters],
-      subscribe: [s.jobQueuedAll, s.weightsUpdate, s.runnerStateAll, s.jobOutcomeAll, inbox("scorer")],
-      // The scored reply to the assigner's job.queued request.
+      subscribe: [s.jobQueuedAll, s.jobBatchQueuedAll, s.weightsUpdate, s.runnerStateAll, s.jobOutcomeAll, inbox("scorer")],
+      // The scored reply to the assigner's job.queued and job.batch requests.
       allowResponses: true,
     },
     monitor: {
@@ -85,7 +85,8 @@ export function natsPermissions(prefix: string, options: NatsPermissionOptions =
         `$JS.API.CONSUMER.DURABLE.CREATE.${stream}.${durable}`, `$JS.API.CONSUMER.INFO.${stream}.${durable}`,
         `$JS.API.CONSUMER.MSG.NEXT.${stream}.${durable}`, `$JS.ACK.${stream}.${durable}.>`,
       ],
-      subscribe: [s.decisionAll, s.event("runner.recycle-requested"), inbox("optimizer")],
+      // Decisions reach it inside the outcomes (DecisionSummaryV1), durably: no decision.> subscription.
+      subscribe: [s.event("runner.recycle-requested"), inbox("optimizer")],
       allowResponses: false,
     },
     cli: approver("cli"),

@@ -99,6 +99,9 @@ export type Candidate = z.infer<typeof CandidateV1>;
 /** A runner a filter rejected, and which filter said so. */
 export const RejectionV1 = z.object({ runnerId: Token, filter: z.string().max(64), reason: z.string().max(256) });
 
+/** Candidates a decision record keeps, with their breakdown: the explanation an operator reads. */
+export const DECISION_CANDIDATES = 8;
+
 /** Ranked candidates for one job, best first. */
 export const JobScoredV1 = z.object({
   v: z.literal(1),
@@ -112,6 +115,38 @@ export const JobScoredV1 = z.object({
   latencyMs: z.number().nonnegative(),
 });
 export type JobScored = z.infer<typeof JobScoredV1>;
+
+/**
+ * One dispatch round's jobs, scored in one request: the runners asking for work are the same for every
+ * job of a round, so they travel once instead of once per job.
+ */
+export const JobBatchQueuedV1 = z.object({
+  v: z.literal(1),
+  pool: Token,
+  openRunners: JobQueuedV1.shape.openRunners,
+  jobs: z.array(JobQueuedV1.omit({ v: true, pool: true, openRunners: true })).min(1).max(256),
+});
+export type JobBatchQueued = z.infer<typeof JobBatchQueuedV1>;
+
+/**
+ * The scorer's answer to a batch: each job's ranked candidates, in the order asked. Only the first
+ * DECISION_CANDIDATES carry their plugin contributions (all a decision keeps); the rest carry runner and
+ * total, which is all placement reads, so a 64-job answer stays a few hundred KB, not megabytes.
+ */
+export const JobBatchScoredV1 = z.object({
+  v: z.literal(1),
+  pool: Token,
+  results: z.array(z.object({
+    jobId: JobId,
+    candidates: z.array(CandidateV1),
+    rejected: z.array(RejectionV1),
+  })).max(256),
+  weightsVersion: z.number().int().nonnegative(),
+  scorerId: z.string().max(128),
+  scoredAt: EpochMs,
+  latencyMs: z.number().nonnegative().describe("scoring the whole batch, in the scorer"),
+});
+export type JobBatchScored = z.infer<typeof JobBatchScoredV1>;
 
 /** The record of an LLM tie-break: question, answer, and whether it counted. */
 export const LlmTieBreakV1 = z.object({
@@ -148,7 +183,7 @@ export const DecisionV1 = z.object({
   fifoRunnerId: Token.nullable().describe("what plain FIFO did or would do"),
   rationale: z.string().max(2000),
   reasons: z.array(z.string().max(256)).max(16),
-  candidates: z.array(CandidateV1).max(8),
+  candidates: z.array(CandidateV1).max(DECISION_CANDIDATES),
   margin: z.number().nullable().describe("(top - second) / top, null with fewer than two candidates"),
   fallbackReason: z.string().max(256).nullable(),
   llm: LlmTieBreakV1.nullable(),
@@ -159,7 +194,10 @@ export const DecisionV1 = z.object({
 });
 export type Decision = z.infer<typeof DecisionV1>;
 
-/** A job started or finished on a runner, with how long it waited and ran. */
+/**
+ * v1 (older assigners, still read during an upgrade): a job started or finished on a runner, with how
+ * long it waited and ran. It cannot say how a job ended without a runner; JobOutcomeV2 can.
+ */
 export const JobOutcomeV1 = z.object({
   v: z.literal(1),
   jobId: JobId,
@@ -179,7 +217,66 @@ export const JobOutcomeV1 = z.object({
   jobName: z.string().max(512).optional().describe("the job's name (author-controlled text): what the optimizer learns run times under"),
   at: EpochMs,
 });
-export type JobOutcome = z.infer<typeof JobOutcomeV1>;
+export type JobOutcomeV1 = z.infer<typeof JobOutcomeV1>;
+
+/**
+ * How a job's time with Switchyard ended. `runner`: its runner reported the end (or GitLab answered
+ * its update with a final Job-Status). The rest end without a runner report and may have no runner:
+ * `max-hold` failed upstream past the maximum hold; `token-expiring` failed upstream because its job
+ * token or timeout would run out before it could run; `canceled-while-held` GitLab cancelled (or
+ * otherwise ended) it while held; `unreadable` its held payload was unusable and it was failed;
+ * `runner-silent` handed to a runner that stopped calling, its end learned from GitLab; `reconcile-retried`
+ * lost by Switchyard (its Redis record gone), cancelled and retried in GitLab by reconcile.
+ */
+export const JobEndSchema = z.enum(["runner", "max-hold", "token-expiring", "canceled-while-held", "unreadable", "runner-silent", "reconcile-retried"]);
+export type JobEnd = z.infer<typeof JobEndSchema>;
+
+/**
+ * Every end of a job Switchyard took from GitLab, with or without a runner, with how long it waited
+ * and ran. `runnerId` is null for a job that never reached one; `end` is null on `started` only.
+ */
+/**
+ * What learning needs of the decision that placed a job, carried in the job's outcome: outcomes are
+ * durable (outbox, JetStream), so an optimizer that restarts between a decision and its job's end still
+ * pairs them. Written by the assigner at reservation, from the decision record it publishes.
+ */
+export const DecisionSummaryV1 = z.object({
+  decisionId: z.string().max(128),
+  mode: DecisionModeSchema,
+  enforced: z.boolean(),
+  tier: TrustTierSchema,
+  runnerId: Token.nullable(),
+  fifoRunnerId: Token.nullable(),
+  candidates: z.array(CandidateV1).max(DECISION_CANDIDATES),
+  approval: z.enum(["approved", "rejected", "timed-out"]).nullable(),
+  llm: z.object({ asked: z.boolean(), choice: Token.nullable(), accepted: z.boolean() }).nullable(),
+  decidedAt: EpochMs.optional().describe("when the decision was made (the learner's LLM calls per day); absent from older assigners"),
+});
+export type DecisionSummary = z.infer<typeof DecisionSummaryV1>;
+
+/** The summary of a decision record (the fields DecisionSummaryV1 keeps). */
+export function summarizeDecision(d: Decision): DecisionSummary {
+  return {
+    decisionId: d.decisionId, mode: d.mode, enforced: d.enforced, tier: d.tier, runnerId: d.runnerId, fifoRunnerId: d.fifoRunnerId,
+    candidates: d.candidates, approval: d.approval?.state ?? null,
+    llm: d.llm ? { asked: d.llm.asked, choice: d.llm.choice, accepted: d.llm.accepted } : null, decidedAt: d.decidedAt,
+  };
+}
+
+export const JobOutcomeV2 = JobOutcomeV1.extend({
+  v: z.literal(2),
+  runnerId: Token.nullable(),
+  end: JobEndSchema.nullable(),
+  decision: DecisionSummaryV1.optional().describe("the placing decision, for learning; absent from older assigners and for jobs placed by nobody"),
+}).refine((o) => (o.phase === "started") === (o.end === null), { message: "end is null exactly when phase is started", path: ["end"] });
+export type JobOutcome = z.infer<typeof JobOutcomeV2>;
+
+/**
+ * What receivers validate against: v2, or a v1 from an assigner not yet upgraded, read as the v2 it
+ * means (a v1 outcome always had a runner, so a v1 `finished` ended on its runner).
+ */
+export const JobOutcomeAny = z.discriminatedUnion("v", [JobOutcomeV2, JobOutcomeV1])
+  .transform((o): JobOutcome => (o.v === 2 ? o : { ...o, v: 2, end: o.phase === "finished" ? "runner" : null }));
 
 /**
  * Expected run times the optimizer learned from finished jobs, keyed `<projectId>:<job name>`.
@@ -195,6 +292,36 @@ export const DurationEstimatesV1 = z.object({
   at: EpochMs,
 });
 export type DurationEstimates = z.infer<typeof DurationEstimatesV1>;
+
+const WaitQuantiles = z.object({ p50: z.number().nonnegative(), p95: z.number().nonnegative() });
+
+/**
+ * Per job class, the waits jobs had under Switchyard beside the waits GitLab's FIFO would have
+ * given the same arrivals on the same slots (the optimizer's shadow FIFO), over a recent window.
+ * One writer (the optimizer) stores it in Redis (keys.shadowFifo); the dashboard and `npm start` read it.
+ */
+export const ShadowFifoReportV1 = z.object({
+  v: z.literal(1),
+  windowSeconds: z.number().positive(),
+  /** A job is replayed this long after it became pending, so older jobs still running are in first. */
+  settleSeconds: z.number().nonnegative(),
+  classes: z.array(z.object({
+    jobClass: z.string().max(64),
+    jobs: z.number().int().nonnegative(),
+    live: WaitQuantiles,
+    fifo: WaitQuantiles,
+    late: z.number().int().nonnegative(),
+  })).max(256),
+  pools: z.array(z.object({
+    pool: Token,
+    /** The slots FIFO was replayed on (the pool's runner limits); null = unknown or unlimited, not replayed. */
+    slots: z.number().int().positive().nullable(),
+    /** Finished jobs waiting to be replayed. */
+    waiting: z.number().int().nonnegative(),
+  })).max(256),
+  at: EpochMs,
+});
+export type ShadowFifoReport = z.infer<typeof ShadowFifoReportV1>;
 
 /** A supervised decision awaiting a human. */
 export const ApprovalRequestV1 = z.object({

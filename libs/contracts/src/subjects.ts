@@ -24,6 +24,9 @@ export function subjects(prefix: string) {
     /** assigner → scorers (request-reply, queue group): a job waits for a decision. */
     jobQueued: (pool: string) => `${p}.job.queued.${token(pool)}`,
     jobQueuedAll: `${p}.job.queued.>`,
+    /** assigner → scorers (request-reply, queue group): one dispatch round's jobs, scored in one request. */
+    jobBatchQueued: (pool: string) => `${p}.job.batch.${token(pool)}`,
+    jobBatchQueuedAll: `${p}.job.batch.>`,
     /** scorers → observers: ranked candidates for a job. */
     jobScored: (pool: string) => `${p}.job.scored.${token(pool)}`,
     jobScoredAll: `${p}.job.scored.>`,

@@ -41,3 +41,27 @@ describe("contracts", () => {
     expect(() => subjects("bad prefix")).toThrow();
   });
 });
+
+describe("job outcome versions (issue 10 item 9)", () => {
+  const v1 = {
+    v: 1, jobId: 7, pool: "linux", runnerId: "r-001", phase: "finished", status: "success", failureReason: null,
+    jobClass: "build", decisionId: null, projectId: 3, queueSeconds: 4, holdSeconds: 1, runSeconds: 9, at: 10,
+  };
+
+  it("reads a v1 outcome from an assigner not yet upgraded as the v2 it means: ended on its runner", () => {
+    expect(decode(contracts.jobOutcome, JSON.stringify(v1))).toEqual({ ...v1, v: 2, end: "runner" });
+    expect(validate(contracts.jobOutcome, { ...v1, phase: "started", status: "running", runSeconds: null })).toMatchObject({ v: 2, end: null });
+  });
+
+  it("accepts a v2 end without a runner, and refuses a v1 without one", () => {
+    const givenUp = { ...v1, v: 2, runnerId: null, status: "failed", failureReason: "runner_system_failure", runSeconds: null, end: "max-hold" };
+    expect(validate(contracts.jobOutcome, givenUp)).toEqual(givenUp);
+    expect(() => validate(contracts.jobOutcome, { ...v1, runnerId: null })).toThrow(ContractViolation);
+  });
+
+  it("refuses a v2 whose end does not match its phase, or an end it does not know", () => {
+    expect(() => validate(contracts.jobOutcome, { ...v1, v: 2, end: null })).toThrow(/end/);
+    expect(() => validate(contracts.jobOutcome, { ...v1, v: 2, phase: "started", status: "running", end: "runner" })).toThrow(/end/);
+    expect(() => validate(contracts.jobOutcome, { ...v1, v: 2, end: "vanished" })).toThrow(ContractViolation);
+  });
+});

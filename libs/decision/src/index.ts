@@ -25,3 +25,11 @@ export * from "./placement/approval.js";
 export * from "./placement/tie-break.js";
 export * from "./placement/tiers.js";
 export * from "./placement/place-job.js";
+// Capacity: how many machines an autoscaled pool needs now (the optimizer live, the replay offline).
+export * from "./capacity/plan-scaling.js";
+export * from "./capacity/warm-reserve.js";
+// Shadow FIFO: what GitLab's FIFO would have given the jobs Switchyard placed (the optimizer live).
+export * from "./shadow/shadow-fifo.js";
+export * from "./shadow/wait-summary.js";
+// What an outcome means for its runner: its fault, the job's, or nobody's (the scorer and the learner).
+export * from "./outcome/runner-fault.js";

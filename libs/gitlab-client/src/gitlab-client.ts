@@ -22,26 +22,10 @@ type Raw = Record<string, unknown>;
 
 /** Builds the fleet API over @gitbeaker/rest with Retry-After-aware retries and wrapped errors. */
 export function createGitLabClient(options: GitLabClientOptions): GitLabFleetApi {
-  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-  const log = options.log.child({ component: "gitlab-client" });
   const perPage = options.perPage ?? 100;
-  const connection = {
-    host: options.url.replace(/\/+$/, ""),
-    token: options.token,
-    requesterFn: createRetryingRequesterFn({ policy, log, ...(options.onRetry ? { onRetry: options.onRetry } : {}) }),
-    // Our requester bounds each attempt; a whole-call deadline would cut retries short.
-    queryTimeout: null,
-  };
+  const connection = connectionOf(options);
   const runners = new Runners(connection);
   const jobs = new Jobs(connection);
-
-  async function doing<T>(what: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (err) {
-      throw GitLabApiError.wrap(what, err);
-    }
-  }
 
   return {
     listRunners: () => doing("list runners", async () => {
@@ -67,4 +51,26 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabFleetApi
       return toRunnerJob((await jobs.retry(projectId, jobId)) as unknown as Raw);
     }),
   };
+}
+
+/** The gitbeaker connection every resource shares: our retrying requester, the token, no whole-call deadline. */
+export function connectionOf(options: Pick<GitLabClientOptions, "url" | "token" | "log" | "retry" | "onRetry">) {
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  const log = options.log.child({ component: "gitlab-client" });
+  return {
+    host: options.url.replace(/\/+$/, ""),
+    token: options.token,
+    requesterFn: createRetryingRequesterFn({ policy, log, ...(options.onRetry ? { onRetry: options.onRetry } : {}) }),
+    // Our requester bounds each attempt; a whole-call deadline would cut retries short.
+    queryTimeout: null,
+  };
+}
+
+/** Runs one call, wrapping any failure with what was being done ("list runners: ..."). */
+export async function doing<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw GitLabApiError.wrap(what, err);
+  }
 }

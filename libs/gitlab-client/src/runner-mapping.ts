@@ -47,6 +47,7 @@ export function toRunnerJob(raw: Raw): GitLabRunnerJob {
     projectId: typeof projectId === "number" ? projectId : null,
     pipelineId: typeof pipeline?.id === "number" ? pipeline.id : null,
     startedAt: epochMs(raw.started_at),
+    queuedDurationSeconds: typeof raw.queued_duration === "number" && raw.queued_duration >= 0 ? raw.queued_duration : null,
   };
 }
 

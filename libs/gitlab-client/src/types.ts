@@ -41,6 +41,8 @@ export interface GitLabRunnerJob {
   readonly projectId: number | null;
   readonly pipelineId: number | null;
   readonly startedAt: number | null;
+  /** Seconds it waited in GitLab's queue before a runner (or Switchyard) took it (`queued_duration`, Entities::Ci::JobBasic). */
+  readonly queuedDurationSeconds: number | null;
 }
 
 /** The small slice of GitLab's REST API the fleet monitor uses; every error is a GitLabApiError. */

@@ -12,7 +12,15 @@ const gitlab = await createSimulatedGitLab({
   host: env.SIM_HOST, port: env.SIM_PORT, adminToken: fleet.gitlab.adminToken, runners: fleetRegistrations(fleet),
   speed: env.SIM_SPEED, longPollMs: env.SIM_LONG_POLL_MS, enforceJobTimeout: env.SIM_ENFORCE_JOB_TIMEOUT, log,
 });
-const workload = createWorkload({ gitlab: gitlab.pipelines, rate: env.SIM_RATE, seed: env.SIM_SEED, productionShare: env.SIM_PRODUCTION_SHARE, log });
+// Burst intervals are simulated minutes; the workload's timers run on the wall clock.
+const simMinuteMs = 60_000 / env.SIM_SPEED;
+const burst = env.SIM_BURST_PIPELINES > 0 ? {
+  pipelines: env.SIM_BURST_PIPELINES, everyMs: env.SIM_BURST_EVERY_MINUTES * simMinuteMs,
+  ...(env.SIM_BURST_FIRST_AFTER_MINUTES !== undefined ? { firstAfterMs: env.SIM_BURST_FIRST_AFTER_MINUTES * simMinuteMs } : {}),
+} : undefined;
+const workload = createWorkload({
+  gitlab: gitlab.pipelines, rate: env.SIM_RATE, seed: env.SIM_SEED, productionShare: env.SIM_PRODUCTION_SHARE, log, ...(burst ? { burst } : {}),
+});
 workload.start();
 process.stdout.write(`sim-gitlab listening on ${gitlab.url}\n`);
 

@@ -17,3 +17,4 @@ export * from "./fleet/simulated-runner.js";
 export * from "./fleet/runner-metrics.js";
 export { runnerInfo, traceChecksum, SIM_RUNNER_VERSION } from "./fleet/runner-protocol.js";
 export * from "./sim-config.js";
+export type { RunnerWork } from "./fleet/job-execution.js";

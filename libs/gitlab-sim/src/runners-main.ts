@@ -9,10 +9,10 @@ if (!env.SIM_BROKER_URL) throw new Error("invalid sim environment:\n  - SIM_BROK
 const log = createLogger({ name: "sim-runners", level: env.SIM_LOG_LEVEL });
 const fleetFile = env.SIM_FLEET_FILE ? readFleetFile(env.SIM_FLEET_FILE) : generateFleet({ seed: env.SIM_SEED });
 const fleet = await createRunnerFleet({
-  url: env.SIM_BROKER_URL.replace(/\/+$/, ""), speed: env.SIM_SPEED, log, metricsHost: env.SIM_HOST, metricsPort: env.SIM_METRICS_PORT,
-  runners: fleetFile.runners.map((r) => ({ id: r.id, token: r.token, limit: r.limit, diskUsedRatio: r.diskUsedRatio })),
+  url: env.SIM_BROKER_URL.replace(/\/+$/, ""), speed: env.SIM_SPEED, work: env.SIM_RUNNER_WORK, log, metricsHost: env.SIM_HOST, metricsPort: env.SIM_METRICS_PORT,
+  runners: fleetFile.runners.map((r) => ({ id: r.id, token: r.token, limit: r.limit, requestConcurrency: r.requestConcurrency, diskUsedRatio: r.diskUsedRatio })),
 });
-process.stdout.write(`sim-runners started ${fleet.runners.size} runners, metrics on ${fleet.metricsUrl}\n`);
+process.stdout.write(`sim-runners started ${fleet.runners.size} runners, metrics on ${fleet.metricsUrl} (job work: ${env.SIM_RUNNER_WORK})\n`);
 
 const shutdown = async () => {
   await fleet.close();

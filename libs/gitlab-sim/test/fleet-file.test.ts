@@ -37,6 +37,14 @@ describe("fleet description", () => {
     expect(readFleetFile(join(dir, "fleet.yaml"))).toEqual(fleet);
   });
 
+  it("keeps a runner's request_concurrency, so the simulated runner holds that many polls", () => {
+    const dir = mkdtempSync(join(tmpdir(), "fleet-"));
+    const fleet = generateFleet({ seed: 2 });
+    fleet.runners[0] = { ...fleet.runners[0]!, requestConcurrency: 3 };
+    writeFileSync(join(dir, "fleet.yaml"), stringify(fleet));
+    expect(readFleetFile(join(dir, "fleet.yaml")).runners[0]?.requestConcurrency).toBe(3);
+  });
+
   it("registers pools as instance runners and downstream runners as project runners the REST API lists", async () => {
     const fleet = generateFleet({ seed: 3, runnersPerPool: 2 });
     sim = await createSimulatedGitLab({ adminToken: fleet.gitlab.adminToken, runners: fleetRegistrations(fleet), log: silent, longPollMs: 100 });

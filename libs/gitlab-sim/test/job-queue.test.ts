@@ -43,6 +43,31 @@ describe("which job jobs/request returns", () => {
     expect(order).toEqual([a1, b1, a2, b2, a3]);
   });
 
+  it("counts only jobs still running on instance runners: a finished or canceled one frees its project's share", async () => {
+    const a1 = sim.enqueueJob({ name: "a1", projectId: 1 });
+    expect(await pickedId(RUNNERS.shared.token)).toBe(a1);
+    sim.state.finish(sim.state.jobRecord(a1)!, "success", null, 0);
+    const a2 = sim.enqueueJob({ name: "a2", projectId: 1 });
+    const b1 = sim.enqueueJob({ name: "b1", projectId: 2 });
+    // a1 is done: project 1 runs nothing, so a2 (lower id) goes first; with a1 still counted b1 would.
+    expect(await pickedId(RUNNERS.shared.token)).toBe(a2);
+    sim.state.cancel(a2);
+    const a3 = sim.enqueueJob({ name: "a3", projectId: 1 });
+    expect(await pickedId(RUNNERS.shared.token)).toBe(b1);
+    expect((await requestJob(sim, RUNNERS.shared.token)).json).toMatchObject({ id: a3, job_info: { project_jobs_running_on_instance_runners_count: "0" } });
+  });
+
+  it("gives a runner a queue value it never had on every tick", () => {
+    const seen = new Set([sim.state.queueVersion(RUNNERS.linux.id)]);
+    for (let i = 0; i < 50; i++) {
+      sim.enqueueJob({ name: `t${i}`, tags: ["linux"] });
+      const value = sim.state.queueVersion(RUNNERS.linux.id);
+      expect(value).toMatch(/^[0-9a-f]{16}$/);
+      expect(seen.has(value)).toBe(false);
+      seen.add(value);
+    }
+  });
+
   it("reports how many jobs of the project run on instance runners as GitLab's string label", async () => {
     for (let i = 0; i < 5; i++) sim.enqueueJob({ name: `j${i}`, projectId: 9 });
     const labels = [];

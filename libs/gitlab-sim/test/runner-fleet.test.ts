@@ -1,20 +1,55 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { createRunnerFleet, type RunnerFleet, type SimulatedGitLab } from "../src/index.js";
 import { ADMIN, call, silent, startSim } from "./support.js";
 
 let sim: SimulatedGitLab;
 let fleet: RunnerFleet | undefined;
-afterEach(async () => { await fleet?.close(); fleet = undefined; await sim.close(); });
+let recorder: Server | undefined;
+afterEach(async () => {
+  await fleet?.close(); fleet = undefined;
+  if (recorder) { recorder.closeAllConnections(); await new Promise((r) => recorder!.close(r)); recorder = undefined; }
+  await sim.close();
+});
 
 const TOKENS = ["syr_runner_one_aaaaaaaa", "syr_runner_two_bbbbbbbb", "syr_runner_three_cccccc"];
 
-async function startFleet(options: { finalUpdateAcceptedTimes?: number; limit?: number } = {}) {
+/**
+ * A pass-through HTTP proxy to the sim that records every runner call as "METHOD path" (query dropped,
+ * job ids as :id), so a test sees exactly what a runner sent.
+ */
+async function recordingProxy(target: string, calls: string[]): Promise<string> {
+  recorder = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const path = new URL(req.url ?? "/", "http://x").pathname;
+      calls.push(`${req.method} ${path.replace(/\/jobs\/\d+/, "/jobs/:id")}`);
+      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== "host" && k !== "content-length")) as Record<string, string>;
+      const body = chunks.length ? Buffer.concat(chunks) : undefined;
+      fetch(`${target}${req.url}`, { method: req.method, headers, body })
+        .then(async (up) => {
+          const bytes = Buffer.from(await up.arrayBuffer());
+          const out: Record<string, string> = {};
+          up.headers.forEach((v, k) => { if (k !== "content-length" && k !== "transfer-encoding" && k !== "content-encoding") out[k] = v; });
+          res.writeHead(up.status, out).end(bytes);
+        })
+        .catch(() => res.writeHead(502).end());
+    });
+  });
+  await new Promise<void>((resolve) => recorder!.listen(0, "127.0.0.1", () => resolve()));
+  return `http://127.0.0.1:${(recorder.address() as AddressInfo).port}`;
+}
+
+async function startFleet(options: { finalUpdateAcceptedTimes?: number; limit?: number; work?: "full" | "light"; calls?: string[] } = {}) {
   sim = await startSim({
     runners: TOKENS.map((token, i) => ({ id: 10 + i, token, description: `r-00${i + 1}`, tags: ["linux"], runnerType: "project_type" as const })),
     finalUpdateAcceptedTimes: options.finalUpdateAcceptedTimes ?? 0, traceUpdateIntervalSeconds: 1,
   });
+  const url = options.calls ? await recordingProxy(sim.url, options.calls) : sim.url;
   fleet = await createRunnerFleet({
-    url: sim.url, speed: 20, log: silent, checkIntervalMs: 20, maxRetryWaitMs: 20,
+    url, speed: 20, log: silent, work: options.work, checkIntervalMs: 20, maxRetryWaitMs: 20,
     runners: TOKENS.map((token, i) => ({ id: `r-00${i + 1}`, token, limit: options.limit ?? 2, diskUsedRatio: 0.3 })),
   });
   return fleet;
@@ -78,6 +113,28 @@ describe("simulated runner fleet against the simulated GitLab", () => {
     await allFinished([id]);
     expect(sim.job(id)?.status).toBe("success");
     expect(sim.state.jobRecord(id)!.trace.toString()).toMatch(/^XXnning with gitlab-runner/);
+  });
+
+  it("light work: a job is finished with exactly two job updates (running, then success) and no trace call", async () => {
+    const calls: string[] = [];
+    await startFleet({ limit: 1, work: "light", calls });
+    const id = sim.enqueueJob({ name: "light", tags: ["linux"], durationSeconds: 600, outcome: "failed" });
+    await allFinished([id]);
+    // The outcome variable is still honoured; the ten simulated minutes are not waited for.
+    expect(sim.job(id)).toMatchObject({ status: "failed", failureReason: "script_failure", exitCode: 1, traceSize: 0 });
+    const jobCalls = calls.filter((c) => c.includes("/jobs/:id"));
+    expect(jobCalls).toEqual(["PUT /api/v4/jobs/:id", "PUT /api/v4/jobs/:id"]);
+    expect(sim.state.jobRecord(id)!.finalUpdateAttempts).toBe(1);
+  });
+
+  it("light work still retries the final update after 202 until GitLab accepts it", async () => {
+    const calls: string[] = [];
+    await startFleet({ limit: 1, work: "light", calls, finalUpdateAcceptedTimes: 2 });
+    const id = sim.enqueueJob({ name: "light-slow-persist", tags: ["linux"], durationSeconds: 1 });
+    await allFinished([id]);
+    expect(sim.job(id)?.status).toBe("success");
+    expect(sim.state.jobRecord(id)!.finalUpdateAttempts).toBe(3);
+    expect(calls.filter((c) => c.includes("/jobs/:id"))).toEqual(Array(4).fill("PUT /api/v4/jobs/:id"));
   });
 
   it("aborts a job canceled in GitLab and frees the slot", async () => {

@@ -81,4 +81,18 @@ describe("workload against the simulated GitLab", () => {
     workload.stop();
     expect(sim.pipelines.pipelines().length).toBe(workload.enqueued());
   });
+
+  it("enqueues bursts of whole pipelines at once on top of the rate, from the same seeded sequence", async () => {
+    sim = await startSim();
+    const workload = createWorkload({ gitlab: sim.pipelines, rate: 0, seed: 9, burst: { everyMs: 40, pipelines: 5, firstAfterMs: 0 } });
+    workload.start();
+    await expect.poll(() => workload.enqueued(), { timeout: 5000 }).toBeGreaterThanOrEqual(10);
+    workload.stop();
+    const count = workload.enqueued();
+    expect(count % 5).toBe(0); // only whole bursts: nothing arrives between them
+    // The bursts' pipelines are the generator's sequence for the seed.
+    const next = createPipelineGenerator({ ...mix, failureRate: 0.03 }, 9);
+    const projectOf = new Map(sim.state.jobs().map((j) => [j.pipelineId, j.spec.projectId]));
+    expect(sim.pipelines.pipelines().map((p) => projectOf.get(p.id))).toEqual(Array.from({ length: count }, () => next().common.projectId));
+  });
 });

@@ -12,6 +12,7 @@ import { createLogger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { connectNats, natsConnectionState } from "./nats.js";
 import { installProcessGuard, type BackgroundFailure } from "./process-guard.js";
+import { createRecordReader, type RecordReader } from "./record-reader.js";
 import { connectRedis } from "./redis.js";
 
 /** Everything an agent's composition root wires into its behaviour. */
@@ -25,6 +26,8 @@ export interface AgentRuntime {
   readonly bus: Bus;
   readonly lifecycle: Lifecycle;
   readonly http: AgentHttpServer;
+  /** The agent's reader of shared Redis records: a bad one is counted on /metrics, logged once, read as absent. */
+  readonly records: RecordReader;
   /** Catch handler for fire-and-forget calls: counted and logged once per distinct error. */
   readonly background: BackgroundFailure;
   /** Adds a route to the agent's HTTP server (dashboard, broker endpoints). */
@@ -65,10 +68,11 @@ export async function startAgentRuntime(options: StartAgentOptions): Promise<Age
     onFatal: () => { void lifecycle.shutdown("uncaught exception").finally(() => exit(1)); },
   });
   lifecycle.onShutdown("process-guard", () => guard.uninstall());
-  const nc = await connectNats(config.natsUrl, instanceId, log);
+  // With an nkey the agent is the table's user of its own name (the one whose inbox it may read).
+  const nc = await connectNats(config.natsUrl, instanceId, log, { ...(config.natsNkeySeed ? { nkeySeed: config.natsNkeySeed } : {}), user: agent });
   lifecycle.onShutdown("nats", async () => { await nc.drain(); });
   const natsConnected = natsConnectionState(nc, guard.background("nats status"));
-  const redis = await connectRedis(config.redisUrl, instanceId, log);
+  const redis = await connectRedis(config, instanceId, log);
   lifecycle.onShutdown("redis", async () => { await redis.quit().catch(() => redis.disconnect()); });
   const bus = createBus({ nc, prefix: config.subjectPrefix, agent, log, metrics });
   let ready = false;
@@ -85,6 +89,7 @@ export async function startAgentRuntime(options: StartAgentOptions): Promise<Age
   log.info({ http: http.url }, `${agent} listening`);
   return {
     agent, instanceId, log, metrics, nc, redis, bus, lifecycle, http, background: guard.background,
+    records: createRecordReader(log, metrics.unreadableRecords),
     addRoute: (route) => { routes.push(route); },
     setReady: (r) => { ready = r; },
     isReady,

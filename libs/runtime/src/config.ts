@@ -3,10 +3,19 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { unknownKeyProblems } from "./config-keys.js";
 
+// host:port (host a name, IPv4 or [IPv6]) and more of them after commas.
+const SENTINEL_LIST = /^\s*(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}\s*(,\s*(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}\s*)*$/;
+
 /** Settings every agent shares. Agent schemas extend this one. */
 export const baseConfigSchema = z.object({
   natsUrl: z.string().min(1).default("nats://127.0.0.1:4222").describe("NATS server URL(s), comma-separated"),
-  redisUrl: z.string().min(1).default("redis://127.0.0.1:6379").describe("Redis URL"),
+  natsNkeySeed: z.string().trim().regex(/^SU[A-Z2-7]{56}$/, "an nkey user seed (SU..., 58 characters)").optional()
+    .describe("seed of this agent's NATS nkey user (the server config holds its public key); give it as a file: SWITCHYARD_NATS_NKEY_SEED_FILE"),
+  redisUrl: z.string().min(1).default("redis://127.0.0.1:6379").describe("Redis URL; with redisSentinels only its user, password and database are used"),
+  redisSentinels: z.string().regex(SENTINEL_LIST, "host:port[,host:port...]").optional()
+    .describe("Redis Sentinels (host:port, comma-separated): the primary is asked of them, and followed on failover"),
+  redisSentinelName: z.string().min(1).default("mymaster").describe("the primary's name in the Sentinels' configuration (sentinel monitor <name> ...)"),
+  redisSentinelPassword: z.string().min(1).optional().describe("password of the Sentinels themselves (requirepass in sentinel.conf)"),
   subjectPrefix: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/).default("switchyard").describe("prefix of every NATS subject"),
   keyPrefix: z.string().regex(/^[A-Za-z0-9_:-]+$/).default("switchyard").describe("prefix of every Redis key"),
   httpHost: z.string().default("127.0.0.1").describe("address of the metrics/health HTTP server"),
@@ -27,13 +36,16 @@ export class ConfigError extends Error {
   }
 }
 
-/** Env name of a config key: `natsUrl` → `SWITCHYARD_NATS_URL` (NATS_URL and REDIS_URL are accepted too). */
+/** Env name of a config key: `natsUrl` → `SWITCHYARD_NATS_URL` (NATS_URL, REDIS_URL and REDIS_SENTINEL* are accepted too). */
 export function envNameOf(key: string): string {
   return `SWITCHYARD_${key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}`;
 }
 
 // Conventional names operators already use for these.
-const SHORT_ALIASES: Record<string, string> = { natsUrl: "NATS_URL", redisUrl: "REDIS_URL", anthropicApiKey: "ANTHROPIC_API_KEY" };
+const SHORT_ALIASES: Record<string, string> = {
+  natsUrl: "NATS_URL", redisUrl: "REDIS_URL", anthropicApiKey: "ANTHROPIC_API_KEY",
+  redisSentinels: "REDIS_SENTINELS", redisSentinelName: "REDIS_SENTINEL_NAME", redisSentinelPassword: "REDIS_SENTINEL_PASSWORD",
+};
 
 export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;

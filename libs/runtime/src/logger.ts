@@ -11,7 +11,7 @@ export const REDACT_PATHS = [
   "apiKey", "*.apiKey", "password", "*.password", "authorization", "*.authorization",
   "headers.authorization", "headers[\"runner-token\"]", "headers[\"job-token\"]", "headers[\"private-token\"]",
   "req.headers.authorization", "req.headers[\"runner-token\"]", "req.headers[\"job-token\"]", "req.headers[\"private-token\"]",
-  "repo_url", "*.repo_url", "variables", "*.variables",
+  "repo_url", "*.repo_url", "variables", "*.variables", "natsNkeySeed", "*.natsNkeySeed",
 ];
 
 /** Token-shaped substrings scrubbed from any logged string, as a second line of defence. */
@@ -20,6 +20,7 @@ const SECRET_PATTERNS: RegExp[] = [
   /\bsk-ant-[A-Za-z0-9_-]{8,}/g, // Anthropic keys
   /\bsy[rt]_[A-Za-z0-9_-]{8,}/g, // tokens Switchyard issues to downstream runners
   /(https?:\/\/)[^\s:@/]+:[^\s@/]+@/g, // credentials in URLs
+  /\bSU[A-Z2-7]{56}\b/g, // NATS nkey user seeds
 ];
 
 /** Replaces every token-shaped substring with a marker. */

@@ -1,9 +1,12 @@
+import { SHARED_RECORD_NAMES } from "@switchyard/contracts";
 import { Counter, Registry, collectDefaultMetrics } from "prom-client";
 
 /** A per-process Prometheus registry with process metrics and the contract-violation counter. */
 export interface Metrics {
   readonly registry: Registry;
   readonly invalidMessages: Counter<"contract" | "agent">;
+  /** Shared Redis records that failed their libs/contracts schema and were read as absent (record-reader.ts). */
+  readonly unreadableRecords: Counter<"record" | "agent">;
 }
 
 /**
@@ -21,5 +24,13 @@ export function createMetrics(agent: string): Metrics {
     labelNames: ["contract", "agent"] as const,
     registers: [registry],
   });
-  return { registry, invalidMessages };
+  const unreadableRecords = new Counter({
+    name: "switchyard_unreadable_records_total",
+    help: "Shared Redis records that failed their libs/contracts schema and were read as absent, by record",
+    labelNames: ["record", "agent"] as const,
+    registers: [registry],
+  });
+  // At 0 from the start: an alert's increase() sees the first failure, and dashboards find the series.
+  for (const record of SHARED_RECORD_NAMES) unreadableRecords.inc({ record }, 0);
+  return { registry, invalidMessages, unreadableRecords };
 }

@@ -1,7 +1,10 @@
 import type { NatsUserPermissions } from "@switchyard/contracts";
 
-/** Where nats-server finds a user's password: a literal (npm start's own server) or an environment variable. */
-export type NatsPasswordSource = { literal: string } | { variable: string };
+/**
+ * How nats-server knows a user: a password as a literal (npm start's own server) or an environment
+ * variable, or an nkey: its public key (`U...`), the seed staying with the agent.
+ */
+export type NatsPasswordSource = { literal: string } | { variable: string } | { nkey: string };
 
 /** Environment variable that holds a user's password in compose and Kubernetes: `SWITCHYARD_NATS_PASSWORD_ASSIGNER`. */
 export function natsPasswordVariable(user: string): string {
@@ -44,19 +47,25 @@ export function renderNatsAuthorization(table: Record<string, NatsUserPermission
   const sources = new Map(Object.keys(table).map((user) => [user, password(user)]));
   const entries = natsUserEntries(table, (user) => {
     const source = sources.get(user) as NatsPasswordSource;
-    return "literal" in source ? JSON.stringify(source.literal) : `$${source.variable}`;
+    return "literal" in source ? JSON.stringify(source.literal) : "variable" in source ? `$${source.variable}` : "";
   });
   const list = (subjects: string[]) => `[\n${subjects.map((s) => `          ${JSON.stringify(s)}`).join(",\n")}\n        ]`;
-  const users = entries.map((e) => [
-    "    {",
-    `      user: ${JSON.stringify(e.user)}`,
-    `      password: ${e.password}`,
-    "      permissions: {",
-    `        publish: { allow: ${list(e.permissions.publish.allow)} }`,
-    `        subscribe: { allow: ${list(e.permissions.subscribe.allow)} }`,
-    ...(e.permissions.allow_responses ? ["        allow_responses: true"] : []),
-    "      }",
-    "    }",
-  ].join("\n"));
+  const users = entries.map((e) => {
+    const source = sources.get(e.user) as NatsPasswordSource;
+    // An nkey user has no name on the server: the public key is who it is (the table's name stays a comment).
+    const who = "nkey" in source
+      ? [`      # ${e.user}`, `      nkey: ${JSON.stringify(source.nkey)}`]
+      : [`      user: ${JSON.stringify(e.user)}`, `      password: ${e.password}`];
+    return [
+      "    {",
+      ...who,
+      "      permissions: {",
+      `        publish: { allow: ${list(e.permissions.publish.allow)} }`,
+      `        subscribe: { allow: ${list(e.permissions.subscribe.allow)} }`,
+      ...(e.permissions.allow_responses ? ["        allow_responses: true"] : []),
+      "      }",
+      "    }",
+    ].join("\n");
+  });
   return `authorization {\n  users: [\n${users.join(",\n")}\n  ]\n}\n`;
 }

@@ -1,16 +1,33 @@
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connect, nkeyAuthenticator, nkeys, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { inboxPrefixOf } from "@switchyard/contracts";
 
 export type { Msg, NatsConnection } from "@nats-io/transport-node";
 
+/**
+ * How an agent proves who it is beyond the URL: an nkey user's seed (the server holds only its public
+ * key) and the permission-table user it stands for, whose inbox it may read.
+ */
+export interface NatsIdentity {
+  nkeySeed?: string;
+  user?: string;
+}
+
+/** A fresh nkey user: the seed its agent keeps secret, the public key nats-server's config holds. */
+export function createNkeyUser(): { seed: string; publicKey: string } {
+  const pair = nkeys.createUser();
+  return { seed: new TextDecoder().decode(pair.getSeed()), publicKey: pair.getPublicKey() };
+}
+
 /** Connects to NATS and keeps reconnecting forever; status changes are logged. */
-export async function connectNats(url: string, name: string, log: Logger): Promise<NatsConnection> {
+export async function connectNats(url: string, name: string, log: Logger, identity: NatsIdentity = {}): Promise<NatsConnection> {
   const server = natsServerOptions(url);
+  const seed = identity.nkeySeed ? new TextEncoder().encode(identity.nkeySeed.trim()) : null;
   const nc = await connect({
     ...server,
+    ...(seed ? { authenticator: nkeyAuthenticator(seed) } : {}),
     // Replies come to this user's own inbox, the only one its NATS permissions let it read.
-    inboxPrefix: inboxPrefixOf(server.user),
+    inboxPrefix: inboxPrefixOf(server.user ?? (seed ? identity.user : undefined)),
     name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,

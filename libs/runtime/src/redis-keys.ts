@@ -28,17 +28,21 @@ export function redisKeys(prefix: string) {
     handoffs: `${p}:handoffs`,
     /** ZSET per pool: runners with an open long poll (free-slot signal), scored by last poll time. */
     polling: (pool: string) => `${p}:polling:${pool}`,
+    /** HASH replica name (host name) → the upstream `system_id` that assigner replica claimed once and keeps across restarts. */
+    systemIds: `${p}:system-ids`,
     /** HASH per pool: runnerId → JSON {features, at}: the `info.features` the runner last sent in a poll (the pool advertises their intersection upstream). */
     runnerFeatures: (pool: string) => `${p}:features:${pool}`,
     /** HASH runnerId → RunnerContactV1 JSON: the broker's own sightings of a downstream runner (assigner writes; monitor reads for health). */
     runnerContacts: `${p}:runner-contacts`,
     /** HASH runnerId → long-poll version, bumped on every reservation for that runner. */
     runnerVersions: `${p}:runner-versions`,
+    /** HASH msgId (`<jobId>:<phase>`) → JobOutcomeV2 JSON: outcomes not yet acknowledged by JetStream (the assigner's outbox). */
+    outcomeOutbox: `${p}:outbox:outcomes`,
     /** HASH runnerId → number of jobs Switchyard handed to it that have not finished. */
     runnerLoad: `${p}:load`,
     /** ZSET per project and environment: held deploy jobs by GitLab job id; only the oldest may be placed. */
     deployOrder: (projectId: number, environment: string) => `${p}:deploys:${projectId}:${environment}`,
-    /** ZSET per pool: `projectId:jobId` of top-class jobs dispatched, by time (the per-project budget). */
+    /** ZSET per pool: `projectId:jobId:weight` of top-class jobs dispatched, by time (the per-project budget; the optimizer's urgent starts). */
     highClassDispatches: (pool: string) => `${p}:high-class:${pool}`,
     /** HASH per pool: projectId → jobs handed to runners and not finished (fair scheduling). */
     projectLoad: (pool: string) => `${p}:project-load:${pool}`,
@@ -48,6 +52,8 @@ export function redisKeys(prefix: string) {
     weights: `${p}:weights`,
     /** STRING: DurationEstimatesV1 JSON, run times learned from finished jobs (optimizer writes, assigner reads to order its queue). */
     durations: `${p}:durations`,
+    /** STRING: ShadowFifoReportV1 JSON, per class live wait beside the shadow FIFO's (optimizer writes, dashboard and `npm start` read). */
+    shadowFifo: `${p}:shadow-fifo`,
     /** HASH jobClass → trust tier set by an operator (CLI `switchyard tier`); wins over the assigner's config. */
     tierOverrides: `${p}:tiers`,
     /** STRING: the assigner's scorer breaker, JSON {state, at, reason} (dashboard, watchers). */
@@ -66,6 +72,10 @@ export function redisKeys(prefix: string) {
     sliSummaryIndex: `${p}:sli:summary-index`,
     /** STRING with TTL per job: its queue time was counted once (dedupe across redeliveries and restarts). */
     sliObserved: (jobId: string) => `${p}:sli:observed:${jobId}`,
+    /** STRING with TTL per autoscaled pool: WarmReserveV1 JSON, idle slots held for urgent classes (optimizer writes, assigner reads). */
+    warmReserve: (pool: string) => `${p}:warm-reserve:${pool}`,
+    /** STRING: AssignerSettingsV1 JSON, the running assigner's pools, job classes and public URL (assigner writes at start, CLI reads). */
+    assignerSettings: `${p}:assigner:settings`,
     /** STRING with TTL: agent heartbeats and leases. */
     heartbeat: (agent: string, instanceId: string) => `${p}:heartbeat:${agent}:${instanceId}`,
     lease: (name: string) => `${p}:lease:${name}`,

@@ -1,17 +1,27 @@
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { redisClientOptions, type RedisTarget } from "./redis-options.js";
 
 export { Redis } from "ioredis";
+export { parseSentinels, reconnectOnReadonly, redisClientOptions, type RedisTarget } from "./redis-options.js";
 
-/** Connects to Redis with endless reconnects and a bounded command queue while offline. */
-export async function connectRedis(url: string, name: string, log: Logger): Promise<Redis> {
-  const redis = new Redis(url, {
-    connectionName: name,
-    lazyConnect: true,
-    maxRetriesPerRequest: 2,
-    enableOfflineQueue: true,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
-  });
+/** The Redis found is one Switchyard cannot run on (a Cluster node, or a Sentinel given as REDIS_URL): never retried. */
+export class RedisModeUnsupported extends Error {
+  readonly code = "REDIS_MODE_UNSUPPORTED";
+  readonly retryable = false;
+  constructor(readonly mode: string, message: string) {
+    super(message);
+    this.name = "RedisModeUnsupported";
+  }
+}
+
+/**
+ * Connects to Redis (one URL, or the primary the Sentinels name) with endless reconnects and a
+ * bounded command queue while offline; refuses a Redis Cluster or a Sentinel as the data node.
+ */
+export async function connectRedis(target: RedisTarget | string, name: string, log: Logger): Promise<Redis> {
+  const resolved = typeof target === "string" ? { redisUrl: target } : target;
+  const redis = resolved.redisSentinels ? new Redis(redisClientOptions(resolved, name)) : new Redis(resolved.redisUrl, redisClientOptions(resolved, name));
   let lastError = "";
   redis.on("error", (err: Error) => {
     if (err.message !== lastError) log.warn({ err: err.message }, "redis error");
@@ -19,7 +29,31 @@ export async function connectRedis(url: string, name: string, log: Logger): Prom
   });
   redis.on("ready", () => { lastError = ""; });
   await redis.connect();
+  try {
+    await refuseUnsupportedMode(redis);
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  }
   return redis;
+}
+
+/**
+ * Switchyard's scripts touch keys of several hash slots (queue, job record, per-project counters),
+ * which a Cluster refuses with CROSSSLOT on the first dispatch: fail at start-up instead, clearly.
+ * A Sentinel answers INFO and PING like a data node, so a REDIS_URL pointing at one looked ready
+ * while every command failed.
+ */
+async function refuseUnsupportedMode(redis: Redis): Promise<void> {
+  // A user whose ACL denies INFO cannot be checked: let it through rather than refuse a working Redis.
+  const info = await redis.info("server").catch((err: Error) => { if (err.message.startsWith("NOPERM")) return ""; throw err; });
+  const mode = /^redis_mode:(\S+)/m.exec(info)?.[1] ?? "standalone";
+  if (mode === "cluster") {
+    throw new RedisModeUnsupported(mode, "Redis Cluster is not supported (redis_mode:cluster): Switchyard's queue scripts span keys of several hash slots. Use one primary with replicas, and Redis Sentinel (REDIS_SENTINELS) for failover");
+  }
+  if (mode === "sentinel") {
+    throw new RedisModeUnsupported(mode, "REDIS_URL points at a Redis Sentinel (redis_mode:sentinel), not at a data node: set REDIS_SENTINELS=host:port,... and REDIS_SENTINEL_NAME instead");
+  }
 }
 
 /** Deletes every key under a prefix (`<prefix>:*`), in batches: demo, bench and test clean-up. */

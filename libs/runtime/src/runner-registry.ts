@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { RedisKeys } from "./redis-keys.js";
 
@@ -32,6 +32,23 @@ export interface RunnerRegistryOptions {
    */
   cacheTtlMs?: number;
   now?: () => number;
+}
+
+/**
+ * A new downstream runner token. It starts with `glrt-`, GitLab's prefix for runner authentication tokens,
+ * because gitlab-runner decides by that prefix alone (network.TokenIsCreatedRunnerToken) whether
+ * `gitlab-runner register --token` verifies an existing runner or registers a new one with a legacy token.
+ */
+export function newRunnerToken(): string {
+  return `glrt-${randomBytes(24).toString("base64url")}`;
+}
+
+/**
+ * The numeric id GitLab would give the runner (`id` in POST /runners/verify): gitlab-runner refuses 0 and
+ * stores it in config.toml, so it is derived from the runner's Switchyard id, the same on every replica.
+ */
+export function runnerNumericId(runnerId: string): number {
+  return (createHash("sha256").update(runnerId).digest().readUInt32BE(0) & 0x7fffffff) || 1;
 }
 
 /** sha256 of a token: the only form in which a token is kept or compared. */

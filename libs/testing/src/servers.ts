@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, Socket } from "node:net";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Redis } from "ioredis";
+import { freePort } from "@switchyard/runtime";
 
 /**
  * A NATS or Redis server a test starts for itself on a free loopback port, so it may kill and
@@ -17,18 +19,6 @@ export interface OwnServer {
   restart(): Promise<void>;
   /** Kills it and removes its data directory. */
   close(): Promise<void>;
-}
-
-/** A TCP port nothing listens on now. */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 function accepts(port: number): Promise<boolean> {
@@ -52,7 +42,7 @@ async function untilListening(port: number, child: ChildProcess, what: string): 
 }
 
 async function ownServer(what: string, url: (port: number) => string, args: (port: number, dir: string) => string[], port?: number): Promise<OwnServer> {
-  const chosen = port ?? await freeLoopbackPort();
+  const chosen = port ?? await freePort();
   const dir = mkdtempSync(join(tmpdir(), `switchyard-${what}-`));
   let child: ChildProcess | null = null;
   const start = async () => {
@@ -77,17 +67,102 @@ async function ownServer(what: string, url: (port: number) => string, args: (por
   };
 }
 
-/** Starts `redis-server` on a free loopback port, without persistence unless `appendonly` is asked. */
-export function startOwnRedis(options: { appendonly?: boolean } = {}): Promise<OwnServer> {
+/**
+ * Starts `redis-server` on a free loopback port, without persistence unless `appendonly` is asked;
+ * `replicaOf` makes it a replica of that port, `cluster` a Redis Cluster node; `args` are added (ACL users, ...).
+ */
+export function startOwnRedis(options: { appendonly?: boolean; replicaOf?: number; cluster?: boolean; args?: readonly string[] } = {}): Promise<OwnServer> {
   return ownServer("redis-server", (port) => `redis://127.0.0.1:${port}`, (port, dir) => [
     "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", dir,
     "--appendonly", options.appendonly ? "yes" : "no",
+    ...(options.replicaOf ? ["--replicaof", "127.0.0.1", String(options.replicaOf)] : []),
+    ...(options.cluster ? ["--cluster-enabled", "yes", "--cluster-config-file", join(dir, "nodes.conf")] : []),
+    ...(options.args ?? []),
   ]);
 }
 
-/** Starts one JetStream-enabled `nats-server` on a free loopback port. */
-export function startOwnNats(): Promise<OwnServer> {
-  return ownServer("nats-server", (port) => `nats://127.0.0.1:${port}`, (port, dir) => ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", dir]);
+/** A Redis primary, its replica and three Sentinels watching them, all on loopback. */
+export interface OwnSentinelGroup {
+  /** `host:port,...` of the Sentinels, as REDIS_SENTINELS takes it. */
+  readonly sentinels: string;
+  readonly name: string;
+  readonly primary: OwnServer;
+  readonly replica: OwnServer;
+  readonly sentinelServers: OwnServer[];
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a primary, one replica and three Sentinels (quorum 2) that call the primary down after
+ * `downAfterMs` without answers and fail over to the replica. Resolves once every Sentinel
+ * knows the replica and the other Sentinels, so a failover can start at once.
+ */
+export async function startOwnSentinelGroup(options: { downAfterMs?: number; name?: string } = {}): Promise<OwnSentinelGroup> {
+  const name = options.name ?? "switchyard-test";
+  const primary = await startOwnRedis();
+  const replica = await startOwnRedis({ replicaOf: primary.port });
+  const sentinelServers: OwnServer[] = [];
+  for (let i = 0; i < 3; i++) {
+    sentinelServers.push(await ownServer("redis-server", (port) => `redis://127.0.0.1:${port}`, (port, dir) => {
+      // Sentinel rewrites its own config file (what it learns of replicas and peers): one per Sentinel.
+      const file = join(dir, "sentinel.conf");
+      writeFileSync(file, [
+        `port ${port}`, "bind 127.0.0.1", `dir ${dir}`,
+        `sentinel monitor ${name} 127.0.0.1 ${primary.port} 2`,
+        `sentinel down-after-milliseconds ${name} ${options.downAfterMs ?? 1000}`,
+        `sentinel failover-timeout ${name} 10000`,
+        `sentinel parallel-syncs ${name} 1`,
+        "",
+      ].join("\n"));
+      return [file, "--sentinel"];
+    }));
+  }
+  const group: OwnSentinelGroup = {
+    sentinels: sentinelServers.map((s) => `127.0.0.1:${s.port}`).join(","),
+    name, primary, replica, sentinelServers,
+    close: async () => { await Promise.all([...sentinelServers, replica, primary].map((s) => s.close())); },
+  };
+  try {
+    await untilSentinelsKnowEachOther(sentinelServers, name);
+  } catch (err) {
+    await group.close();
+    throw err;
+  }
+  return group;
+}
+
+/** A Redis node's role (`master`, `slave`), or undefined while it answers nothing (it drops its clients as it changes role). */
+export async function redisRole(port: number): Promise<string | undefined> {
+  const probe = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on("error", () => undefined);
+  try { return ((await probe.call("ROLE")) as string[])[0]; } catch { return undefined; } finally { probe.disconnect(); }
+}
+
+/** Polls each Sentinel with `SENTINEL MASTER <name>` until it counts one replica and two other Sentinels. */
+async function untilSentinelsKnowEachOther(sentinels: OwnServer[], name: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (const sentinel of sentinels) {
+    const client = new Redis({ host: "127.0.0.1", port: sentinel.port, lazyConnect: true, retryStrategy: () => null, enableReadyCheck: false, maxRetriesPerRequest: 0 });
+    client.on("error", () => undefined);
+    try {
+      for (;;) {
+        const flat = (await client.call("SENTINEL", "MASTER", name).catch(() => [])) as string[];
+        const field = (key: string) => flat[flat.indexOf(key) + 1];
+        if (field("num-slaves") === "1" && field("num-other-sentinels") === "2") break;
+        if (Date.now() > deadline) throw new Error(`sentinel on ${sentinel.port} did not see the replica and its peers within 30 s: ${flat.join(" ")}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      client.disconnect();
+    }
+  }
+}
+
+/** Starts one JetStream-enabled `nats-server` on a free loopback port; `configFile` gives it users and permissions. */
+export function startOwnNats(options: { configFile?: string } = {}): Promise<OwnServer> {
+  return ownServer("nats-server", (port) => `nats://127.0.0.1:${port}`, (port, dir) => [
+    ...(options.configFile ? ["-c", options.configFile] : []), "-js", "-a", "127.0.0.1", "-p", String(port), "-sd", dir,
+  ]);
 }
 
 /**
@@ -97,7 +172,7 @@ export function startOwnNats(): Promise<OwnServer> {
 export async function startOwnNatsCluster(size: number): Promise<{ url: string; servers: OwnServer[]; close(): Promise<void> }> {
   const clientPorts: number[] = [];
   const routePorts: number[] = [];
-  for (let i = 0; i < size; i++) { clientPorts.push(await freeLoopbackPort()); routePorts.push(await freeLoopbackPort()); }
+  for (let i = 0; i < size; i++) { clientPorts.push(await freePort()); routePorts.push(await freePort()); }
   const routes = routePorts.map((p) => `nats-route://127.0.0.1:${p}`).join(",");
   const cluster = `c${process.pid}`;
   const servers = await Promise.all(clientPorts.map((clientPort, i) => ownServer("nats-server", (port) => `nats://127.0.0.1:${port}`, (port, dir) => [

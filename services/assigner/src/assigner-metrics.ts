@@ -1,11 +1,12 @@
 import { DecisionModeSchema, TrustTierSchema } from "@switchyard/contracts";
 import { initialiseSeries } from "@switchyard/runtime";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { REPAIRED_RECORDS } from "./queue/durable-writes.js";
 
 /** Results of one `jobs/request` call to GitLab that are known up front (`http_<status>` are added as seen). */
 export const UPSTREAM_POLL_RESULTS = ["job", "empty", "forbidden", "error"] as const;
 /** What can happen to a job Switchyard holds (held-keeper.ts). */
-export const HELD_JOB_EVENTS = ["keep_alive", "cancelled_while_held", "max_hold_failed", "reservation_expired", "handoff_unacked_requeued", "handoff_acked_by_gitlab"] as const;
+export const HELD_JOB_EVENTS = ["keep_alive", "cancelled_while_held", "max_hold_failed", "token_expiring_failed", "reservation_expired", "handoff_unacked_requeued", "handoff_acked_by_gitlab", "silent_handoff_probed", "silent_handoff_ended"] as const;
 /** What reconcile did with a job Switchyard had lost (upstream/reconciler.ts). */
 export const RECONCILE_RESULTS = ["retried", "canceling", "failed", "forgotten"] as const;
 export type ReconcileResult = (typeof RECONCILE_RESULTS)[number];
@@ -32,6 +33,10 @@ export function createAssignerMetrics(registry: Registry, known: { pools: readon
     queueDepth: new Gauge({ name: "switchyard_queue_depth", help: "Jobs waiting for a decision", labelNames: ["pool"] as const, registers }),
     slowRequests: new Counter({ name: "switchyard_broker_slow_requests_total", help: "Runner-facing requests ended for slow headers or bodies (408)", labelNames: ["kind"] as const, registers }),
     reconciled: new Counter({ name: "switchyard_reconciled_jobs_total", help: "Redis and GitLab disagreeing about a job: lost jobs cancelled and retried, left canceling or not recovered; hand-offs of jobs GitLab no longer runs forgotten", labelNames: ["pool", "result"] as const, registers }),
+    outboxDepth: new Gauge({ name: "switchyard_outcome_outbox_depth", help: "Job outcomes in the Redis outbox not yet acknowledged by JetStream (all replicas' entries; 0 while NATS is healthy)", registers }),
+    outcomePublishFailures: new Counter({ name: "switchyard_outcome_publish_failures_total", help: "Outcome publishes to JetStream that failed and stay in the outbox for a retry", registers }),
+    outcomesDropped: new Counter({ name: "switchyard_outcomes_dropped_total", help: "Job outcomes lost before reaching the outbox (outbox_full)", labelNames: ["reason"] as const, registers }),
+    failoverRepairs: new Counter({ name: "switchyard_redis_failover_repairs_total", help: "Take-ins and hand-offs a Redis failover lost, written again on the new primary before anything was acknowledged", labelNames: ["record"] as const, registers }),
     waitingPolls: new Gauge({ name: "switchyard_waiting_polls", help: "Runner long polls held by this broker", registers }),
   };
   const pool = known.pools;
@@ -48,6 +53,8 @@ export function createAssignerMetrics(registry: Registry, known: { pools: readon
   initialiseSeries(metrics.queueDepth, { pool });
   initialiseSeries(metrics.reconciled, { pool, result: RECONCILE_RESULTS });
   initialiseSeries(metrics.slowRequests, { kind: ["headers", "deadline", "idle"] });
+  initialiseSeries(metrics.outcomesDropped, { reason: ["outbox_full"] });
+  initialiseSeries(metrics.failoverRepairs, { record: REPAIRED_RECORDS });
   return metrics;
 }
 export type AssignerMetrics = ReturnType<typeof createAssignerMetrics>;

@@ -1,6 +1,7 @@
+import { hostname } from "node:os";
 import { jetstream } from "@nats-io/jetstream";
 import { contracts } from "@switchyard/contracts";
-import { createRunnerRegistry, ensureDeadLetterStream, ensureOutcomeStream, redisKeys, type AgentRuntime } from "@switchyard/runtime";
+import { createReplicaWait, createRunnerRegistry, ensureDeadLetterStream, ensureOutcomeStream, redisKeys, type AgentRuntime } from "@switchyard/runtime";
 import type { AssignerConfig } from "./config.js";
 import { createAssignerMetrics } from "./assigner-metrics.js";
 import { createDurationEstimates } from "./deciding/duration-estimates.js";
@@ -9,14 +10,18 @@ import { createTierOverrides } from "./deciding/tier-overrides.js";
 import { createRunnerHealth } from "./deciding/runner-health.js";
 import { createScorerClient } from "./deciding/scorer-client.js";
 import { createApprovals } from "./deciding/approvals.js";
-import { createDecisionRecorder } from "./decision-recorder.js";
+import { createDecisionRecorder, refusalDecision } from "./decision-recorder.js";
 import { createDispatcher, type TieBreakerPort } from "./dispatcher.js";
+import { createWarmReserveReader } from "./deciding/warm-reserve.js";
 import { startBrokerServer, type BrokerServer } from "./downstream/broker-server.js";
 import { createJobProxy } from "./downstream/job-proxy.js";
 import { createPollWaiters } from "./downstream/poll-waiters.js";
+import { claimSystemId, goPlatform, switchyardVersion } from "./upstream/upstream-identity.js";
 import { createRunnerSightings } from "./downstream/runner-sightings.js";
 import { createJobLifecycle } from "./job-lifecycle.js";
+import { createOutcomeOutbox } from "./outcome-outbox.js";
 import { createDispatchQueue } from "./queue/dispatch-queue.js";
+import { withDurableWrites } from "./queue/durable-writes.js";
 import { createSignal } from "./signal.js";
 import { createRedisLlmAuditLog, createTieBreaker } from "./deciding/llm/index.js";
 import { createGitLabRunnerApi } from "./upstream/gitlab-runner-api.js";
@@ -25,6 +30,8 @@ import { createIntake, failUnreadable } from "./upstream/intake.js";
 import { createPoolFeatures } from "./upstream/pool-features.js";
 import { startPoolPoller } from "./upstream/pool-poller.js";
 import { startReconcile } from "./upstream/reconcile-wiring.js";
+import { startSilentHandoffs } from "./upstream/silent-handoffs.js";
+import { writeAssignerSettings } from "./settings-record.js";
 
 export interface Assigner {
   readonly broker: BrokerServer;
@@ -44,15 +51,27 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
   const log = rt.log;
   const keys = redisKeys(config.keyPrefix);
   const metrics = createAssignerMetrics(rt.metrics.registry, { pools: config.pools.map((p) => p.name) });
-  const queue = createDispatchQueue(rt.redis, keys);
+  // Take-ins and hand-offs wait for a Redis replica and are repaired after a failover (durable-writes.ts).
+  const queue = withDurableWrites({
+    queue: createDispatchQueue(rt.redis, keys), repairs: metrics.failoverRepairs, log,
+    replica: createReplicaWait({ redis: rt.redis, timeoutMs: config.replicaWaitMs, registry: rt.metrics.registry, log }),
+  });
   const tiers = createTierOverrides(rt.redis, keys.tierOverrides, config.tiers, log);
   await tiers.refresh().catch((err: unknown) => log.warn({ err: (err as Error).message }, "tier overrides unavailable; using config"));
   const durations = createDurationEstimates({ redis: rt.redis, key: keys.durations, refreshMs: config.durationRefreshMs, log });
   await durations.refresh().catch((err: unknown) => log.warn({ err: (err as Error).message }, "learned run times unavailable; every job counts as unknown duration"));
   durations.start();
-  const classifier = createJobClassifier(config.classRules, { ...config.queueOrder, lookaheadK: config.headSize }, tiers.current, durations.expected);
+  const classifier = createJobClassifier(config.classRules, { ...config.queueOrder, headSize: config.headSize }, tiers.current, durations.expected);
+  await writeAssignerSettings(rt.redis, keys.assignerSettings, {
+    pools: config.pools.map((p) => p.name), jobClasses: [...classifier.jobClasses()], publicUrl: config.publicUrl ?? null,
+  }, log);
   const registry = createRunnerRegistry(rt.redis, keys, config.runners);
-  const api = createGitLabRunnerApi({ gitlabUrl: config.gitlabUrl, version: "switchyard-0.1.0", requestTimeoutMs: 120_000 });
+  const identity = {
+    version: switchyardVersion(), ...goPlatform(),
+    systemId: await claimSystemId(rt.redis, keys.systemIds, config.replicaName ?? hostname()),
+  };
+  log.info({ systemId: identity.systemId, version: identity.version }, "upstream identity (GitLab shows it as this pool runner's manager)");
+  const api = createGitLabRunnerApi({ gitlabUrl: config.gitlabUrl, identity, requestTimeoutMs: 120_000 });
   const capacity = createSignal();
   const waiters = createPollWaiters();
   const pools = config.pools.map((p) => p.name);
@@ -95,17 +114,23 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
     audit: createRedisLlmAuditLog(rt.redis, keys.llmAudit), log, metrics: { registry: rt.metrics.registry },
   });
   log.info({ llmTieBreak: tieBreaker.enabled ? config.llm.model : "off (no ANTHROPIC_API_KEY)" }, "LLM tie-break");
-  const health = createRunnerHealth(rt.redis, keys.runners, log);
+  const health = createRunnerHealth(rt.redis, keys.runners, log, rt.records);
   await health.refresh().catch(() => undefined);
+  const warmReserve = createWarmReserveReader(rt.redis, keys, log, rt.records);
   const dispatcher = createDispatcher({
     queue, classifier, scorer, tieBreaker, placeable: health.placeable, approvals, recorder, log, wake,
     placement: { marginRatio: config.marginRatio, maxCandidates: config.maxCandidates },
     reservationTtlMs: config.reservationTtlMs, approvalWindowMs: config.approvalWindowMs,
-    pollFreshMs: config.longPollMs + 30_000, headSize: config.headSize,
+    pollFreshMs: config.longPollMs + 30_000, headSize: config.headSize, warmReserve: warmReserve.read,
   });
 
+  const outbox = createOutcomeOutbox({
+    redis: rt.redis, key: keys.outcomeOutbox, js, subjects: rt.bus.subjects, log, maxEntries: config.outboxMaxEntries,
+    ensureStream: () => ensureOutcomeStream(rt.nc, rt.bus.subjects, { replicas }),
+    metrics: { depth: metrics.outboxDepth, publishFailures: metrics.outcomePublishFailures, dropped: metrics.outcomesDropped, outcomes: metrics.outcomes },
+  });
   const lifecycle = createJobLifecycle({
-    queue, bus: rt.bus, js, log, outcomes: metrics.outcomes,
+    queue, outbox, log,
     onSlotFreed: (pool) => { capacity.notify(); dispatcher.requestRound(pool); },
   });
 
@@ -117,11 +142,14 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
     poolOf: async (runnerId) => (await registry.all()).find((r) => r.id === runnerId)?.pool ?? null,
   });
 
-  const reconcile = startReconcile({ rt, config, queue, api, recovered: metrics.reconciled });
+  const reconcile = startReconcile({
+    rt, config, queue, api, recovered: metrics.reconciled,
+    onRetried: (pool, job) => lifecycle.lostAndRetried(pool, job),
+  });
 
   const intake = createIntake({ queue, classifier, log, onUnreadable: (reason, job) => failUnreadable(api, log, reason, job) });
   const pollers = config.pools.map((pool) => startPoolPoller({
-    pool, api, queue, intake, capacity, log, features: () => features.advertised(pool.name), pulled: metrics.upstreamPolls, systemId: `s_${rt.instanceId.replace(/[^A-Za-z0-9]/g, "").slice(0, 24)}`,
+    pool, api, queue, intake, capacity, log, features: () => features.advertised(pool.name), pulled: metrics.upstreamPolls, systemId: identity.systemId,
     concurrency: config.upstreamConcurrency, burst: config.upstreamBurst, checkIntervalMs: config.checkIntervalMs,
     freeSlots: () => queue.pollingCount(pool.name, Date.now() - config.longPollMs - 30_000),
     jobArrived: (p) => dispatcher.requestRound(p),
@@ -139,14 +167,14 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
     timeouts: { headersMs: config.headersTimeoutMs, bodyDeadlineMs: config.bodyDeadlineMs }, onSlowBody: (kind) => metrics.slowRequests.inc({ kind }),
     metrics: { requests: metrics.requests, handoffs: metrics.handoffs, handoffSeconds: metrics.handoffSeconds },
     onRunnerPoll: (runner, body) => sightings.polled(runner, body),
-    onRunnerAsking: (runner) => {
-      queue.markPolling(runner.pool, runner.id, Date.now()).then(() => {
+    onRunnerAsking: (_runner, poll) => {
+      queue.markPolling(poll, Date.now()).then(() => {
         capacity.notify();
-        dispatcher.requestRound(runner.pool);
+        dispatcher.requestRound(poll.pool);
       }).catch(rt.background("mark polling"));
     },
     // Redis may be down right when a runner drops its poll: the entry then ages out (pollFreshMs).
-    onRunnerGone: (runner) => { queue.unmarkPolling(runner.pool, runner.id).catch(rt.background("unmark polling")); },
+    onRunnerGone: (_runner, poll) => { queue.unmarkPolling(poll).catch(rt.background("unmark polling")); },
     background: rt.background,
     onHandoff: (runner, jobId) => { sightings.handedOff(runner, jobId); capacity.notify(); },
   }, config.brokerHost, config.brokerPort);
@@ -155,8 +183,25 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
     queue, api, pools, log, keepAliveIntervalMs: config.keepAliveIntervalMs, maxHoldMs: config.maxHoldSeconds * 1000,
     handoffAckTimeoutMs: config.handoffAckTimeoutMs, sweepIntervalMs: config.sweepIntervalMs, events: metrics.heldEvents,
     pollFreshMs: config.longPollMs + 30_000,
-    onDropped: (pool, jobId, status, reason) => lifecycle.gaveUp(pool, jobId, status, reason),
+    minRunSecondsLeft: config.minRunSecondsLeft, gitlabClockSpeed: config.gitlabClockSpeed,
+    async onDropped(pool, jobId, end) {
+      if (end.end === "token-expiring") {
+        // Deciding to hand a job to nobody is a decision too: recorded, and the outcome points at it.
+        const meta = await queue.meta(jobId);
+        if (meta) {
+          const decision = refusalDecision(meta, end.end, end.reason, Date.now());
+          recorder.publish(decision, 0);
+          await queue.updateMeta({ ...meta, decisionId: decision.decisionId });
+        }
+      }
+      await lifecycle.endedWithoutRunner(pool, jobId, end);
+    },
     onRequeued: (pool) => dispatcher.requestRound(pool),
+  });
+
+  const silent = startSilentHandoffs({
+    queue, api, sightings: reconcile, log, silentMs: config.silentHandoffMs, intervalMs: config.silentHandoffCheckMs,
+    events: metrics.heldEvents, onEnded: (pool, jobId, end) => lifecycle.endedWithoutRunner(pool, jobId, end),
   });
 
   const gauges = setInterval(() => {
@@ -175,6 +220,7 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
     async stop() {
       clearInterval(gauges);
       keeper.stop();
+      silent.stop();
       await reconcile.stop();
       dispatcher.stop();
       approvals.stop();
@@ -188,6 +234,9 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
       wakeSub.unsubscribe();
       await proxy.close();
       await api.close();
+      // One last drain, bounded: what it cannot send stays in Redis for the next assigner (or a replica).
+      await Promise.race([outbox.drain(), new Promise((r) => setTimeout(r, 2_000).unref())]);
+      outbox.stop();
     },
   };
 }

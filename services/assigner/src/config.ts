@@ -27,6 +27,8 @@ export const assignerConfigSchema = baseConfigSchema.extend({
   brokerHost: z.string().default("0.0.0.0").describe("address the runner-facing API listens on"),
   brokerPort: z.coerce.number().int().min(0).max(65535).default(8080),
   pools: z.array(poolSchema).min(1),
+  replicaName: z.string().min(1).max(253).optional()
+    .describe("names this replica's upstream system_id claim in Redis; must differ per replica and stay the same across its restarts (default: the host name, e.g. a StatefulSet pod name)"),
   runners: z.array(downstreamRunnerSchema).default([]),
   featureMemoryMs: z.coerce.number().int().positive().default(3_600_000)
     .describe("a runner not seen polling for this long stops narrowing its pool's advertised features"),
@@ -40,9 +42,21 @@ export const assignerConfigSchema = baseConfigSchema.extend({
   handoffAckTimeoutMs: z.coerce.number().int().positive().default(60_000),
   keepAliveIntervalMs: z.coerce.number().int().positive().default(5 * 60_000).describe("PUT state=running for held jobs; GitLab drops a job 30 min without an update (no_updates_running)"),
   maxHoldSeconds: z.coerce.number().int().positive().default(1800),
+  outboxMaxEntries: z.coerce.number().int().positive().default(100_000)
+    .describe("job outcomes kept in the Redis outbox while JetStream cannot take them (about 1 KB each); past it new outcomes are dropped and counted (switchyard_outcomes_dropped_total)"),
+  silentHandoffMs: z.coerce.number().int().positive().default(5 * 60_000)
+    .describe("a handed-off job with no runner call through any broker for this long is asked about in GitLab (an empty trace PATCH); once GitLab ended it (its runner died), it is forgotten and its load freed"),
+  silentHandoffCheckMs: z.coerce.number().int().positive().default(60_000).describe("how often silent hand-offs are looked for"),
+  minRunSecondsLeft: z.coerce.number().int().min(0).default(300)
+    .describe("a held job with less of its timeout (and so of its job token, which lives timeout + 5 min from the pick) left than this, or than half its timeout if that is less, is failed upstream with runner_system_failure instead of being handed down"),
+  gitlabClockSpeed: z.coerce.number().positive().default(1)
+    .describe("how many times faster than the wall clock GitLab's clock runs: 1 for a real GitLab; a simulated one (npm start, tests) runs faster, and a held job's token ages by its clock"),
+  replicaWaitMs: z.coerce.number().int().min(0).max(10_000).default(250)
+    .describe("after a take-in and a hand-off, wait this long at most (Redis WAIT 1) for a replica to acknowledge it before answering; only while the primary has a connected replica; 0 = never wait"),
   sweepIntervalMs: z.coerce.number().int().positive().default(1_000),
+  publicUrl: z.url().optional().describe("the URL runners reach this broker at (its Service or load balancer); the CLI's add-runner prints it as the runners' url"),
   headSize: z.coerce.number().int().positive().default(32).describe("queued jobs considered per pick"),
-  queueOrder: queueOrderConfigSchema.prefault({}).describe("class head start, fairness, high-class budget and duration-aware ordering (SWITCHYARD_QUEUE_ORDER takes JSON); lookaheadK is replaced by headSize"),
+  queueOrder: queueOrderConfigSchema.prefault({}).describe("class head start, fairness, high-class budget and duration-aware ordering (SWITCHYARD_QUEUE_ORDER takes JSON); the number of jobs compared per pick is headSize"),
   durationRefreshMs: z.coerce.number().int().positive().default(30_000).describe("how often the run times the optimizer learned are re-read from Redis"),
   maxCandidates: z.coerce.number().int().positive().max(1000).default(defaultPlacementConfig.maxCandidates).describe("asking runners offered to the scorer per job, longest-waiting first"),
   scorerBudgetMs: z.coerce.number().int().positive().default(250),

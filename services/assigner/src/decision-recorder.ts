@@ -62,3 +62,12 @@ export function createDecisionRecorder(deps: DecisionRecorderDeps): DecisionReco
     },
   };
 }
+
+/** The record of a job Switchyard decided to hand to no runner (it fails it upstream instead). */
+export function refusalDecision(job: HeldJobMeta, reason: string, rationale: string, at: number): Decision {
+  return {
+    v: 1, decisionId: randomUUID(), jobId: job.jobId, pool: job.pool, jobClass: job.jobClass, tier: job.tier as TrustTier,
+    runnerId: null, mode: "rule", enforced: true, fifoRunnerId: null, rationale: rationale.slice(0, 2000), reasons: [reason],
+    candidates: [], margin: null, fallbackReason: null, llm: job.llm ?? null, approval: null, latencyMs: 0, queuedAt: job.arrivedAt, decidedAt: at,
+  };
+}

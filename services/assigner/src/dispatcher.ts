@@ -1,17 +1,18 @@
-import type { Candidate, JobQueued } from "@switchyard/contracts";
-import { approvalOutcome, placeJob, type Placement, type PlacementConfig, type PlacementInput } from "@switchyard/decision";
+import { summarizeDecision, type Candidate, type JobQueued, type LlmTieBreak } from "@switchyard/contracts";
+import { approvalOutcome, mayTakeSlot, placeJob, type Placement, type PlacementConfig, type PlacementInput } from "@switchyard/decision";
 import type { Logger } from "@switchyard/runtime";
 import type { Approvals } from "./deciding/approvals.js";
 import type { JobClassifier } from "./deciding/job-classifier.js";
 import { NO_API_KEY } from "./deciding/llm/index.js";
 import type { ScorerClient } from "./deciding/scorer-client.js";
+import type { WarmReserve } from "./deciding/warm-reserve.js";
 import type { DecisionRecorder } from "./decision-recorder.js";
-import type { DispatchQueue, HeldJobMeta, LlmRecord } from "./queue/dispatch-queue.js";
+import type { DispatchQueue, HeldJobMeta } from "./queue/dispatch-queue.js";
 
 /** The LLM tie-breaker as the dispatcher uses it: never throws, bounded in time. */
 export interface TieBreakerPort {
   readonly enabled: boolean;
-  tieBreak(input: { job: JobQueued; first: Candidate; second: Candidate; ruleChoice: string }): Promise<LlmRecord>;
+  tieBreak(input: { job: JobQueued; first: Candidate; second: Candidate; ruleChoice: string }): Promise<LlmTieBreak>;
 }
 
 /** Runs dispatch rounds: which held job goes next, to which asking runner, and records why. */
@@ -42,6 +43,11 @@ export interface DispatcherDeps {
   /** A runner counts as asking if it polled within this window. */
   pollFreshMs: number;
   headSize: number;
+  /**
+   * The optimizer's warm reserve of a pool (deciding/warm-reserve.ts): jobs below its `minWeight` do not
+   * take the pool's last `slots` free slots. Never throws; null = no reserve. Absent = no reserve ever.
+   */
+  warmReserve?: (pool: string) => Promise<WarmReserve | null>;
   now?: () => number;
 }
 
@@ -82,19 +88,26 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       if (stopped) return;
       const at = now();
       // One read of everything a pick needs, in parallel: each Redis hop is latency on a busy box.
-      const [polling, headAll, runningByProject, highClassUsedByProject] = await Promise.all([
+      const [polling, headAll, runningByProject, highClassUsedByProject, warm] = await Promise.all([
         deps.queue.pollingRunners(pool, at - deps.pollFreshMs),
         deps.queue.head(pool, deps.headSize),
         deps.queue.projectLoad(pool),
         deps.queue.highClassUsage(pool, at),
+        deps.warmReserve?.(pool) ?? null,
       ]);
-      const open = polling.filter(deps.placeable);
+      // A runner holding several polls (request_concurrency, managers sharing a token) has as many slots.
+      const slots = new Map(polling.filter((r) => deps.placeable(r.runnerId)).map((r) => [r.runnerId, r.slots]));
+      const open = [...slots.keys()];
       if (open.length === 0) return;
-      const picks = pickBatch(headAll.filter((m) => !skipped.has(m.jobId) && !asking.has(m.jobId)), open.length, { now: at, runningByProject, highClassUsedByProject });
+      const freeSlots = [...slots.values()].reduce((n, s) => n + s, 0);
+      // The reserve is scheduling policy: with the breaker open (FIFO fallback) it is ignored, so the
+      // fallback never leaves an asking runner idle because of an optional part (docs/OPERATING.md, "Warm reserve").
+      const reserve = deps.scorer.state === "open" ? null : warm;
+      const picks = pickBatch(headAll.filter((m) => !skipped.has(m.jobId) && !asking.has(m.jobId)), freeSlots, { now: at, runningByProject, highClassUsedByProject }, reserve);
       if (picks.length === 0) return;
-      // Score the batch concurrently, then place in priority order: each job takes its best
-      // candidate that an earlier job of the batch has not taken.
-      const assessed = await Promise.all(picks.map((job) => assess(job, open)));
+      // Score the batch in one request, then place in priority order: each job takes its best
+      // candidate whose slots earlier jobs of the batch have not used up.
+      const assessed = await assessBatch(picks, open);
       const available = [...open];
       let progress = false;
       for (const [i, job] of picks.entries()) {
@@ -102,21 +115,35 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         const taken = await place(job, assessed[i]!, available);
         if (taken === null) { skipped.add(job.jobId); continue; }
         progress = true;
-        if (taken !== ASKED) available.splice(available.indexOf(taken), 1);
+        if (taken === ASKED) continue;
+        const left = (slots.get(taken) ?? 1) - 1;
+        slots.set(taken, left);
+        if (left <= 0) available.splice(available.indexOf(taken), 1);
       }
       if (!progress) return;
     }
   }
 
-  /** Up to `count` jobs in the order pickNext gives, counting each pick against its project's fairness. */
-  function pickBatch(head: HeldJobMeta[], count: number, ctx: { now: number; runningByProject: Map<number, number>; highClassUsedByProject: Map<number, number> }): HeldJobMeta[] {
+  /**
+   * Up to `count` jobs in the order pickNext gives, counting each pick against its project's fairness.
+   * With a warm reserve, a job below its minWeight that would take one of the last reserved free slots
+   * stays queued (libs/decision's mayTakeSlot, as in the replay) and an urgent job behind it may go.
+   */
+  function pickBatch(
+    head: HeldJobMeta[], count: number, ctx: { now: number; runningByProject: Map<number, number>; highClassUsedByProject: Map<number, number> },
+    reserve: WarmReserve | null,
+  ): HeldJobMeta[] {
     const picks: HeldJobMeta[] = [];
     let remaining = head;
     while (picks.length < count && remaining.length > 0) {
       const job = deps.classifier.pickNext(remaining, ctx);
       if (!job) break;
-      picks.push(job);
       remaining = remaining.filter((m) => m !== job);
+      if (reserve && !mayTakeSlot(job.weight, count - picks.length, reserve.slots, reserve.minWeight)) {
+        log.debug({ jobId: job.jobId, pool: job.pool, weight: job.weight, reserved: reserve.slots }, "job held back from the warm reserve");
+        continue;
+      }
+      picks.push(job);
       ctx.runningByProject.set(job.projectId, (ctx.runningByProject.get(job.projectId) ?? 0) + 1);
     }
     return picks;
@@ -126,20 +153,25 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   interface Assessment { input: PlacementInput; started: number }
 
   /**
-   * Everything about a job that can be worked out before runners are handed out: the slow part,
-   * run for the whole batch at once. The policy says whether the scorer is needed at all.
+   * Everything about the batch's jobs that can be worked out before runners are handed out: the slow
+   * part (deploy order in Redis, one score request for every job the policy wants scored).
    */
-  async function assess(job: HeldJobMeta, open: string[]): Promise<Assessment> {
+  async function assessBatch(jobs: readonly HeldJobMeta[], open: string[]): Promise<Assessment[]> {
     const started = now();
-    const oldestDeploy = job.isDeploy ? await deps.queue.isOldestDeploy(job) : true;
-    const input: PlacementInput = {
-      job, available: open, scores: { kind: "not-asked" }, oldestDeploy,
+    const inputs = await Promise.all(jobs.map(async (job): Promise<PlacementInput> => ({
+      job, available: open, scores: { kind: "not-asked" }, oldestDeploy: job.isDeploy ? await deps.queue.isOldestDeploy(job) : true,
       tieBreakerOff: deps.tieBreaker.enabled ? null : NO_API_KEY, config: deps.placement,
-    };
-    const step = placeJob(input);
-    if (step.kind !== "ask-scorer") return { input, started };
-    const result = await deps.scorer.score(step.request);
-    return { input: { ...input, scores: result.ok ? { kind: "scored", scored: result.scored } : { kind: "unavailable", reason: result.reason } }, started };
+    })));
+    const asks = inputs.flatMap((input, i) => {
+      const step = placeJob(input);
+      return step.kind === "ask-scorer" ? [{ i, request: step.request }] : [];
+    });
+    const results = await deps.scorer.scoreBatch(asks.map((a) => a.request));
+    for (const [k, { i }] of asks.entries()) {
+      const result = results[k]!;
+      inputs[i] = { ...inputs[i]!, scores: result.ok ? { kind: "scored", scored: result.scored } : { kind: "unavailable", reason: result.reason } };
+    }
+    return inputs.map((input) => ({ input, started }));
   }
 
   /**
@@ -192,7 +224,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const decision = deps.recorder.build(job, runnerId, started, placement);
     // Sent together on one connection, so the explanation is in Redis before the reservation
     // (the hand-off reads it) without waiting a round trip in between.
-    const explained = deps.queue.updateMeta({ ...job, decisionId: decision.decisionId, decisionRationale: decision.rationale, decisionMode: decision.mode });
+    const explained = deps.queue.updateMeta({
+      ...job, decisionId: decision.decisionId, decisionRationale: decision.rationale, decisionMode: decision.mode, decisionSummary: summarizeDecision(decision),
+    });
     const reserved = deps.queue.reserve(job.pool, job.jobId, runnerId, now() + deps.reservationTtlMs);
     // Awaited together: awaiting one first would leave the other's rejection (Redis gone) unhandled.
     const [, ok] = await Promise.all([explained, reserved]);
@@ -200,11 +234,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       log.debug({ jobId: job.jobId, runnerId }, "job already placed elsewhere");
       return null;
     }
+    // One wake per reservation: it frees one held poll; the reservation itself uses up that poll's slot.
     deps.wake(runnerId);
-    await Promise.all([
-      deps.queue.unmarkPolling(job.pool, runnerId),
-      deps.classifier.isHighClass(job) ? deps.queue.recordHighClass(job.pool, job.projectId, job.jobId, now()) : undefined,
-    ]);
+    if (deps.classifier.isHighClass(job)) await deps.queue.recordHighClass(job.pool, job.projectId, job.jobId, job.weight, now());
     deps.recorder.publish(decision, now() - started);
     return runnerId;
   }

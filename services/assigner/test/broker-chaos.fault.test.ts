@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "@switchyard/runtime";
+import { createLogger, freePort } from "@switchyard/runtime";
 import { createRunnerFleet, STALE_RUNNING_MS, type RunnerFleet, type SimulatedGitLab } from "@switchyard/gitlab-sim";
 import { createTestEnv, startNodeProcess, waitFor, type RunningProcess, type TestEnv } from "@switchyard/testing";
-import { freePort } from "../../../tools/start/src/local-services.js";
 import { assignerEnv, runnerId, runnerToken, startSim } from "./harness.js";
 
 const JOBS = 10_000;
@@ -16,7 +15,10 @@ const KILLS = 4;
 const SPEED = 60;
 const STALE_WINDOW_MS = STALE_RUNNING_MS / SPEED;
 // jobs/request calls in flight per pool: each can lose one job GitLab handed over as its broker died.
+// The burst workers (upstreamBurst) ask too while GitLab keeps handing out jobs: a kill mid-burst can
+// catch all of them in flight.
 const UPSTREAM_CONCURRENCY = 2;
+const UPSTREAM_BURST = 6;
 
 let env: TestEnv;
 let sim: SimulatedGitLab;
@@ -43,6 +45,7 @@ beforeAll(async () => {
     SWITCHYARD_MAX_HOLD_SECONDS: "600",
     SWITCHYARD_HTTP_PORT: "0",
     SWITCHYARD_UPSTREAM_CONCURRENCY: String(UPSTREAM_CONCURRENCY),
+    SWITCHYARD_UPSTREAM_BURST: String(UPSTREAM_BURST),
   });
   for (const i of [0, 1]) {
     const port = await freePort();
@@ -96,6 +99,13 @@ describe("two brokers, 50 runners, 10,000 jobs, brokers killed at random", () =>
     const jobs = sim.state.jobs();
     const succeeded = jobs.filter((j) => j.status === "success");
     const failed = jobs.filter((j) => j.status !== "success");
+    // The row the fault table in the closing notes and docs/OPERATING.md takes, printed before any
+    // assertion so a failing run still shows it.
+    const stuck = jobs.filter((j) => j.status === "pending" || j.status === "running").length;
+    console.log(`broker chaos: ${JSON.stringify({
+      created: JOBS, finished: succeeded.length, lost: failed.length, "run twice": twice.length, stuck,
+      "lost reasons": [...new Set(failed.map((j) => j.failureReason))], "restart ms": restartsMs,
+    })}`);
     // Past the stale window GitLab would rightly drop jobs whose runners could not report: then the
     // machine was too slow for this test, which must say so rather than count lost jobs.
     for (const ms of restartsMs) expect(ms, `broker restart took ${ms} ms`).toBeLessThan(STALE_WINDOW_MS / 3);
@@ -106,7 +116,7 @@ describe("two brokers, 50 runners, 10,000 jobs, brokers killed at random", () =>
       expect(j.failureReason, `job ${j.id}`).toBe("no_updates_running");
       expect(seen.get(j.id) ?? 0, `failed job ${j.id} had reached a runner`).toBe(0);
     }
-    expect(failed.length).toBeLessThanOrEqual(KILLS * UPSTREAM_CONCURRENCY);
+    expect(failed.length).toBeLessThanOrEqual(KILLS * (UPSTREAM_CONCURRENCY + UPSTREAM_BURST));
     for (const j of succeeded) expect(seen.get(j.id)).toBe(1);
     expect(succeeded.length + failed.length).toBe(JOBS);
   }, 1_800_000);

@@ -75,6 +75,18 @@ async function pollUntilJob(runner: ReturnType<typeof runnerClient>) {
   }
 }
 
+/** An assigner whose runner took a job and said it runs it (outcomes collected from the start). */
+async function runningJob() {
+  sy = await startTestAssigner(env, sim.url, 1);
+  const outcomes = env.collect(env.subjects.jobOutcomeAll);
+  const runner = runnerClient(sy.brokerUrl, runnerToken(1));
+  const polled = pollUntilJob(runner);
+  const jobId = sim.enqueueJob({ name: "unit", stage: "test", tags: ["linux"] });
+  const token = (await polled).job?.token as string;
+  expect((await runner.updateJob(jobId, token, "running")).status).toBe(200);
+  return { outcomes, runner, jobId, token };
+}
+
 describe("the broker's HTTP boundary", () => {
   it("refuses job paths that climb out of /api/v4/jobs/:id without asking GitLab", async () => {
     recorder = await recordingGitLab(sim.url);
@@ -105,14 +117,7 @@ describe("the broker's HTTP boundary", () => {
   });
 
   it("reports a job update to the lifecycle only when GitLab accepted it, not a forged PUT GitLab refused", async () => {
-    sy = await startTestAssigner(env, sim.url, 1);
-    const outcomes = env.collect(env.subjects.jobOutcomeAll);
-    const runner = runnerClient(sy.brokerUrl, runnerToken(1));
-    const polled = pollUntilJob(runner);
-    const jobId = sim.enqueueJob({ name: "unit", stage: "test", tags: ["linux"] });
-    const { job } = await polled;
-    const token = job?.token as string;
-    expect((await runner.updateJob(jobId, token, "running")).status).toBe(200);
+    const { outcomes, runner, jobId, token } = await runningJob();
     // Anyone reaching the broker can PUT a job with a wrong token. GitLab refuses it with a bare 403
     // (lib/api/ci/helpers/runner.rb authenticate_job!: forbidden! unless job_token_valid?), no Job-Status:
     // that says nothing about the job and must not end it in Switchyard.
@@ -127,5 +132,17 @@ describe("the broker's HTTP boundary", () => {
     // A 403 with Job-Status is GitLab's word on the job (job_forbidden!): that one is still reported.
     const late = await runner.updateJob(jobId, token, "running");
     expect(late).toMatchObject({ status: 403, jobStatus: "success" });
+  });
+
+  it("ends a job whose trace PATCH GitLab refuses with Job-Status (job_forbidden!), not one a forged token was refused for", async () => {
+    const { outcomes, runner, jobId, token } = await runningJob();
+    await outcomes.waitForCount(1);
+    expect(await runner.patchTrace(jobId, "glcbt-forged", 0, "x")).toMatchObject({ status: 403, jobStatus: undefined });
+    // Switchyard advertises cancel_gracefully: the cancel makes it canceling, the forced one canceled.
+    sim.state.cancel(jobId);
+    sim.state.cancel(jobId, true);
+    expect(await runner.patchTrace(jobId, token, 0, "log")).toMatchObject({ status: 403, jobStatus: "canceled" });
+    await outcomes.waitForCount(2);
+    expect(outcomes.json<JobOutcome>().map((o) => [o.phase, o.status])).toEqual([["started", "running"], ["finished", "canceled"]]);
   });
 });

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestEnv, waitFor, type TestEnv } from "@switchyard/testing";
 import type { SimulatedGitLab } from "@switchyard/gitlab-sim";
 import type { JobOutcome } from "@switchyard/contracts";
+import { runnerNumericId } from "@switchyard/runtime";
 import { runnerClient } from "./runner-client.js";
 import { runnerToken, startSim, startTestAssigner, type RunningAssigner } from "./harness.js";
 
@@ -34,7 +35,7 @@ describe("the broker speaks GitLab's runner protocol to gitlab-runner", () => {
     sy = await startTestAssigner(env, sim.url, 1);
     const ok = await runnerClient(sy.brokerUrl, runnerToken(1)).verify();
     expect(ok.status).toBe(200);
-    expect(JSON.parse(ok.body)).toMatchObject({ id: 1, token: runnerToken(1) });
+    expect(JSON.parse(ok.body)).toMatchObject({ id: runnerNumericId("r-001"), token: runnerToken(1) });
     expect((await runnerClient(sy.brokerUrl, "syr_unknown_token_0000000").verify()).status).toBe(403);
     expect((await runnerClient(sy.brokerUrl, "syr_unknown_token_0000000").requestJob()).status).toBe(403);
   });

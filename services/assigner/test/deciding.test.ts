@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SCORER_QUEUE_GROUP, type ApprovalRequest, type ApprovalResult, type Decision, type JobQueued, type JobScored } from "@switchyard/contracts";
+import { SCORER_QUEUE_GROUP, type ApprovalRequest, type ApprovalResult, type Decision, type JobBatchQueued, type JobBatchScored } from "@switchyard/contracts";
 import { behaviours, startMessagesApiStub, type MessagesApiStub } from "@switchyard/messages-api-stub";
 import type { SimulatedGitLab } from "@switchyard/gitlab-sim";
 import { createTestEnv, waitFor, type TestEnv } from "@switchyard/testing";
@@ -26,17 +26,20 @@ afterEach(async () => {
 
 /** A scorer stand-in on the real bus: ranks r-002 just ahead of r-001 (inside the 15% margin). */
 function closeCallScorer(totals: Record<string, number> = { "r-002": 80, "r-001": 75 }) {
-  const seen: JobQueued[] = [];
-  const sub = env.nc.subscribe(env.subjects.jobQueuedAll, {
+  const seen: JobBatchQueued["jobs"] = [];
+  const sub = env.nc.subscribe(env.subjects.jobBatchQueuedAll, {
     queue: SCORER_QUEUE_GROUP,
     callback: (_e, msg) => {
-      const job = msg.json<JobQueued>();
-      seen.push(job);
+      const batch = msg.json<JobBatchQueued>();
+      seen.push(...batch.jobs);
       const candidates = Object.entries(totals)
-        .filter(([id]) => job.openRunners.some((r) => r.runnerId === id))
+        .filter(([id]) => batch.openRunners.some((r) => r.runnerId === id))
         .sort((a, b) => b[1] - a[1])
         .map(([runnerId, total]) => ({ runnerId, total, contributions: [{ plugin: "freeCapacity", score: total, weight: 1 }] }));
-      const scored: JobScored = { v: 1, jobId: job.jobId, pool: job.pool, candidates, rejected: [], weightsVersion: 0, scorerId: "test", scoredAt: Date.now(), latencyMs: 0 };
+      const scored: JobBatchScored = {
+        v: 1, pool: batch.pool, results: batch.jobs.map((job) => ({ jobId: job.jobId, candidates, rejected: [] })),
+        weightsVersion: 0, scorerId: "test", scoredAt: Date.now(), latencyMs: 0,
+      };
       msg.respond(JSON.stringify(scored));
     },
   });

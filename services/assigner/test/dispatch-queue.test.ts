@@ -47,15 +47,38 @@ describe("the dispatch queue in Redis", () => {
     expect(await queue.heldCount("linux")).toBe(1);
   });
 
-  it("counts top-class dispatches per project over the last hour only", async () => {
-    const now = 10_000_000;
-    await queue.recordHighClass("linux", 7, 1, now - 3_700_000);
-    await queue.recordHighClass("linux", 7, 2, now - 10);
-    await queue.recordHighClass("linux", 7, 3, now - 5);
-    await queue.recordHighClass("linux", 8, 4, now - 5);
+  it("never puts back a hand-off its runner acknowledged, and an acknowledgement never revives an undone one", async () => {
+    // The held keeper asks GitLab whether the runner got the job, then undoes; an acknowledgement that
+    // lands in between means a runner runs the job, so the undo must refuse (a double run otherwise).
+    await queue.enqueue(meta(4), '{"id":4}');
+    await queue.reserve("linux", 4, "r-001", Date.now() + 10_000);
+    await queue.collect("r-001");
+    expect(await queue.markAcked(4)).toBe("r-001");
+    expect(await queue.undoHandoff(4, "r-001")).toBe(false);
+    expect(await queue.depth("linux")).toBe(0);
+    expect(await queue.handoffOf(4)).toMatchObject({ runnerId: "r-001", acked: true });
+    // Undone first: a late acknowledgement finds nothing to mark and writes nothing back.
+    await queue.enqueue(meta(5), '{"id":5}');
+    await queue.reserve("linux", 5, "r-001", Date.now() + 10_000);
+    await queue.collect("r-001");
+    expect(await queue.undoHandoff(5, "r-001")).toBe(true);
+    expect(await queue.markAcked(5)).toBeNull();
+    expect(await queue.handoffOf(5)).toBeNull();
+  });
+
+  it("counts top-class dispatches per project over the last hour only, and keeps a day of them with their weight", async () => {
+    const now = 100_000_000;
+    await queue.recordHighClass("linux", 7, 9, 100, now - 25 * 3_600_000);
+    await queue.recordHighClass("linux", 7, 1, 100, now - 3_700_000);
+    await queue.recordHighClass("linux", 7, 2, 60, now - 10);
+    await queue.recordHighClass("linux", 7, 3, 100, now - 5);
+    // An older assigner's member, without the weight, still counts against the budget.
+    await env.redis.zadd(env.keys.highClassDispatches("linux"), now - 5, "8:4");
     const usage = await queue.highClassUsage("linux", now);
     expect(usage.get(7)).toBe(2);
     expect(usage.get(8)).toBe(1);
+    // The day-old start went with the last write; the one of an hour ago stays for the warm reserve.
+    expect(await env.redis.zrange(env.keys.highClassDispatches("linux"), 0, -1)).toEqual(["7:1:100", "7:2:60", "7:3:100", "8:4"]);
   });
 
   it("forgets a finished job everywhere and frees its runner's load", async () => {

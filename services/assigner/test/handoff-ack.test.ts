@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestEnv, waitFor, type TestEnv } from "@switchyard/testing";
 import type { SimulatedGitLab } from "@switchyard/gitlab-sim";
 import { runnerClient } from "./runner-client.js";
-import { runnerToken, startSim, startTestAssigner, type RunningAssigner } from "./harness.js";
+import { heldEvent, runnerToken, startSim, startTestAssigner, type RunningAssigner } from "./harness.js";
 
 // A hand-off no runner acknowledged is put back after handoffAckTimeoutMs. The acknowledgement is the
 // runner's first job call seen by a broker; a broker killed after proxying those calls but before
@@ -24,11 +24,6 @@ afterEach(async () => {
   await sim.close();
   await env.close();
 });
-
-async function heldEvent(event: string): Promise<number> {
-  const metric = await sy.rt.metrics.registry.getSingleMetric("switchyard_held_job_events_total")?.get();
-  return metric?.values.find((v) => v.labels.event === event)?.value ?? 0;
-}
 
 /** Takes one job from the broker as runner 1, the way gitlab-runner polls. */
 async function takeJob(name: string): Promise<{ id: number; token: string }> {
@@ -52,7 +47,7 @@ describe("a hand-off whose acknowledgement was lost", () => {
 
     const silent = await takeJob("never-acked");
 
-    await waitFor(async () => (await heldEvent("handoff_unacked_requeued")) === 1 && (await heldEvent("handoff_acked_by_gitlab")) === 1,
+    await waitFor(async () => (await heldEvent(sy, "handoff_unacked_requeued")) === 1 && (await heldEvent(sy, "handoff_acked_by_gitlab")) === 1,
       { what: "both hand-offs decided", timeoutMs: 15_000 });
     // The job the runner has is kept with it, acknowledged; asking GitLab wrote nothing to its log.
     expect(await env.redis.hget(env.keys.handoffs, String(lost.id))).toMatch(/^r-001\|\d+\|1$/);
@@ -70,8 +65,8 @@ describe("a hand-off whose acknowledgement was lost", () => {
     const direct = runnerClient(sim.url, runnerToken(1));
     await direct.updateJob(done.id, done.token, "running");
     expect((await direct.updateJob(done.id, done.token, "success", { exit_code: 0 })).status).toBeLessThan(300);
-    await waitFor(async () => (await heldEvent("handoff_acked_by_gitlab")) === 1, { what: "hand-off decided", timeoutMs: 15_000 });
-    expect(await heldEvent("handoff_unacked_requeued")).toBe(0);
+    await waitFor(async () => (await heldEvent(sy, "handoff_acked_by_gitlab")) === 1, { what: "hand-off decided", timeoutMs: 15_000 });
+    expect(await heldEvent(sy, "handoff_unacked_requeued")).toBe(0);
     expect(await env.redis.zcard(env.keys.queue("linux"))).toBe(0);
   });
 });

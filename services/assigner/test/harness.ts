@@ -57,3 +57,9 @@ export async function startTestAssigner(env: TestEnv, gitlabUrl: string, runners
     },
   };
 }
+
+/** The assigner's `switchyard_held_job_events_total{event}` right now. */
+export async function heldEvent(sy: RunningAssigner, event: string): Promise<number> {
+  const metric = await sy.rt.metrics.registry.getSingleMetric("switchyard_held_job_events_total")?.get();
+  return metric?.values.find((v) => v.labels.event === event)?.value ?? 0;
+}

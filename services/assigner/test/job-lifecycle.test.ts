@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { Counter, Registry } from "prom-client";
-import { createLogger, type Bus } from "@switchyard/runtime";
+import { createLogger } from "@switchyard/runtime";
 import type { JobOutcome } from "@switchyard/contracts";
 import { createJobLifecycle } from "../src/job-lifecycle.js";
-import type { DispatchQueue, HeldJobMeta } from "../src/queue/dispatch-queue.js";
+import type { DispatchQueue, HeldJobMeta, OutboxWrite } from "../src/queue/dispatch-queue.js";
 
 /** A lifecycle over an in-memory queue holding one job handed to r-001; records outcomes and forgets. */
 function lifecycleWithHandedJob(jobId: number) {
@@ -15,10 +14,14 @@ function lifecycleWithHandedJob(jobId: number) {
     handoffOf: async (id: number) => (id === jobId && !forgotten.includes(id) ? { runnerId: "r-001", at: 2_000, acked: true } : null),
     markAcked: async () => null,
     forget: async (_pool: string, id: number) => { forgotten.push(id); return null; },
+    end: async (_pool: string, id: number, entry: OutboxWrite) => { forgotten.push(id); published.push(JSON.parse(entry.json) as JobOutcome); return true; },
   } as unknown as DispatchQueue;
-  const bus = { subjects: { jobOutcome: (pool: string) => `test.outcome.${pool}` }, publish: (_c: unknown, _s: string, o: JobOutcome) => { published.push(o); } } as unknown as Bus;
-  const outcomes = new Counter({ name: "outcomes_test", help: "t", labelNames: ["pool", "phase", "status"], registers: [new Registry()] });
-  const lifecycle = createJobLifecycle({ queue, bus, js: null, log: createLogger({ name: "t", level: "silent" }), outcomes, onSlotFreed: () => {}, now: () => 5_000 });
+  const outbox = {
+    entry: (o: JobOutcome): OutboxWrite => ({ key: "outbox", msgId: `${o.jobId}:${o.phase}`, json: JSON.stringify(o), maxEntries: 10 }),
+    add: async (o: JobOutcome) => { published.push(o); return true; },
+    written: () => undefined,
+  };
+  const lifecycle = createJobLifecycle({ queue, outbox, log: createLogger({ name: "t", level: "silent" }), onSlotFreed: () => {}, now: () => 5_000 });
   return { lifecycle, published, forgotten };
 }
 

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "@switchyard/runtime";
 import { createTestEnv, waitFor, type TestEnv } from "@switchyard/testing";
 import type { SimulatedGitLab } from "@switchyard/gitlab-sim";
-import { GitLabJobPayload, rewriteForHandoff } from "../src/upstream/job-payload.js";
+import { GitLabJobPayload, rewriteForHandoff } from "../src/protocol/job-payload.js";
 import { createIntake, failUnreadable } from "../src/upstream/intake.js";
 import type { GitLabRunnerApi } from "../src/upstream/gitlab-runner-api.js";
 import type { DispatchQueue } from "../src/queue/dispatch-queue.js";

@@ -71,6 +71,19 @@ describe("pool features: what the pool advertises upstream", () => {
     expect(f.advertised("linux").vault_secrets).toBe(true);
   });
 
+  it("narrows the set at once when a runner without a feature appears after the set was computed (no stale cache)", () => {
+    let t = 1_000_000;
+    const f = features({ now: () => t });
+    f.observe(runner(1), GITLAB_RUNNER_18_FEATURES);
+    expect(f.advertised("linux").vault_secrets).toBe(true);
+    t += 10;
+    expect(f.advertised("linux").vault_secrets).toBe(true);
+    f.observe(runner(2), { ...GITLAB_RUNNER_18_FEATURES, vault_secrets: false });
+    expect(f.advertised("linux").vault_secrets).toBe(false);
+    f.observe(runner(2), GITLAB_RUNNER_18_FEATURES); // it was upgraded
+    expect(f.advertised("linux").vault_secrets).toBe(true);
+  });
+
   it("uses the configured set when there is one, still without session or two-phase commit", () => {
     const f = features({ override: { artifacts: true, session: true, vault_secrets: false } });
     f.observe(runner(1), GITLAB_RUNNER_18_FEATURES);

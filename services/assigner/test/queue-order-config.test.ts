@@ -7,7 +7,8 @@ const base = { gitlabUrl: "https://gitlab.example.com", pools: [{ name: "linux",
 describe("the assigner's queueOrder setting", () => {
   it("defaults to the decision library's shipped queue order, the one the replay measures", () => {
     const config = assignerConfigSchema.parse(base);
-    expect(config.queueOrder).toEqual(defaultQueueOrderConfig);
+    // The head size is the assigner's top-level headSize (one knob), with the replay's default.
+    expect({ ...config.queueOrder, headSize: config.headSize }).toEqual(defaultQueueOrderConfig);
     expect(config.durationRefreshMs).toBe(30_000);
   });
 

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestEnv, deleteKeys, waitFor, type TestEnv } from "@switchyard/testing";
+import type { JobOutcome } from "@switchyard/contracts";
 import type { SimulatedGitLab } from "@switchyard/gitlab-sim";
 import { runnerClient } from "./runner-client.js";
 import { ADMIN_TOKEN, runnerToken, startSim, startTestAssigner, type RunningAssigner } from "./harness.js";
@@ -38,6 +39,7 @@ describe("reconcile with GitLab after Redis lost the assigner's jobs", () => {
     sy = await startTestAssigner(env, sim.url, 2, {
       SWITCHYARD_GITLAB_API_TOKEN: ADMIN_TOKEN, SWITCHYARD_RECONCILE_INTERVAL_MS: "1000", SWITCHYARD_RECONCILE_GRACE_MS: "2000",
     });
+    const outcomes = env.collect(env.subjects.jobOutcomeAll);
     const busy = runnerClient(sy.brokerUrl, runnerToken(1));
     const taken = pollUntilJob(busy);
     const running = sim.enqueueJob({ name: "still-running", tags: ["linux"] });
@@ -93,6 +95,15 @@ describe("reconcile with GitLab after Redis lost the assigner's jobs", () => {
     expect(metrics).toMatch(/switchyard_reconciled_jobs_total\{pool="linux",result="retried"[^}]*\} 2$/m);
     expect(metrics).toMatch(/switchyard_reconciled_jobs_total\{pool="linux",result="failed"[^}]*\} 0$/m);
     expect(metrics).toMatch(/switchyard_reconciled_jobs_total\{pool="linux",result="canceling"[^}]*\} 0$/m);
+
+    // Each lost job's end is published too (issue 10 item 9): no runner, cancelled, its whole wait from
+    // what GitLab says (queued_duration, Entities::Ci::JobBasic, plus the time since started_at).
+    const lost = outcomes.json<JobOutcome>().filter((o) => held.includes(o.jobId));
+    expect(lost.map((o) => o.jobId).sort()).toEqual([...held].sort());
+    for (const o of lost) {
+      expect(o).toMatchObject({ v: 2, runnerId: null, phase: "finished", status: "canceled", end: "reconcile-retried", runSeconds: null });
+      expect(o.queueSeconds).toBeGreaterThan(1);
+    }
   }, 60_000);
 
   it("forgets the hand-off of a job that ended in GitLab while Redis missed it, and keeps the one GitLab still runs", async () => {

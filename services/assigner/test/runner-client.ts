@@ -9,6 +9,8 @@ export interface RunnerClientOptions {
   systemId?: string;
   /** The session gitlab-runner sends when its session_server is configured. */
   session?: Record<string, string>;
+  /** gitlab-runner's request_concurrency: how many jobs/request `requestJobs` holds at once (default 1). */
+  requestConcurrency?: number;
 }
 
 /** The calls gitlab-runner makes, with the headers and `info` it sends (research §1.1, §1.2, §1.4). */
@@ -16,7 +18,7 @@ export function runnerClient(baseUrl: string, token: string, options: RunnerClie
   const info = runnerInfo("gitlab-runner", options.features);
   const systemId = options.systemId ?? "s_0123456789ab";
   const json = { "content-type": "application/json", accept: "application/json", "user-agent": `gitlab-runner ${String(info.version)} (test)` };
-  return {
+  const client = {
     async verify() {
       const res = await request(`${baseUrl}/api/v4/runners/verify`, { method: "POST", headers: { ...json, "runner-token": token }, body: JSON.stringify({ token, system_id: systemId, info }) });
       return { status: res.statusCode, body: await res.body.text() };
@@ -34,6 +36,14 @@ export function runnerClient(baseUrl: string, token: string, options: RunnerClie
         contentType: res.headers["content-type"] as string | undefined,
         job: res.statusCode === 201 ? (JSON.parse(text) as Record<string, any>) : null,
       };
+    },
+    /**
+     * `requestConcurrency` polls at once, each with the same `last_update`: gitlab-runner's workers share
+     * one runner's credentials and last-update value (commands/builds_helper.go acquireRequest,
+     * network/gitlab.go PrepareJobRequest → getLastUpdate).
+     */
+    requestJobs(lastUpdate?: string) {
+      return Promise.all(Array.from({ length: options.requestConcurrency ?? 1 }, () => client.requestJob(lastUpdate)));
     },
     async updateJob(jobId: number, jobToken: string, state: string, extra: Record<string, unknown> = {}) {
       const res = await request(`${baseUrl}/api/v4/jobs/${jobId}`, {
@@ -76,4 +86,5 @@ export function runnerClient(baseUrl: string, token: string, options: RunnerClie
       return { status: res.statusCode, body: await res.body.text() };
     },
   };
+  return client;
 }

@@ -48,6 +48,24 @@ describe("runner sightings", () => {
   });
 });
 
+describe("managers sharing one token", () => {
+  it("writes a new system_id at once, but not managers taking turns within the throttle", () => {
+    // Several hosts may poll with one token, each with its own system_id (GitLab's runner managers,
+    // Ci::Runner#ensure_manager); their polls alternate, and each must not cost a Redis write.
+    const written: string[] = [];
+    const redis = { hset: (_k: string, _f: string, v: string) => { written.push(JSON.parse(v).systemId as string); return Promise.resolve(1); } };
+    const sightings = createRunnerSightings({
+      redis: redis as never, keys: env.keys, log: createLogger({ name: "t", level: "silent" }), writeEveryMs: 5_000, now: () => 1_000,
+      features: { observe: () => undefined } as unknown as PoolFeatures, handoffOf: async () => null, poolOf: async () => "linux",
+    });
+    const r1 = { id: "r-001", pool: "linux" };
+    for (const systemId of ["s_aaaaaaaaaaaa", "s_bbbbbbbbbbbb", "s_aaaaaaaaaaaa", "s_bbbbbbbbbbbb", "s_aaaaaaaaaaaa"]) {
+      sightings.polled(r1, { token: "x", system_id: systemId, info: {} });
+    }
+    expect(written).toEqual(["s_aaaaaaaaaaaa", "s_bbbbbbbbbbbb"]);
+  });
+});
+
 describe("a runner's web-terminal session", () => {
   it("is refused explicitly: said once per runner, and never advertised upstream", () => {
     // gitlab-runner sends `session` on jobs/request when its session_server is set (common/network.go

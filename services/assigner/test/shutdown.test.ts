@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SimulatedGitLab } from "@switchyard/gitlab-sim";
 import { createTestEnv, startNodeProcess, waitFor, type RunningProcess, type TestEnv } from "@switchyard/testing";
-import { freePort } from "../../../tools/start/src/local-services.js";
 import { assignerEnv, runnerToken, startSim } from "./harness.js";
+import { freePort } from "@switchyard/runtime";
 
 const RUNNERS = 4;
 let env: TestEnv;

@@ -3,7 +3,8 @@ import { Counter, Registry } from "prom-client";
 import { createLogger } from "@switchyard/runtime";
 import { waitFor } from "@switchyard/testing";
 import type { SimulatedGitLab } from "@switchyard/gitlab-sim";
-import { createGitLabRunnerApi, parseRetryAfter, type GitLabRunnerApi } from "../src/upstream/gitlab-runner-api.js";
+import { createGitLabRunnerApi, type GitLabRunnerApi } from "../src/upstream/gitlab-runner-api.js";
+import { parseRetryAfter } from "../src/protocol/headers.js";
 import { emptyAnswerWaitMs, holdWakeDelayMs, startPoolPoller, upstreamRetryDelayMs, WORKHORSE_REPOLL_SPACING_MS } from "../src/upstream/pool-poller.js";
 import { DEFAULT_POOL_FEATURES } from "../src/upstream/pool-features.js";
 import type { DispatchQueue } from "../src/queue/dispatch-queue.js";
@@ -33,7 +34,7 @@ function poller(opts: {
   checkIntervalMs: number; onJob: () => void; concurrency?: number; now?: () => number;
   sleep?: (ms: number, s: AbortSignal) => Promise<void>; onCall?: (status: string) => void; random?: () => number;
 }) {
-  const real = createGitLabRunnerApi({ gitlabUrl: sim!.url, version: "18.4.0", requestTimeoutMs: 10_000 });
+  const real = createGitLabRunnerApi({ gitlabUrl: sim!.url, identity: { version: "0.1.0", platform: "linux", architecture: "amd64" }, requestTimeoutMs: 10_000 });
   api = {
     ...real,
     async requestJob(...args) {
@@ -119,7 +120,7 @@ describe("the pool poller backs off from a refusing GitLab like gitlab-runner do
     let fake = 1_000_000;
     const calls: number[] = [];
     const sleep = async (ms: number) => { fake += ms; await new Promise((r) => setImmediate(r)); };
-    const real = createGitLabRunnerApi({ gitlabUrl: sim.url, version: "18.4.0", requestTimeoutMs: 10_000 });
+    const real = createGitLabRunnerApi({ gitlabUrl: sim.url, identity: { version: "0.1.0", platform: "linux", architecture: "amd64" }, requestTimeoutMs: 10_000 });
     api = {
       ...real,
       async requestJob() { calls.push(fake); return { kind: "empty", lastUpdate: null }; },
@@ -270,7 +271,7 @@ describe("the pool poller stops without dropping a job GitLab is handing over", 
 // idle pool still holds one long poll per steady worker at Workhorse (workhorse/internal/builds/register.go).
 /** A poller over the sim whose intake takes `intakeMs` per job; reports requests in flight. */
 function burstPoller(opts: { burst: number; freeSlots: number; held?: () => number; intakeMs: number }) {
-  const real = createGitLabRunnerApi({ gitlabUrl: sim!.url, version: "18.4.0", requestTimeoutMs: 10_000 });
+  const real = createGitLabRunnerApi({ gitlabUrl: sim!.url, identity: { version: "0.1.0", platform: "linux", architecture: "amd64" }, requestTimeoutMs: 10_000 });
   const seen = { inFlight: 0, maxInFlight: 0, jobs: 0, empties: 0 };
   api = {
     ...real,

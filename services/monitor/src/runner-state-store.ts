@@ -1,5 +1,5 @@
 import { RunnerStateV1, type RunnerState } from "@switchyard/contracts";
-import type { RedisKeys } from "@switchyard/runtime";
+import { createRecordReader, type RecordReader, type RedisKeys } from "@switchyard/runtime";
 import type { Redis } from "ioredis";
 
 /** Fleet state in Redis: HASH `keys.runners` (runnerId → JSON); staleness is the monitor's staleAfterMs, not a key TTL. */
@@ -15,10 +15,14 @@ export interface RunnerStateStore {
 export interface RunnerStateStoreDeps {
   redis: Redis;
   keys: RedisKeys;
+  /** The agent's reader of shared records (a bad state is counted and logged once); tests may leave it out. */
+  records?: RecordReader;
 }
 
 export function createRunnerStateStore(deps: RunnerStateStoreDeps): RunnerStateStore {
   const { redis, keys } = deps;
+  // An unreadable entry is left out and simply rewritten by the next poll.
+  const records = deps.records ?? createRecordReader();
   return {
     async save(state) {
       await redis.hset(keys.runners, state.runnerId, JSON.stringify(state));
@@ -29,12 +33,8 @@ export function createRunnerStateStore(deps: RunnerStateStoreDeps): RunnerStateS
     async loadAll() {
       const states = new Map<string, RunnerState>();
       for (const [runnerId, json] of Object.entries(await redis.hgetall(keys.runners))) {
-        try {
-          const parsed = RunnerStateV1.safeParse(JSON.parse(json));
-          if (parsed.success) states.set(runnerId, parsed.data);
-        } catch {
-          // an unreadable entry is simply rewritten by the next poll
-        }
+        const state = records.json("runner.state", RunnerStateV1, json);
+        if (state) states.set(runnerId, state);
       }
       return states;
     },

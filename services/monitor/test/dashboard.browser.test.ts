@@ -1,18 +1,14 @@
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import type { ApprovalAnswer } from "@switchyard/contracts";
 import { loadConfig, startAgentRuntime, redisKeys, type AgentRuntime } from "@switchyard/runtime";
 import { createTestEnv, type TestEnv } from "@switchyard/testing";
+import { CHROMIUM, HAVE_CHROMIUM, launchHeadlessChromium } from "@switchyard/testing/browser";
 import { monitorConfigSchema } from "../src/config.js";
 import { createDashboard } from "../src/dashboard/dashboard.js";
 import { approvalRequest, decision, putDecisions, runnerState, putRunners, seedRealisticFleet } from "./dashboard-fixtures.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const IN_CI = process.env.CI === "true";
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const SCREENSHOT = fileURLToPath(new URL("../../../docs/dashboard.png", import.meta.url));
 const TOKEN = "browser-test-token-7f3a9c21";
 
 if (!HAVE_CHROMIUM && !IN_CI) {
@@ -35,10 +31,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)("dashboard in a real browser", () => {
       diskThreshold: config.diskThreshold, refreshMs: config.dashboardRefreshMs,
     }));
     rt.setReady(true);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchHeadlessChromium();
   }, 60_000);
 
   afterAll(async () => {
@@ -70,8 +63,6 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)("dashboard in a real browser", () => {
       expect(await page.locator("#decisions-panel").textContent()).toContain("LLM tie-break: r-004");
       expect(await page.locator('[data-testid="breaker-state"]').textContent()).toBe("closed");
       await page.waitForFunction("typeof window.htmx === 'object'");
-
-      if (process.env.SWITCHYARD_SCREENSHOT === "1") await page.screenshot({ path: SCREENSHOT });
 
       // Redis changes; the page follows by itself (htmx polling), no reload.
       await putRunners(env, [runnerState("r-003", { running: 1, limit: 2, runningJobIds: [48140], diskUsedRatio: 0.23 })]);

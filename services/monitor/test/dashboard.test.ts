@@ -73,6 +73,34 @@ describe("dashboard over HTTP", () => {
     expect(html).not.toMatch(/data-runner="r-005"[\s\S]*?<p class="idle">idle<\/p>[\s\S]*?data-runner=/);
   });
 
+  it("shows per class the queue time under Switchyard beside the shadow FIFO's, with a p95 chart, and says when nothing is replayed yet", async () => {
+    const url = await start(undefined);
+    expect(await page(`${url}/dashboard/panels`)).toMatch(/id="shadow-fifo-panel">[\s\S]*?No jobs replayed yet\./);
+    await env.redis.set(env.keys.shadowFifo, JSON.stringify({
+      v: 1, windowSeconds: 600, settleSeconds: 45, at: Date.now() - 2_000, pools: [{ pool: "linux", slots: 12, waiting: 3 }],
+      classes: [
+        { jobClass: "merge-request", jobs: 80, live: { p50: 0.3, p95: 16 }, fifo: { p50: 0.3, p95: 6.6 }, late: 0 },
+        { jobClass: "production-deploy", jobs: 4, live: { p50: 0, p95: 0.1 }, fifo: { p50: 2, p95: 33 }, late: 0 },
+        { jobClass: "protected", jobs: 9, live: { p50: 0, p95: 0.2 }, fifo: { p50: 0, p95: 0 }, late: 0 },
+      ],
+    }));
+    const html = await page(`${url}/dashboard/panels`);
+    expect(html).toMatch(/data-shadow="production-deploy">[\s\S]*?<td class="num">4<\/td>\s*<td class="num">0\.0s<\/td><td class="num">2\.0s<\/td>\s*<td class="num good">0\.1s<\/td><td class="num">33s<\/td>/);
+    expect(html).toMatch(/data-shadow="merge-request">[\s\S]*?<td class="num worse">16s<\/td><td class="num">6\.6s<\/td>/);
+    // The chart: one Switchyard and one FIFO bar per class, on one scale (the longest p95 is the widest bar).
+    const bars = [...html.matchAll(/<rect class="(live|fifo)" x="\d+" y="\d+" width="(\d+)"/g)].map((m) => [m[1], Number(m[2])]);
+    expect(bars.map(([cls]) => cls)).toEqual(["live", "fifo", "live", "fifo", "live", "fifo"]);
+    expect(Math.max(...bars.map(([, w]) => w as number))).toBe(bars[3]![1]);
+    // 0.2 s against 0 s is no difference worth a colour.
+    expect(html).toMatch(/data-shadow="protected">[\s\S]*?<td class="num ">0\.2s<\/td>/);
+    expect(html).toContain("replayed under FIFO on its pool's slots");
+    // An unreadable report is left out and counted, never rendered.
+    await env.redis.set(env.keys.shadowFifo, JSON.stringify({ v: 1, classes: "<script>" }));
+    const broken = await page(`${url}/dashboard/panels`);
+    expect(broken).toContain("No jobs replayed yet");
+    expect(broken).toContain("1 unreadable records skipped");
+  });
+
   it("shows the breaker as unknown when the assigner has not written it", async () => {
     const html = await page(`${await start(undefined)}/dashboard/panels`);
     expect(html).toContain('data-testid="breaker-state">unknown<');

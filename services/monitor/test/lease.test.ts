@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestEnv, startNodeProcess, waitFor, type RunningProcess, type TestEnv } from "@switchyard/testing";
 import { fixtureRunner, startFixtureGitLab, type FixtureGitLab } from "@switchyard/gitlab-client/testing";
-import { freePort } from "../../../tools/start/src/local-services.js";
 import { GITLAB_TOKEN, startFixtureMetrics, type FixtureMetrics } from "./harness.js";
+import { freePort } from "@switchyard/runtime";
 
 const LEASE_TTL_MS = 900;
 const DIRECT_RUNNER = 77;

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { autoscalingConfigSchema } from "./capacity/autoscaling-config.js";
 import { durationLearningSchema } from "./learning/duration-learner.js";
 import { learningConfigSchema } from "./learning/learning-config.js";
+import { shadowFifoSchema } from "./shadow/shadow-fifo-tracker.js";
 import { compileJobQueuingDurations, jobQueuingDurationSchema, JobQueuingDurationError, JobQueuingDurationsInvalid } from "./sli/job-queuing-durations.js";
 
 /** A per-class queue-time objective, e.g. production-deploy: 95% of jobs wait at most 30 s. */
@@ -46,6 +47,7 @@ export const optimizerConfigSchema = baseConfigSchema.extend({
   seenJobTtlSeconds: z.coerce.number().int().positive().default(7 * 24 * 3600).describe("how long a job id is remembered to observe its queue time once"),
   learning: learningConfigSchema.prefault({}).describe("outcome learning: weight tuning and trust proposals (SWITCHYARD_LEARNING takes JSON)"),
   durations: durationLearningSchema.prefault({}).describe("run times learned from finished jobs, stored for the assigner's queue order (SWITCHYARD_DURATIONS takes JSON)"),
+  shadowFifo: shadowFifoSchema.describe("per class, the live queue time beside what GitLab's FIFO would have given the same arrivals (SWITCHYARD_SHADOW_FIFO takes JSON)"),
   autoscaling: autoscalingConfigSchema.prefault({}).describe("per-pool autoscaling through a provisioner; off without pools (SWITCHYARD_AUTOSCALING takes JSON)"),
 });
 export type OptimizerConfig = z.infer<typeof optimizerConfigSchema>;

@@ -1,6 +1,6 @@
-import { contracts, decode, validate, ContractViolation, type Contract, type Subjects } from "@switchyard/contracts";
+import { contracts, type Contract, type Subjects } from "@switchyard/contracts";
 import { defaultClassRules } from "@switchyard/decision";
-import { ensureDeadLetterStream, type Metrics, type RedisKeys } from "@switchyard/runtime";
+import { createBus, createRecordReader, ensureDeadLetterStream, type Bus, type Metrics, type RecordReader, type RedisKeys } from "@switchyard/runtime";
 import { jetstream, type ConsumerMessages } from "@nats-io/jetstream";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Redis } from "ioredis";
@@ -18,6 +18,7 @@ import type { LearningConfig } from "./learning/learning-config.js";
 import type { Provisioner } from "./provisioning/provisioner.js";
 import type { ClassTarget, OptimizerConfig } from "./config.js";
 import { createOutcomeHandler } from "./outcome-handler.js";
+import { createShadowFifoTracker, type ShadowFifoSettings, type ShadowFifoTracker } from "./shadow/shadow-fifo-tracker.js";
 import { ensureOutcomeConsumer, ensureOutcomeStream } from "./outcome-stream.js";
 import { BURN_RATE_WINDOWS, createSliMetrics, type SliMetrics } from "./sli-metrics.js";
 import { createSliObserver, type SliObserver } from "./sli-observer.js";
@@ -32,6 +33,13 @@ export interface OptimizerDeps {
   subjects: Subjects;
   metrics: Metrics;
   log: Logger;
+  /**
+   * The validating bus every plain-NATS subscription goes through (a bad message is counted, logged once,
+   * dead-lettered, never thrown); `main.ts` passes the runtime's, tests may leave it to be built on `nc`.
+   */
+  bus?: Bus;
+  /** The runtime's reader of shared Redis records (runner states, queued jobs); else one counted on `metrics`. */
+  records?: RecordReader;
   config: Pick<OptimizerConfig, "jobQueuingDurations" | "classTargets" | "durableName" | "seenJobTtlSeconds"> & Partial<Pick<OptimizerConfig, "outcomeRetry" | "jetstreamReplicas">> & {
     /** Pool names whose series exist from the first scrape (absent = only pools seen in Redis). */
     pools?: readonly string[];
@@ -39,6 +47,8 @@ export interface OptimizerDeps {
     learning?: LearningConfig;
     /** Run-time learning for the assigner's queue order; absent = off. */
     durations?: DurationLearningSettings;
+    /** The shadow FIFO report; absent = off. */
+    shadowFifo?: ShadowFifoSettings;
     /** Autoscaling; off without pools or without a provisioner. */
     autoscaling?: AutoscalingConfig;
   };
@@ -54,6 +64,7 @@ export interface Optimizer {
   readonly observer: SliObserver;
   readonly learner: Learner | null;
   readonly durations: DurationLearner | null;
+  readonly shadowFifo: ShadowFifoTracker | null;
   readonly autoscaler: Autoscaler | null;
   /** Ensures the outcome stream and durable consumer, then consumes until stopped. */
   start(): Promise<void>;
@@ -71,6 +82,7 @@ function knownJobClasses(targets: readonly ClassTarget[]): string[] {
 /** Builds the optimizer; nothing touches NATS until `start()`. */
 export function createOptimizer(deps: OptimizerDeps): Optimizer {
   const log = deps.log.child({ component: "optimizer" });
+  const records = deps.records ?? createRecordReader(log, deps.metrics.unreadableRecords);
   const entries = compileJobQueuingDurations(deps.config.jobQueuingDurations);
   const burnRates = createBurnRateTracker({ retainMs: Math.max(...Object.values(BURN_RATE_WINDOWS)) });
   const scaling = deps.config.autoscaling;
@@ -83,27 +95,31 @@ export function createOptimizer(deps: OptimizerDeps): Optimizer {
   });
   const capacity = createCapacityMetrics({
     registry: deps.metrics.registry, log, known: { pools: knownPools, autoscaledPools, jobClasses },
-    readPools: () => readPoolSnapshots(deps.redis, deps.keys, knownPools, (deps.now ?? Date.now)()),
+    readPools: () => readPoolSnapshots(deps.redis, deps.keys, records, knownPools, (deps.now ?? Date.now)()),
   });
-  // The contracts the optimizer decodes itself (outside the bus): their violation counts start at 0.
-  for (const contract of [contracts.jobOutcome, contracts.fleetEvent]) deps.metrics.invalidMessages.inc({ contract: contract.name, agent: "optimizer" }, 0);
+  // The outcome handler decodes JetStream messages itself (outside the bus): its violation count starts at 0.
+  deps.metrics.invalidMessages.inc({ contract: contracts.jobOutcome.name, agent: "optimizer" }, 0);
+  const bus = deps.bus ?? createBus({ nc: deps.nc, prefix: deps.subjects.prefix, agent: "optimizer", log: deps.log, metrics: deps.metrics });
   const store = createSliSummaryStore({ redis: deps.redis, keys: deps.keys, seenTtlSeconds: deps.config.seenJobTtlSeconds });
   const observer = createSliObserver({ store, metrics: sli, burnRates, entries, targets: deps.config.classTargets, log });
-  const publish = <T>(contract: Contract<T>, subject: string, payload: T): void => {
-    deps.nc.publish(subject, JSON.stringify(validate(contract, payload)));
-  };
+  const publish = <T>(contract: Contract<T>, subject: string, payload: T): void => bus.publish(contract, subject, payload);
   const learner = deps.config.learning ? createLearner({
-    nc: deps.nc, redis: deps.redis, keys: deps.keys, subjects: deps.subjects, publish, config: deps.config.learning, log,
+    redis: deps.redis, keys: deps.keys, subjects: deps.subjects, publish, config: deps.config.learning, log,
     ...(deps.now ? { now: deps.now } : {}),
   }) : null;
   const durations = deps.config.durations ? createDurationLearner({
     redis: deps.redis, keys: deps.keys, config: deps.config.durations, log, ...(deps.now ? { now: deps.now } : {}),
   }) : null;
+  const shadowFifo = deps.config.shadowFifo ? createShadowFifoTracker({
+    redis: deps.redis, keys: deps.keys, config: deps.config.shadowFifo, registry: deps.metrics.registry, log,
+    readSlots: async () => new Map((await readPoolSnapshots(deps.redis, deps.keys, records, knownPools, (deps.now ?? Date.now)())).map((p) => [p.pool, p.jobLimit])),
+    ...(deps.now ? { now: deps.now } : {}),
+  }) : null;
   const autoscaler = scaling && scaling.pools.length > 0 && deps.provisioner ? createAutoscaler({
     redis: deps.redis, keys: deps.keys, provisioner: deps.provisioner, pools: scaling.pools.map(compilePoolScaling),
     owner: deps.instanceId ?? `optimizer-${process.pid}`, intervalMs: scaling.intervalMs, leaseTtlMs: scaling.leaseTtlMs,
     ownerTtlMs: scaling.ownerTtlMs, orphans: scaling.orphans, publish, eventSubject: deps.subjects.event,
-    metrics: capacity, log, ...(deps.now ? { now: deps.now } : {}),
+    metrics: capacity, log, records, ...(deps.now ? { now: deps.now } : {}),
   }) : null;
   let messages: ConsumerMessages | null = null;
   let loop: Promise<void> | null = null;
@@ -111,20 +127,10 @@ export function createOptimizer(deps: OptimizerDeps): Optimizer {
 
   /** The monitor asks for a drained, idle runner's host to be destroyed; the autoscaler replaces it. */
   function listenForRecycling(scaler: Autoscaler): Subscription {
-    return deps.nc.subscribe(deps.subjects.event("runner.recycle-requested"), {
-      callback: (_err, msg) => {
-        let request;
-        try {
-          request = decode(contracts.fleetEvent, msg.string());
-        } catch (err) {
-          if (!(err instanceof ContractViolation)) throw err;
-          deps.metrics.invalidMessages.inc({ contract: contracts.fleetEvent.name, agent: "optimizer" });
-          return;
-        }
-        if (!request.runnerId || !request.pool) return;
-        void scaler.recycle(request.runnerId, request.pool, request.reason)
-          .catch((err: unknown) => log.warn({ err: (err as Error).message, runnerId: request.runnerId }, "recycle failed"));
-      },
+    return bus.subscribe(contracts.fleetEvent, deps.subjects.event("runner.recycle-requested"), (request) => {
+      if (!request.runnerId || !request.pool) return;
+      void scaler.recycle(request.runnerId, request.pool, request.reason)
+        .catch((err: unknown) => log.warn({ err: (err as Error).message, runnerId: request.runnerId }, "recycle failed"));
     });
   }
 
@@ -141,7 +147,8 @@ export function createOptimizer(deps: OptimizerDeps): Optimizer {
       await observer.observe(outcome);
       learner?.observeOutcome(outcome);
       durations?.observeOutcome(outcome);
-      if (outcome.phase === "finished") autoscaler?.noteJobFinished(outcome.runnerId);
+      shadowFifo?.observeOutcome(outcome);
+      if (outcome.phase === "finished" && outcome.runnerId !== null) autoscaler?.noteJobFinished(outcome.runnerId);
     },
   });
 
@@ -150,12 +157,14 @@ export function createOptimizer(deps: OptimizerDeps): Optimizer {
     observer,
     learner,
     durations,
+    shadowFifo,
     autoscaler,
     async start() {
       if (loop) return;
       learner?.start();
       await durations?.start();
       autoscaler?.start();
+      shadowFifo?.start();
       if (autoscaler) recycleRequests = listenForRecycling(autoscaler);
       const replicas = deps.config.jetstreamReplicas ?? 1;
       await ensureOutcomeStream(deps.nc, deps.subjects, { replicas });
@@ -171,6 +180,7 @@ export function createOptimizer(deps: OptimizerDeps): Optimizer {
     },
     async stop() {
       recycleRequests?.unsubscribe();
+      shadowFifo?.stop();
       await autoscaler?.stop();
       await learner?.stop();
       await durations?.stop();

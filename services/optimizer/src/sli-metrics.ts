@@ -1,10 +1,11 @@
+import { SLI_BUCKETS } from "@switchyard/contracts";
 import { initialiseSeries } from "@switchyard/runtime";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { BurnRateTracker } from "./burn-rate.js";
 import type { ClassTarget } from "./config.js";
 
-/** gitlab-runner's `job_queue_duration_seconds` buckets. */
-export const QUEUE_DURATION_BUCKETS = [1, 3, 10, 30, 60, 120, 300, 900, 1800, 3600] as const;
+/** gitlab-runner's `job_queue_duration_seconds` buckets: the one list in libs/contracts, also the SLI summary's fields. */
+export const QUEUE_DURATION_BUCKETS = SLI_BUCKETS;
 
 /** Burn-rate windows, as in multi-window SLO alerting. */
 export const BURN_RATE_WINDOWS = { "5m": 5 * 60_000, "1h": 3600_000 } as const;

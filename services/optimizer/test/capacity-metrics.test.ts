@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Registry } from "prom-client";
-import { createLogger } from "@switchyard/runtime";
+import { createLogger, createRecordReader } from "@switchyard/runtime";
 import { createTestEnv, type TestEnv } from "@switchyard/testing";
 import { createCapacityMetrics } from "../src/capacity/capacity-metrics.js";
 import { readPoolSnapshots } from "../src/capacity/pool-snapshot.js";
@@ -27,7 +27,7 @@ describe("pool capacity gauges without autoscaling (real Redis)", () => {
     await env.redis.zadd(env.keys.queue("linux"), 1, "101");
     await env.redis.hset(env.keys.jobMeta, "101", JSON.stringify({ jobClass: "default", weight: 20, arrivedAt: now - 30_000 }));
     const registry = new Registry();
-    createCapacityMetrics({ registry, log, known, readPools: () => readPoolSnapshots(env.redis, env.keys, known.pools, now) });
+    createCapacityMetrics({ registry, log, known, readPools: () => readPoolSnapshots(env.redis, env.keys, createRecordReader(), known.pools, now) });
     const text = await registry.metrics();
     expect(sample(text, 'switchyard_pool_jobs_running{pool="linux"}')).toBe(2);
     expect(sample(text, 'switchyard_pool_job_limit{pool="linux"}')).toBe(4);

@@ -15,9 +15,9 @@ export function decision(jobId: number, over: Partial<Decision> & { scores?: Rec
 }
 
 /** A finished outcome of `jobId` on `runnerId`. */
-export function finished(jobId: number, runnerId: string, runSeconds: number, status: JobOutcome["status"] = "success", jobClass = "build"): JobOutcome & { runSeconds: number } {
+export function finished(jobId: number, runnerId: string, runSeconds: number, status: JobOutcome["status"] = "success", jobClass = "build"): JobOutcome & { runSeconds: number; runnerId: string } {
   return {
-    v: 1, jobId, pool: "linux", runnerId, phase: "finished", status, failureReason: null, jobClass, decisionId: `d-${jobId}`,
+    v: 2, jobId, pool: "linux", runnerId, phase: "finished", status, failureReason: null, end: "runner", jobClass, decisionId: `d-${jobId}`,
     projectId: 1, queueSeconds: 2, holdSeconds: 1, runSeconds, at: 10_000 + jobId,
   };
 }

@@ -67,6 +67,20 @@ describe("plugin accuracy", () => {
       { plugin: "speed", samples: 4, correlation: expect.closeTo(1, 6) },
     ]);
   });
+  it("skips outcomes that say nothing about the runner (a cancel, the job's own failure) as the scorer does", () => {
+    const h = history([["x", "build", 100]]);
+    const failedBy = (jobId: number, failureReason: string) => ({ ...finished(jobId, "r1", 80, "failed"), failureReason });
+    const records = [
+      joinRecord(decision(1, { scores: { r1: { speed: 90 } } }), finished(1, "r1", 50), h),
+      joinRecord(decision(2, { scores: { r1: { speed: 60 } } }), finished(2, "r1", 100), h),
+      joinRecord(decision(3, { scores: { r1: { speed: 10 } } }), failedBy(3, "runner_system_failure"), h),
+      joinRecord(decision(4, { scores: { r1: { speed: 95 } } }), failedBy(4, "script_failure"), h),
+      joinRecord(decision(5, { scores: { r1: { speed: 99 } } }), finished(5, "r1", 80, "canceled"), h),
+    ];
+    expect(records.map((r) => r.verdict)).toEqual(["runner-ok", "runner-ok", "runner-fault", "job-fault", "nobody"]);
+    // Counted: 1, 2, 3 (speed ranks match goodness exactly); the script failure and the cancel would break the order.
+    expect(pluginAccuracy(records)).toEqual([{ plugin: "speed", samples: 3, correlation: expect.closeTo(1, 6) }]);
+  });
 });
 
 describe("LLM tie-break report", () => {

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import type { JobOutcome } from "@switchyard/contracts";
+import { jetstream } from "@nats-io/jetstream";
+import type { JobOutcomeV1 as JobOutcome } from "@switchyard/contracts";
 import { createLogger, createMetrics, type Metrics } from "@switchyard/runtime";
-import { createTestEnv, waitFor, type TestEnv } from "@switchyard/testing";
+import { waitFor, type TestEnv } from "@switchyard/testing";
 import { createOptimizer, type Optimizer } from "../src/optimizer.js";
 import { ensureOutcomeStream } from "../src/outcome-stream.js";
+import { closeOutcomeTestEnv, consumerIdle, outcomeTestEnv } from "./outcome-env.js";
 
 const log = createLogger({ name: "optimizer-test", level: "silent" });
 
@@ -15,6 +16,7 @@ const config = {
   seenJobTtlSeconds: 600,
 };
 
+/** A v1 outcome, as an assigner not yet upgraded publishes it: the optimizer reads it as v2. */
 function outcome(jobId: number, jobClass: string, queueSeconds: number, phase: JobOutcome["phase"] = "started"): JobOutcome {
   return {
     v: 1, jobId, pool: "linux", runnerId: "r1", phase, status: phase === "started" ? "running" : "success",
@@ -54,22 +56,10 @@ describe("optimizer (real NATS JetStream and Redis)", () => {
     await jetstream(env.nc).publish(env.subjects.jobOutcome(o.pool), JSON.stringify(o), { msgID: `${o.jobId}:${o.phase}` });
   }
 
-  async function consumerIdle(): Promise<boolean> {
-    const info = await (await jetstreamManager(env.nc)).consumers.info(env.subjects.outcomeStream, config.durableName);
-    return info.num_pending === 0 && info.num_ack_pending === 0;
-  }
+  const idle = () => consumerIdle(env, config.durableName);
 
-  beforeAll(async () => {
-    env = await createTestEnv("optimizer");
-    await ensureOutcomeStream(env.nc, env.subjects);
-  });
-
-  afterAll(async () => {
-    for (const o of running) await o.stop();
-    const jsm = await jetstreamManager(env.nc);
-    await jsm.streams.delete(env.subjects.outcomeStream).catch(() => undefined);
-    await env.close();
-  });
+  beforeAll(async () => { env = await outcomeTestEnv("optimizer"); });
+  afterAll(() => closeOutcomeTestEnv(env, running));
 
   it("creates the outcome stream idempotently", async () => {
     const again = await ensureOutcomeStream(env.nc, env.subjects);
@@ -84,7 +74,7 @@ describe("optimizer (real NATS JetStream and Redis)", () => {
     await publish(outcome(1, "production-deploy", 5, "finished")); // same job: not observed again
 
     await waitFor(async () => (await histogramCount(first.metrics, "production-deploy")) === 2 && (await histogramCount(first.metrics, "lint")) === 1, { what: "first outcomes observed" });
-    await waitFor(consumerIdle, { what: "first batch acknowledged" });
+    await waitFor(idle, { what: "first batch acknowledged" });
     expect(await histogramCount(first.metrics, "production-deploy")).toBe(2);
     expect(await exceededCount(first.metrics, "lint")).toBe(1);
     expect(await exceededCount(first.metrics, "production-deploy")).toBe(0);
@@ -100,7 +90,7 @@ describe("optimizer (real NATS JetStream and Redis)", () => {
 
     const second = await startOptimizer();
     await waitFor(async () => (await histogramCount(second.metrics, "lint")) >= 2, { what: "outcomes published while down" });
-    await waitFor(consumerIdle, { what: "second batch acknowledged" });
+    await waitFor(idle, { what: "second batch acknowledged" });
     expect(await histogramCount(second.metrics, "lint")).toBe(2);
     expect(await histogramCount(second.metrics, "production-deploy")).toBe(0);
     expect(await exceededCount(second.metrics, "lint")).toBe(1);
@@ -116,7 +106,7 @@ describe("optimizer (real NATS JetStream and Redis)", () => {
 
   it("does not count a redelivered outcome a second time", async () => {
     const { optimizer, metrics } = await startOptimizer();
-    const o = outcome(100, "mr", 10);
+    const o = { ...outcome(100, "mr", 10), v: 2 as const, end: null };
     await expect(optimizer.observer.observe(o)).resolves.toMatchObject({ counted: true });
     await expect(optimizer.observer.observe(o)).resolves.toEqual({ counted: false });
     expect(await histogramCount(metrics, "mr")).toBe(1);

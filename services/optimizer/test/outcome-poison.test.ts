@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
-import type { DeadLetter, JobOutcome } from "@switchyard/contracts";
+import type { DeadLetter, JobOutcomeV1 as JobOutcome } from "@switchyard/contracts";
 import { createLogger, createMetrics, deleteStream, ensureDeadLetterStream, type Metrics } from "@switchyard/runtime";
 import { createTestEnv, waitFor, type TestEnv } from "@switchyard/testing";
 import { Counter } from "prom-client";

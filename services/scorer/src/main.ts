@@ -1,26 +1,15 @@
-import { loadConfigOrExit, redisKeys, startAgentRuntime } from "@switchyard/runtime";
+import { redisKeys, runAgent } from "@switchyard/runtime";
 import { scorerConfigSchema } from "./config.js";
 import { createScorer } from "./scorer.js";
 
-/** Composition root: config, runtime, scorer, shutdown. */
-async function main(): Promise<void> {
-  const config = loadConfigOrExit(scorerConfigSchema, "scorer");
-  const runtime = await startAgentRuntime({ agent: "scorer", config });
-  const scorer = createScorer({
-    bus: runtime.bus,
-    redis: runtime.redis,
-    keys: redisKeys(config.keyPrefix),
-    log: runtime.log,
-    metrics: runtime.metrics,
-    scorerId: runtime.instanceId,
-    config,
-  });
-  await scorer.start();
-  runtime.lifecycle.onShutdown("scorer", () => scorer.stop());
-  runtime.setReady(true);
-}
-
-main().catch((err: unknown) => {
-  console.error(`scorer failed to start: ${(err as Error).message}`);
-  process.exit(1);
-});
+// Composition root: the runtime's clients wired into the scorer.
+await runAgent("scorer", scorerConfigSchema, (rt, config) => createScorer({
+  bus: rt.bus,
+  redis: rt.redis,
+  keys: redisKeys(config.keyPrefix),
+  log: rt.log,
+  metrics: rt.metrics,
+  scorerId: rt.instanceId,
+  records: rt.records,
+  config,
+}));

@@ -1,5 +1,5 @@
 import { RunnerStateV1, contracts, type RunnerState } from "@switchyard/contracts";
-import type { Bus, Logger, Redis } from "@switchyard/runtime";
+import { createRecordReader, type Bus, type Logger, type RecordReader, type Redis } from "@switchyard/runtime";
 
 /** The monitor's runner states, held locally so scoring never waits on Redis. */
 export interface RunnerCache {
@@ -19,6 +19,8 @@ export interface RunnerCacheDeps {
   log: Logger;
   refreshMs: number;
   onSize?: (size: number) => void;
+  /** The agent's record reader (counted on /metrics); tests may leave it out. */
+  records?: RecordReader;
 }
 
 /** A cache reloaded from Redis every `refreshMs` and updated at once from runner-state messages; newer `updatedAt` wins. */
@@ -28,6 +30,7 @@ export function createRunnerCache(deps: RunnerCacheDeps): RunnerCache {
   let timer: NodeJS.Timeout | undefined;
   let unsubscribe: (() => void) | undefined;
   let failing = false;
+  const records = deps.records ?? createRecordReader(log);
 
   function put(state: RunnerState): void {
     const known = runners.get(state.runnerId);
@@ -39,10 +42,8 @@ export function createRunnerCache(deps: RunnerCacheDeps): RunnerCache {
     const raw = await deps.redis.hgetall(deps.runnersKey);
     const next = new Map<string, RunnerState>();
     for (const [runnerId, json] of Object.entries(raw)) {
-      const parsed = safeJson(json);
-      const result = RunnerStateV1.safeParse(parsed);
-      if (result.success) next.set(runnerId, result.data);
-      else log.debug({ runnerId }, "ignoring runner state that fails its contract");
+      const state = records.json("runner.state", RunnerStateV1, json);
+      if (state) next.set(runnerId, state);
     }
     // Keep states that arrived by message while we read, unless Redis has a newer one.
     for (const [runnerId, state] of runners) {
@@ -77,12 +78,4 @@ export function createRunnerCache(deps: RunnerCacheDeps): RunnerCache {
       unsubscribe?.();
     },
   };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,4 +1,5 @@
 import type { JobOutcome, JobQueued } from "@switchyard/contracts";
+import { judgeOutcome, saysAboutRunner } from "@switchyard/decision";
 
 /** Recent history per runner, from job outcomes, kept in memory and bounded. */
 export interface RunnerStats {
@@ -21,15 +22,6 @@ export interface RunnerStatsLimits {
   durationsPerName?: number;
   recentPerRunner?: number;
 }
-
-/**
- * Failure reasons that are the job's own fault (GitLab's `failure_reason`): they say nothing
- * about the runner and count neither for nor against it.
- */
-const JOB_FAULTS = new Set([
-  "script_failure", "missing_dependency_failure", "unmet_prerequisites", "archived_failure", "stale_schedule",
-  "protected_environment_failure", "forward_deployment_failure", "user_blocked", "ci_quota_exceeded",
-]);
 
 interface RunnerHistory {
   outcomes: boolean[];
@@ -61,6 +53,8 @@ export function createRunnerStats(limits: RunnerStatsLimits): RunnerStats {
       jobs.set(job.jobId, { name: job.name, pipelineId: job.pipelineId, projectId: job.projectId });
     },
     recordOutcome(o) {
+      // A job that ended without reaching a runner (max hold, token expiring) says nothing about any runner.
+      if (o.runnerId === null) return;
       const h = historyOf(o.runnerId);
       const job = jobs.get(o.jobId);
       if (o.phase === "started") {
@@ -69,8 +63,10 @@ export function createRunnerStats(limits: RunnerStatsLimits): RunnerStats {
         if (projectId != null) pushRecent(h.projects, projectId, recentCap);
         return;
       }
-      if (o.status === "success" || (o.status === "failed" && !JOB_FAULTS.has(o.failureReason ?? ""))) {
-        const ok = o.status === "success";
+      // A job's own failure (its script, its pipeline) and a cancel count neither for nor against the runner.
+      const verdict = judgeOutcome(o);
+      if (saysAboutRunner(verdict)) {
+        const ok = verdict === "runner-ok";
         h.outcomes.push(ok);
         if (ok) h.successes++;
         if (h.outcomes.length > limits.window && h.outcomes.shift()) h.successes--;

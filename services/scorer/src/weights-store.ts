@@ -1,5 +1,5 @@
-import type { WeightsUpdate } from "@switchyard/contracts";
-import type { Logger, Redis } from "@switchyard/runtime";
+import { WeightsRecordV1, type WeightsUpdate } from "@switchyard/contracts";
+import { createRecordReader, type Logger, type RecordReader, type Redis } from "@switchyard/runtime";
 
 /** The weights scoring uses now, with their version. */
 export interface CurrentWeights {
@@ -22,6 +22,8 @@ export interface WeightsStoreDeps {
   key: string;
   initial: Readonly<Record<string, number>>;
   log: Logger;
+  /** The agent's record reader (counted on /metrics); tests may leave it out. */
+  records?: RecordReader;
 }
 
 // Writes only when the stored version is not newer: concurrent scorers cannot roll weights back.
@@ -34,6 +36,7 @@ return 1`;
 /** Builds the store; updates merge over the current weights (a plugin left out keeps its weight). */
 export function createWeightsStore(deps: WeightsStoreDeps): WeightsStore {
   const log = deps.log.child({ component: "weights" });
+  const records = deps.records ?? createRecordReader(log);
   let state: CurrentWeights = Object.freeze({ version: 0, weights: Object.freeze({ ...deps.initial }) });
 
   return {
@@ -41,13 +44,10 @@ export function createWeightsStore(deps: WeightsStoreDeps): WeightsStore {
     async load() {
       const stored = await deps.redis.hgetall(deps.key);
       if (stored.version === undefined || stored.weights === undefined) return;
-      const weights = parseWeights(stored.weights);
-      const version = Number(stored.version);
-      if (!weights || !Number.isInteger(version)) {
-        log.warn("stored weights are unreadable; keeping the configured ones");
-        return;
-      }
-      state = Object.freeze({ version, weights: Object.freeze({ ...deps.initial, ...weights }) });
+      // Unreadable weights are logged once by the reader; the configured ones stay.
+      const record = records.value("weights", WeightsRecordV1, stored);
+      if (!record) return;
+      state = Object.freeze({ version: record.version, weights: Object.freeze({ ...deps.initial, ...record.weights }) });
     },
     async apply(update) {
       if (update.version < state.version) {
@@ -61,16 +61,4 @@ export function createWeightsStore(deps: WeightsStoreDeps): WeightsStore {
       return true;
     },
   };
-}
-
-function parseWeights(json: string): Record<string, number> | undefined {
-  try {
-    const value: unknown = JSON.parse(json);
-    if (!value || typeof value !== "object") return undefined;
-    const out: Record<string, number> = {};
-    for (const [k, v] of Object.entries(value)) if (typeof v === "number" && Number.isFinite(v) && v >= 0) out[k] = v;
-    return out;
-  } catch {
-    return undefined;
-  }
 }

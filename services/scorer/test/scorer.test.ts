@@ -1,4 +1,4 @@
-import { contracts, type DeadLetter, type JobScored } from "@switchyard/contracts";
+import { contracts, DECISION_CANDIDATES, type DeadLetter, type JobBatchQueued, type JobScored } from "@switchyard/contracts";
 import { createTestEnv, waitFor, type TestEnv } from "@switchyard/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { queuedJob, runnerState, startScorer, writeRunners } from "./support.js";
@@ -44,6 +44,49 @@ describe("scorer", () => {
     await scorer.close();
     await env.nc.flush();
     expect(published.messages).toHaveLength(0);
+  });
+
+  it("scores a round's jobs in one batch request, each exactly as its own request would be", async () => {
+    await writeRunners(env, [runnerState("busy", { running: 3 }), runnerState("idle", { running: 0 }), runnerState("drain", { draining: true })]);
+    const scorer = await startScorer(env, "scorer-a");
+    closers.push(() => scorer.close());
+    const openRunners = [{ runnerId: "busy", freeSlots: 1 }, { runnerId: "idle", freeSlots: 4 }, { runnerId: "drain", freeSlots: 4 }];
+    const jobs = [queuedJob(51, openRunners), queuedJob(52, openRunners, { name: "deploy", projectId: 9 })];
+    const batch: JobBatchQueued = { v: 1, pool: "linux", openRunners, jobs: jobs.map(({ v: _v, pool: _p, openRunners: _o, ...job }) => job) };
+
+    const msg = await env.nc.request(env.subjects.jobBatchQueued("linux"), JSON.stringify(batch), { timeout: 5_000 });
+    const reply = contracts.jobBatchScored.schema.parse(msg.json());
+
+    expect(reply).toMatchObject({ pool: "linux", scorerId: "scorer-a", weightsVersion: 0 });
+    expect(reply.results.map((r) => r.jobId)).toEqual([51, 52]);
+    for (const [i, job] of jobs.entries()) {
+      const single = await request(job);
+      expect(reply.results[i]).toEqual({ jobId: job.jobId, candidates: single.candidates, rejected: single.rejected });
+    }
+    expect(reply.results[0]!.candidates[0]!.contributions.length).toBeGreaterThan(0);
+    expect(reply.results[0]!.candidates.map((c) => c.runnerId)).toEqual(["idle", "busy"]);
+  });
+
+  it("keeps the breakdown of the candidates a decision records and only runner and total for the rest", async () => {
+    const scorer = await startScorer(env, "scorer-a");
+    closers.push(() => scorer.close());
+    const openRunners = Array.from({ length: DECISION_CANDIDATES + 3 }, (_, i) => ({ runnerId: `r${i}`, freeSlots: 1 + i }));
+    const { v: _v, pool: _p, openRunners: _o, ...job } = queuedJob(60, openRunners);
+    const [result] = scorer.scoreBatch({ v: 1, pool: "linux", openRunners, jobs: [job] }).results;
+    const single = scorer.score(queuedJob(60, openRunners));
+    expect(result!.candidates.map((c) => [c.runnerId, c.total])).toEqual(single.candidates.map((c) => [c.runnerId, c.total]));
+    expect(result!.candidates.slice(0, DECISION_CANDIDATES)).toEqual(single.candidates.slice(0, DECISION_CANDIDATES));
+    expect(result!.candidates.slice(DECISION_CANDIDATES).every((c) => c.contributions.length === 0)).toBe(true);
+    expect(result!.candidates).toHaveLength(DECISION_CANDIDATES + 3);
+  });
+
+  it("dead-letters a batch that breaks its contract", async () => {
+    const scorer = await startScorer(env, "scorer-a");
+    closers.push(() => scorer.close());
+    const dead = env.collect(env.subjects.deadLetterAll);
+    env.nc.publish(env.subjects.jobBatchQueued("linux"), JSON.stringify({ v: 1, pool: "linux", openRunners: [], jobs: [] }));
+    await dead.waitForCount(1);
+    expect(dead.json<DeadLetter>()[0]).toMatchObject({ contract: "job.batch.queued", agent: "scorer" });
   });
 
   it("also publishes each scored reply for observers when publishScored is on", async () => {

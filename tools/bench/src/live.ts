@@ -22,6 +22,8 @@ const HELP = `Usage: node tools/bench/dist/live.js [options]
   --speed <n>           simulated seconds per real second (default 60)
   --job-seconds <n>     simulated seconds each job runs (default 6, i.e. 0.1 s real at speed 60)
   --profile <agents>    comma-separated agents to run with node --cpu-prof (e.g. assigner,scorer)
+  --full-runners        sim runners do gitlab-runner's full work per job (5 trace PATCHes, the simulated run time);
+                        default: light runners (PUT running, then the final PUT at once), so the agents are measured
   --repeat <n>          whole runs, each on a fresh system; figures are their median (min–max) (default 3)
   --out <json>          results JSON (default bench-results/live.json)
 NATS_URL / REDIS_URL pick the servers; without NATS_URL it starts nats-server with a user per agent (as npm start), without REDIS_URL it uses 127.0.0.1 or starts redis-server.`;
@@ -31,7 +33,7 @@ const { values } = parseArgs({
     rates: { type: "string", default: "50,100,200,500,1000,2000" }, "step-seconds": { type: "string", default: "15" },
     "warmup-seconds": { type: "string", default: "3" }, runners: { type: "string", default: "500" }, pools: { type: "string", default: "1" },
     limit: { type: "string", default: "4" }, speed: { type: "string", default: "60" }, "job-seconds": { type: "string", default: "6" },
-    profile: { type: "string", default: "" }, repeat: { type: "string", default: "3" }, out: { type: "string", default: "bench-results/live.json" }, help: { type: "boolean", default: false },
+    profile: { type: "string", default: "" }, "full-runners": { type: "boolean", default: false }, repeat: { type: "string", default: "3" }, out: { type: "string", default: "bench-results/live.json" }, help: { type: "boolean", default: false },
   },
 });
 if (values.help) { console.log(HELP); process.exit(0); }
@@ -57,7 +59,7 @@ function runOnce(): Promise<LiveResults> {
     root: ROOT, workDir, prefix: `bench_${randomBytes(4).toString("hex")}`,
     rates: values.rates.split(",").map(Number), stepSeconds: Number(values["step-seconds"]), warmupSeconds: Number(values["warmup-seconds"]),
     runners: Number(values.runners), pools: Number(values.pools), limit: Number(values.limit), speed: Number(values.speed),
-    jobSeconds: Number(values["job-seconds"]), profile: values.profile ? values.profile.split(",") : [],
+    jobSeconds: Number(values["job-seconds"]), runnerWork: values["full-runners"] ? "full" : "light", profile: values.profile ? values.profile.split(",") : [],
     natsUrl: process.env.NATS_URL, redisUrl: process.env.REDIS_URL,
     // Five minutes in all: leave room for start-up and shutdown.
     deadlineMs: 4 * 60_000,

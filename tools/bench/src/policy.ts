@@ -5,13 +5,17 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { compileClassRules, defaultClassRules } from "@switchyard/decision";
+import { candidatePoints, runAutoscaleBench, type AutoscaleFleet, type AutoscaleRun } from "./bench/autoscale-bench.js";
+import { BASELINE_SWEEP, SWITCHYARD_SWEEPS, cloudShape, standardSweeps } from "./bench/autoscale-sweeps.js";
 import { runPolicyBench, type LoadSpec } from "./bench/policy-bench.js";
 import { standardPolicies } from "./bench/policy-set.js";
 import { tune } from "./bench/tune.js";
 import { defaultShapes, parseRunnersPerPool } from "./fleet/fleet.js";
 import { cdfSvg } from "./report/cdf-svg.js";
+import { bestPoint } from "./report/frontier-goal.js";
+import { frontierSvg } from "./report/frontier-svg.js";
 import { halfJson, resultsJson } from "./report/results-json.js";
-import { goalTable, loadTable } from "./report/table.js";
+import { autoscaleTable, goalTable, loadTable } from "./report/table.js";
 import { defaultDeployInjection, injectDeploys } from "./trace/inject-deploys.js";
 import { parseTrace } from "./trace/parse-trace.js";
 import { splitTraceInHalves } from "./trace/split-trace.js";
@@ -29,6 +33,10 @@ const HELP = `Usage: node tools/bench/dist/policy.js [options]
   --out <json>         results JSON (default bench-results/policy.json)
   --tune               replay the tuning grid on the FIRST half only and print the goals each point meets
   --svg <svg>          CDF picture of the second half's auto (else last) load (default docs/bench/policy-cdf.svg)
+  --no-autoscale       skip the autoscaled replays (the cost/wait frontier)
+  --boot-seconds <s>   autoscaled machines take this long to join (default 60)
+  --max-machines <f>   autoscaled pools may grow to f × their fixed runner count (default 2)
+  --frontier-svg <svg> the cost/wait frontier picture (default docs/bench/autoscaling-frontier.svg)
 The trace is split in two at a pipeline boundary (half the jobs each): the shipped defaults were
 chosen on the first half; the second half is the held-out report.`;
 const TUNING = "Shipped defaults (600 s per class-weight point; shortest-expected-first for classes up to merge requests: 1 s per expected run second, capped at 20 min, unknown names 10 min; speed weight 2) were chosen by replaying the FIRST half of the bundled trace only; the second half is held out and is what the README reports.";
@@ -41,6 +49,8 @@ function main(): void {
       sli: { type: "string", default: "300" }, seed: { type: "string", default: "42" }, "no-inject": { type: "boolean", default: false },
       out: { type: "string", default: "bench-results/policy.json" }, svg: { type: "string", default: "docs/bench/policy-cdf.svg" },
       tune: { type: "boolean", default: false }, help: { type: "boolean", default: false },
+      "no-autoscale": { type: "boolean", default: false }, "boot-seconds": { type: "string", default: "60" },
+      "max-machines": { type: "string", default: "2" }, "frontier-svg": { type: "string", default: "docs/bench/autoscaling-frontier.svg" },
     },
   });
   if (values.help) { console.log(HELP); return; }
@@ -62,6 +72,12 @@ function main(): void {
     return;
   }
   const names = ["first", "second"] as const;
+  const autoscaleFleet: AutoscaleFleet = {
+    maxMachinesPerPool: Object.fromEntries(Object.entries(runnersPerPool).map(([pool, n]) => [pool, Math.max(1, Math.round(n * Number(values["max-machines"])))])),
+    shape: cloudShape, bootSeconds: Number(values["boot-seconds"]), intervalSeconds: 10, idleTimeSeconds: 600,
+  };
+  /** The Switchyard knob chosen on the first half, per load, and judged alone on the second. */
+  const chosenKnob = new Map<string, string>();
   const runs = halves.map((half, h) => {
     console.log(`\n#### ${names[h]} half (${h === 0 ? "tuning data" : "held out: the reported figures"}): ${half.length} jobs`);
     const results = runPolicyBench({
@@ -70,7 +86,20 @@ function main(): void {
       progress: (line) => console.log(line),
     });
     for (const load of results) console.log(`\n[${names[h]} half] ${loadTable(load)}\n\n${goalTable(load)}`);
-    return { results, json: halfJson(names[h]!, half.length, results) };
+    const autoscaled = values["no-autoscale"] ? [] : results.map((load) => {
+      const run: AutoscaleRun = runAutoscaleBench({
+        trace: half, rules: compileClassRules(defaultClassRules), compression: load.compression, fleet: autoscaleFleet, sweeps: standardSweeps(),
+        baseline: BASELINE_SWEEP, candidates: SWITCHYARD_SWEEPS, ...(h === 1 && chosenKnob.has(load.name) ? { candidateKnob: chosenKnob.get(load.name)! } : {}),
+        topClass: "production-deploy", sliSeconds: Number(values.sli), progress: (line) => console.log(line),
+      });
+      if (h === 0) {
+        const best = bestPoint(run.lines.find((l) => l.name === BASELINE_SWEEP)!.points, candidatePoints(run.lines, SWITCHYARD_SWEEPS));
+        if (best) chosenKnob.set(load.name, best.knob);
+      }
+      console.log(`\n[${names[h]} half] ${autoscaleTable(load.name, run, "production-deploy")}`);
+      return { name: load.name, run };
+    });
+    return { results, autoscaled, json: { ...halfJson(names[h]!, half.length, results), autoscaling: autoscaled.map(({ name, run }) => ({ load: name, ...run, ...(chosenKnob.has(name) ? { chosenKnob: chosenKnob.get(name)! } : {}) })) } };
   });
   const json = resultsJson(runs.map((r) => r.json), {
     trace: { source: relative(process.cwd(), tracePath), jobs: trace.length, injectedJobs: trace.length - raw.length, seed, notice },
@@ -80,7 +109,9 @@ function main(): void {
   const report = runs[1]!.results;
   const pictured = report[loads.findIndex((l) => l.compression === "auto")] ?? report[report.length - 1];
   if (pictured) write(values.svg, cdfSvg(pictured, `${notice} Second (held-out) half.`));
-  console.log(`\nWrote ${values.out} and ${values.svg} in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+  const frontier = runs[1]!.autoscaled;
+  if (frontier.length > 0) write(values["frontier-svg"], frontierSvg(frontier, "production-deploy", `${notice} Second (held-out) half; boot ${autoscaleFleet.bootSeconds} s, idle_time ${autoscaleFleet.idleTimeSeconds} s.`));
+  console.log(`\nWrote ${values.out}, ${values.svg}${frontier.length > 0 ? ` and ${values["frontier-svg"]}` : ""} in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
 }
 
 function parseLoads(text: string): LoadSpec[] {

@@ -68,9 +68,11 @@ async function placeInAgent(job: SimJob, runners: SimRunner[]): Promise<Placed> 
     // The scorer service ranks with scoreJob over its runner views; here over the bench's views of the same runners.
     scorer: {
       state: "closed",
-      async score(request) {
-        const ranked = scoreJob(request, runnerViewsOf(request, job, view), { weights: defaultWeights });
-        return { ok: true, scored: { v: 1, jobId: request.jobId, pool: request.pool, ...ranked, weightsVersion: 0, scorerId: "parity", scoredAt: Date.now(), latencyMs: 0 } };
+      async scoreBatch(requests) {
+        return requests.map((request) => {
+          const ranked = scoreJob(request, runnerViewsOf(request, job, view), { weights: defaultWeights });
+          return { ok: true, scored: { v: 1, jobId: request.jobId, pool: request.pool, ...ranked, weightsVersion: 0, scorerId: "parity", scoredAt: Date.now(), latencyMs: 0 } };
+        });
       },
     },
     tieBreaker: { enabled: false, tieBreak: () => Promise.reject(new Error("the tie-break is off")) },
@@ -91,7 +93,7 @@ async function placeInAgent(job: SimJob, runners: SimRunner[]): Promise<Placed> 
   const meta: HeldJobMeta = { ...placementJobOf(job, keyOf(job)), weight: job.weight, fifoSeq: 1, expectedDurationS: null, projectJobsRunning: null };
   await queue.enqueue(meta, "{}");
   const asked = Date.now() - 10_000;
-  for (const [i, r] of runners.entries()) await queue.markPolling("linux", r.spec.runnerId, asked + i);
+  for (const [i, r] of runners.entries()) await queue.markPolling({ pool: "linux", runnerId: r.spec.runnerId, systemId: "s_parity", pollId: `p${i}` }, asked + i);
   dispatcher.requestRound("linux");
   await dispatcher.idle();
   dispatcher.stop();

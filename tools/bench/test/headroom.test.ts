@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { defaultHeadroomConfig as cfg, mayTakeSlot, reservedSlots } from "../src/policies/headroom.js";
+import { mayTakeSlot } from "@switchyard/decision";
+import { defaultHeadroomConfig as cfg, reservedSlots } from "../src/policies/headroom.js";
 
 const deep = { totalSlots: 100, waiting: 120, lastTopClassArrivalAt: 0, now: 1000 };
 
@@ -16,9 +17,9 @@ describe("the headroom reservation", () => {
     expect(reservedSlots({ ...deep, totalSlots: 1, waiting: 10 }, cfg)).toBe(0);
   });
 
-  it("lets only the top class into the held-back slots", () => {
-    expect(mayTakeSlot(100, 2, 2, cfg)).toBe(true);
-    expect(mayTakeSlot(40, 2, 2, cfg)).toBe(false);
-    expect(mayTakeSlot(40, 3, 2, cfg)).toBe(true);
+  it("lets only the top class into the held-back slots (libs/decision's rule, as the agents apply it)", () => {
+    expect(mayTakeSlot(100, 2, 2, cfg.minWeight)).toBe(true);
+    expect(mayTakeSlot(40, 2, 2, cfg.minWeight)).toBe(false);
+    expect(mayTakeSlot(40, 3, 2, cfg.minWeight)).toBe(true);
   });
 });

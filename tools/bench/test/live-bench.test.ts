@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { createLogger } from "@switchyard/runtime";
 import { TEST_NATS_URL, TEST_REDIS_URL, uniquePrefix } from "@switchyard/testing";
-import { AGENTS } from "../src/live/live-system.js";
+import { AGENTS, SIMULATORS } from "../src/live/live-system.js";
 import { LIVE_SCHEMA, type LiveResults } from "../src/live/live-results.js";
 import { liveTables } from "../src/live/live-table.js";
 import { runLiveBench } from "../src/live/run-live-bench.js";
@@ -28,7 +28,9 @@ describe("the live bench at a tiny scale", () => {
     }, { log: createLogger({ name: "bench-test", level: "silent" }), progress: (line) => progress.push(line) });
 
     expect(results.schema).toBe(LIVE_SCHEMA);
-    expect(results.config).toMatchObject({ runners: 20, pools: 1, limit: 4, slots: 80, rates: [20] });
+    expect(results.config).toMatchObject({ runners: 20, pools: 1, limit: 4, slots: 80, rates: [20], runnerWork: "light" });
+    // The light mode reached the sim runners' process, not only the results file.
+    expect(readFileSync(join(workDir, "logs", "sim-runners.log"), "utf8")).toMatch(/sim-runners started 20 runners, .*\(job work: light\)/);
     expect(results.machine.cpus).toBeGreaterThan(0);
     // The floor is measured for real, one round trip at a time, and the chain's floor adds them up.
     expect(results.floor.natsRequestMs.count).toBe(results.floor.samples);
@@ -45,6 +47,10 @@ describe("the live bench at a tiny scale", () => {
     expect(step!.latencyMs.queuedToDecided.count).toBe(step!.decisions);
     expect(step!.utilization.slots).toBe(80);
     for (const agent of AGENTS) expect(step!.processes[agent]?.rssMb).toBeGreaterThan(0);
+    // The agents' and the simulators' CPU are reported apart, each the sum of its processes.
+    const sum = (names: readonly string[]) => Math.round(names.reduce((n, p) => n + step!.processes[p]!.cpuPercent, 0) * 10) / 10;
+    expect(step!.cpuPercent).toEqual({ agents: sum(AGENTS), simulators: sum(SIMULATORS) });
+    expect(step!.cpuPercent.simulators).toBeGreaterThan(0);
     expect(results.summary.goals.map((g) => g.name)).toHaveLength(3);
     expect(typeof results.stoppedBecause).toBe("string");
     // The step starts only once the system has decided a probe job, not when the processes are merely up.
@@ -60,6 +66,8 @@ describe("the live bench at a tiny scale", () => {
     const table = liveTables(results);
     for (const goal of results.summary.goals) expect(table).toContain(goal.name);
     expect(table).toContain("queued→decided");
+    expect(table).toMatch(/^Load driver: light runners \(PUT running, then the final PUT at once: 2 job updates per job/m);
+    expect(table).toMatch(/agents CPU%\s+simulators CPU%/);
     expect(table).toMatch(/Floor, measured at start .* NATS request\/reply .* Redis EVALSHA/);
   });
 

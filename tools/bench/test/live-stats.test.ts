@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { latencyStats } from "../src/live/latency-stats.js";
-import { LIVE_SCHEMA, summarize, type LiveResults, type LiveStep } from "../src/live/live-results.js";
+import { LIVE_SCHEMA, cpuSplit, summarize, type LiveResults, type LiveStep } from "../src/live/live-results.js";
 import { formatSpread, spread, summarizeRuns } from "../src/live/repeat-summary.js";
 
 const step = (rate: number, p99: number, keptUp: boolean, rssMb = 160): LiveStep => {
@@ -9,6 +9,7 @@ const step = (rate: number, p99: number, keptUp: boolean, rssMb = 160): LiveStep
     rate, seconds: 1, offered: rate, offeredPerSec: rate, decisions: rate, decisionsPerSec: rate, startedPerSec: rate, backlog: 0, keptUp,
     latencyMs: { queuedToDecided: s, ruleQueuedToDecided: s, decide: s, offeredToDecision: s, handoff: s },
     modes: { rule: rate }, utilization: { meanRunning: 1, slots: 10, ratio: 0.1 }, processes: { assigner: { pid: 1, rssMb: 90, maxRssMb: rssMb, cpuPercent: 5 } },
+    cpuPercent: { agents: 5, simulators: rate / 100 },
   };
 };
 
@@ -35,7 +36,7 @@ function run(steps: LiveStep[], natsP50: number): LiveResults {
   return {
     schema: LIVE_SCHEMA, generatedAt: "", machine: { cpus: 2, cpuModel: "x", memoryMb: 1, node: "v20" },
     floor: { natsRequestMs: stats(natsP50), redisEvalMs: stats(0.1), shortChainMs: { p50: natsP50 + 0.2, p99: 0 }, payloadBytes: 12_000, samples: 300 },
-    config: { runners: 1, pools: 1, limit: 1, slots: 1, speed: 1, jobSeconds: 1, stepSeconds: 1, rates: [], warmupSeconds: 0 },
+    config: { runners: 1, pools: 1, limit: 1, slots: 1, speed: 1, jobSeconds: 1, stepSeconds: 1, rates: [], warmupSeconds: 0, runnerWork: "light" },
     steps, stoppedBecause: "", summary: summarize(steps, ["assigner"]),
   };
 }
@@ -64,5 +65,13 @@ describe("repeated live runs", () => {
     expect(summary.goals[0]!.figure.median).toBe(5);
     expect(summary.maxRssMb.assigner).toEqual({ median: 145, min: 140, max: 170, runs: 3 });
     expect(summary.floor.natsP50.median).toBe(0.4);
+    expect(summary.runnerWork).toBe("light");
+    expect(at200.simulatorsCpuPercent).toEqual({ median: 2, min: 2, max: 2, runs: 3 });
+  });
+
+  it("splits a step's CPU into the agents' and the simulators' shares, missing processes counting 0", () => {
+    const usage = (cpuPercent: number) => ({ pid: 1, rssMb: 1, maxRssMb: 1, cpuPercent });
+    const processes = { assigner: usage(60.2), scorer: usage(5.1), "sim-gitlab": usage(12), "sim-runners": usage(20.5) };
+    expect(cpuSplit(processes, ["scorer", "optimizer", "assigner"], ["sim-gitlab", "sim-runners"])).toEqual({ agents: 65.3, simulators: 32.5 });
   });
 });

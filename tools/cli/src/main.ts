@@ -3,9 +3,9 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { stringify as toToml } from "smol-toml";
-import { TrustTierSchema, contracts, type ApprovalResult, type Contract } from "@switchyard/contracts";
+import { AssignerSettingsV1, TrustTierSchema, contracts, type ApprovalResult, type AssignerSettings, type Contract } from "@switchyard/contracts";
 import {
-  ConfigError, connectNats, connectRedis, natsServerOptions, createBus, createLogger, createMetrics, createRunnerRegistry, DEFAULT_TOKEN_CACHE_TTL_MS, formatDecision, loadConfig, withoutCredentials, redisKeys,
+  ConfigError, connectNats, connectRedis, natsServerOptions, createBus, createLogger, createMetrics, createRecordReader, createRunnerRegistry, DEFAULT_TOKEN_CACHE_TTL_MS, newRunnerToken, formatDecision, loadConfig, withoutCredentials, redisKeys,
   type Bus, type Logger,
 } from "@switchyard/runtime";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -13,7 +13,12 @@ import type { Redis } from "ioredis";
 import { stringify as toYaml } from "yaml";
 import { AGENT_NAMES, checkAgentConfig } from "./check-config.js";
 import { importRunnerConfig, RunnerConfigError } from "./import-runner-config.js";
-import { cliConfigSchema, type CliConfig } from "./cli-config.js";
+import { BUILT_IN_CLASSES, cliConfigSchema, DEMO_POOLS, type CliConfig } from "./cli-config.js";
+import { WHAT_IF_USAGE, whatIf, whatIfOptions } from "./what-if/what-if-command.js";
+
+// `switchyard watch | head` closes the pipe: that ends the command quietly, as for any Unix filter,
+// instead of an unhandled EPIPE stack trace.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => { if (err.code === "EPIPE") process.exit(0); else throw err; });
 
 /** Exit codes; the README's CLI section documents the same table. */
 export const EXIT = { ok: 0, internal: 1, usage: 2, unreachable: 3, refused: 4 } as const;
@@ -28,7 +33,7 @@ interface Command {
   usage: string;
   summary: string;
   options: Options;
-  run(args: string[], values: Record<string, string | boolean | undefined>): Promise<void>;
+  run(args: string[], values: Record<string, string | boolean | string[] | undefined>): Promise<void>;
 }
 
 const WATCH_FILTERS = ["decisions", "outcomes", "events", "approvals", "deadletters", "all"] as const;
@@ -75,12 +80,18 @@ const COMMANDS: Record<string, Command> = {
     usage: `check-config <${AGENT_NAMES.join("|")}> <file> [--json]`, summary: "validate an agent's config file (with this env) using the agent's own schema", options: json,
     run: ([agent, file, ...rest], v) => { noExtra("check-config", rest); return checkConfig(agent, file, v.json === true); },
   },
+  "what-if": {
+    usage: WHAT_IF_USAGE, summary: "replay your GitLab job history under FIFO, fair, priority and Switchyard; write an HTML report",
+    options: whatIfOptions,
+    run: (rest, v) => { noExtra("what-if", rest); return whatIf(v, config, { fail, exit: EXIT }); },
+  },
 };
 
 const USAGE = `usage: switchyard <command> [options]   (switchyard <command> --help for one command)
-${Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(66)}${c.summary}`).join("\n")}
+${Object.values(COMMANDS).map((c) => (c.usage.length < 64 ? `  ${c.usage.padEnd(66)}${c.summary}` : `  ${c.usage}\n  ${"".padEnd(66)}${c.summary}`)).join("\n")}
 options: -h, --help   --version
-env: NATS_URL, REDIS_URL, SWITCHYARD_SUBJECT_PREFIX, SWITCHYARD_KEY_PREFIX, SWITCHYARD_BROKER_URL, SWITCHYARD_POOLS, SWITCHYARD_JOB_CLASSES`;
+env: NATS_URL, REDIS_URL, SWITCHYARD_SUBJECT_PREFIX, SWITCHYARD_KEY_PREFIX, SWITCHYARD_BROKER_URL, SWITCHYARD_POOLS, SWITCHYARD_JOB_CLASSES,
+     SWITCHYARD_GITLAB_URL, SWITCHYARD_GITLAB_TOKEN (or SWITCHYARD_GITLAB_TOKEN_FILE; what-if)`;
 
 let config: Readonly<CliConfig>;
 let log: Logger;
@@ -136,12 +147,28 @@ async function nats(): Promise<{ nc: NatsConnection; bus: Bus }> {
 
 async function redis(): Promise<Redis> {
   try {
-    const r = await connectRedis(config.redisUrl, "switchyard-cli", log);
+    const r = await connectRedis(config, "switchyard-cli", log);
     r.on("error", () => undefined);
     return r;
   } catch (err) {
     fail(`cannot reach Redis at ${withoutCredentials(config.redisUrl)}: ${(err as Error).message}`, EXIT.unreachable);
   }
+}
+
+/** The running assigner's settings (AssignerSettingsV1), or undefined when none has recorded them. */
+async function runningSettings(r: Redis): Promise<AssignerSettings | undefined> {
+  const raw = await redisCall(r.get(redisKeys(config.keyPrefix).assignerSettings));
+  return createRecordReader(log).json("assigner.settings", AssignerSettingsV1, raw);
+}
+
+/**
+ * What an operator's input is checked against, and where it came from: the CLI's own setting when
+ * given (env), else the running assigner's recorded config, else the built-in default.
+ */
+function choose<T>(own: T | undefined, running: T | undefined, fallback: T, what: string): { value: T; source: string } {
+  if (own !== undefined) return { value: own, source: `set ${what}` };
+  if (running !== undefined) return { value: running, source: "the running assigner's config" };
+  return { value: fallback, source: `no assigner has recorded its config; set ${what}` };
 }
 
 /** A Redis command failed after connecting: the server went away. */
@@ -169,11 +196,15 @@ async function watch(what: string, asJson: boolean): Promise<void> {
 
 async function addRunner(pool: string | undefined, givenId: string | undefined): Promise<void> {
   if (!pool) fail("add-runner: --pool <pool> is required");
-  if (!config.pools.includes(pool)) fail(`add-runner: unknown pool '${pool}' (configured: ${config.pools.join(", ")}; set SWITCHYARD_POOLS)`, EXIT.refused);
   if (givenId !== undefined && !NAME.test(givenId)) fail(`add-runner: --id must be 1-128 of A-Z a-z 0-9 _ - (got ${JSON.stringify(givenId)})`);
+  const r = await redis();
+  const running = await runningSettings(r);
+  const pools = choose(config.pools, running?.pools, DEMO_POOLS, "SWITCHYARD_POOLS");
+  if (!pools.value.includes(pool)) { await r.quit(); fail(`add-runner: unknown pool '${pool}' (known: ${pools.value.join(", ")}, from ${pools.source})`, EXIT.refused); }
+  const brokerUrl = config.brokerUrl ?? running?.publicUrl ?? undefined;
+  if (!brokerUrl) { await r.quit(); fail("add-runner: no broker URL for the runners: set SWITCHYARD_BROKER_URL, or the assigner's publicUrl"); }
   const id = givenId ?? `r-${randomBytes(3).toString("hex")}`;
   const token = newRunnerToken();
-  const r = await redis();
   const keys = redisKeys(config.keyPrefix);
   // Claim the id first, atomically: a second add-runner for the same id must not issue a second token.
   const claimed = await redisCall(r.hsetnx(keys.runnerRegistry, id, JSON.stringify({ id, pool })));
@@ -181,17 +212,18 @@ async function addRunner(pool: string | undefined, givenId: string | undefined):
   await redisCall(createRunnerRegistry(r, keys, []).add(token, { id, pool }));
   await r.quit();
   // The token is printed once, here, for the operator to paste; Switchyard keeps only its hash.
-  process.stdout.write(`# Runner ${id} in pool ${pool}. Paste into the runner's config.toml (keep your executor settings):\n${runnerToml(id, token)}\n`);
+  process.stdout.write(`# Runner ${id} in pool ${pool}. Paste into the runner's config.toml (keep your executor settings):\n${runnerToml(id, token, brokerUrl)}\n`
+    // The glrt- token takes gitlab-runner's authentication-token path: it verifies against Switchyard and writes config.toml itself.
+    + `# Or, on the runner's host, register it as you would with GitLab (add your --executor options):\n`
+    + `#   gitlab-runner register --non-interactive --url '${brokerUrl}' --token ${token} --name ${id}\n`);
 }
 
-function runnerToml(id: string, token: string): string {
+/** `brokerUrl` undefined (a rotation with no known URL): the lines leave the runner's own url as it is. */
+function runnerToml(id: string, token: string, brokerUrl: string | undefined): string {
   // Serialised by a TOML library, not a template, so any value is quoted and escaped correctly.
-  return toToml({ runners: [{ name: id, url: config.brokerUrl, token, executor: "docker", request_concurrency: 1 }] });
+  return toToml({ runners: [{ name: id, ...(brokerUrl ? { url: brokerUrl } : {}), token, executor: "docker" }] });
 }
 
-function newRunnerToken(): string {
-  return `syr_${randomBytes(24).toString("base64url")}`;
-}
 
 async function runners(sub: string | undefined, id: string | undefined, asJson: boolean): Promise<void> {
   const usage = `(usage: switchyard ${COMMANDS.runners!.usage})`;
@@ -216,7 +248,7 @@ async function runners(sub: string | undefined, id: string | undefined, asJson: 
     }
     const token = newRunnerToken();
     if (!(await redisCall(registry.rotate(id!, token)))) fail(notStored, EXIT.refused);
-    process.stdout.write(`# New token for ${id}; the old one stops working within ${DEFAULT_TOKEN_CACHE_TTL_MS / 1000} s. Replace the runner's token in its config.toml:\n${runnerToml(id!, token)}\n`);
+    process.stdout.write(`# New token for ${id}; the old one stops working within ${DEFAULT_TOKEN_CACHE_TTL_MS / 1000} s. Replace the runner's token in its config.toml:\n${runnerToml(id!, token, config.brokerUrl ?? (await runningSettings(r))?.publicUrl ?? undefined)}\n`);
   } finally {
     await r.quit().catch(() => undefined);
   }
@@ -228,7 +260,11 @@ async function importConfig(file: string | undefined, brokerUrl: string | undefi
   try { text = readFileSync(file, "utf8"); } catch (err) { fail(`import-runner-config: cannot read ${file}: ${(err as Error).message}`); }
   let imported;
   try {
-    imported = importRunnerConfig(text, { brokerUrl: brokerUrl ?? config.brokerUrl, newToken: newRunnerToken });
+    const url = brokerUrl ?? config.brokerUrl;
+    // Offline on purpose (it only converts a file): no running assigner to ask, and a placeholder URL would
+    // end up in every runner's config.toml.
+    if (!url) fail("import-runner-config: --broker-url <url> (the URL your runners will use for Switchyard) is required, or set SWITCHYARD_BROKER_URL");
+    imported = importRunnerConfig(text, { brokerUrl: url, newToken: newRunnerToken });
   } catch (err) {
     if (err instanceof RunnerConfigError) fail(`import-runner-config: ${file}: ${err.message}`, EXIT.refused);
     throw err;
@@ -300,9 +336,10 @@ async function applyTier(jobClass: string | undefined, tier: string | undefined,
   if (!jobClass || !tier) fail(`tier: needs a job class and a tier (usage: switchyard ${COMMANDS.tier!.usage})`);
   const parsed = TrustTierSchema.safeParse(tier);
   if (!parsed.success) fail(`tier: unknown tier '${tier}' (one of advisory, supervised, autonomous)`);
-  if (!config.jobClasses.includes(jobClass)) fail(`tier: unknown job class '${jobClass}' (configured: ${config.jobClasses.join(", ")}; set SWITCHYARD_JOB_CLASSES)`, EXIT.refused);
   const keys = redisKeys(config.keyPrefix);
   const r = await redis();
+  const classes = choose(config.jobClasses, (await runningSettings(r))?.jobClasses, BUILT_IN_CLASSES, "SWITCHYARD_JOB_CLASSES");
+  if (!classes.value.includes(jobClass)) { await r.quit(); fail(`tier: unknown job class '${jobClass}' (known: ${classes.value.join(", ")}, from ${classes.source})`, EXIT.refused); }
   const previous = await redisCall(r.hget(keys.tierOverrides, jobClass));
   await redisCall(r.hset(keys.tierOverrides, jobClass, parsed.data));
   await r.quit();

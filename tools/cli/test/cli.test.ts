@@ -28,15 +28,16 @@ function linked(args: string[], extraEnv: Record<string, string> = {}): Promise<
   });
 }
 
-const COMMANDS = ["watch", "add-runner", "approve", "reject", "tiers", "tier", "runners", "check-config", "import-runner-config"];
+const COMMANDS = ["watch", "add-runner", "approve", "reject", "tiers", "tier", "runners", "check-config", "import-runner-config", "what-if"];
 
 describe("switchyard CLI", () => {
   it("adds a runner: prints config.toml lines once and keeps only the token's hash", async () => {
     const { code, out } = await cli(["add-runner", "--pool", "linux", "--id", "r-042"]);
     expect(code).toBe(0);
-    const token = /token = "(syr_[^"]+)"/.exec(out)?.[1];
+    const token = /token = "(glrt-[^"]+)"/.exec(out)?.[1];
     expect(token).toBeDefined();
     expect(out).toContain('url = "https://sy.example:8080"');
+    expect(out).toContain(`gitlab-runner register --non-interactive --url 'https://sy.example:8080' --token ${token} --name r-042`);
     const stored = JSON.stringify(await env.redis.hgetall(env.keys.runnerTokens)) + JSON.stringify(await env.redis.hgetall(env.keys.runnerRegistry));
     expect(stored).not.toContain(token);
     expect(await createRunnerRegistry(env.redis, env.keys, []).lookup(token!)).toEqual({ id: "r-042", pool: "linux" });
@@ -117,6 +118,14 @@ describe("switchyard CLI", () => {
       [["runners", "rotate", "r-none"], 4, /no runner 'r-none' was added with add-runner/],
       [["check-config", "janitor", "x.yaml"], 2, /unknown agent 'janitor'/],
       [["check-config", "scorer"], 2, /needs an agent and a file/],
+      [["what-if", "--project", "x"], 2, /what-if: --url <gitlab> is required/],
+      [["what-if", "--url", "http://127.0.0.1:9"], 2, /name at least one --project or --group/],
+      [["what-if", "--url", "nope", "--group", "g"], 2, /--url 'nope' is not a URL/],
+      [["what-if", "--url", "http://u:secret@127.0.0.1:9", "--group", "g"], 2, /--url must not carry credentials/],
+      [["what-if", "--url", "http://127.0.0.1:9", "--group", "g", "--since", "soon"], 2, /--since 'soon' is not a date/],
+      [["what-if", "--url", "http://127.0.0.1:9", "--group", "g", "--max-jobs", "0"], 2, /--max-jobs must be a whole number/],
+      [["what-if", "--url", "http://127.0.0.1:9", "--group", "g", "--runners", "linux=x"], 2, /--runners: runners per pool: bad entries linux=x/],
+      [["what-if", "--url", "http://127.0.0.1:9", "--group", "g"], 2, /set SWITCHYARD_GITLAB_TOKEN/],
     ];
     const results = await Promise.all(cases.map(([args]) => linked(args)));
     for (const [i, [args, code, message]] of cases.entries()) {
@@ -148,7 +157,7 @@ describe("switchyard CLI", () => {
     const { parse } = await import("smol-toml");
     const toml = parse(first.out.replace(/^#.*\n/, "")) as { runners: { name: string; url: string; token: string }[] };
     expect(toml.runners[0]).toMatchObject({ name: "r-7", url: "https://sy.example:8080" });
-    const again = await linked(["add-runner", "--pool", "gpu", "--id", "r-7"]);
+    const again = await linked(["add-runner", "--pool", "gpu", "--id", "r-7"], { SWITCHYARD_BROKER_URL: "https://sy.example:8080" });
     expect(again.code).toBe(4);
     expect(again.stderr).toMatch(/runner 'r-7' already exists/);
     expect(await createRunnerRegistry(env.redis, env.keys, []).lookup(toml.runners[0]!.token)).toEqual({ id: "r-7", pool: "gpu" });

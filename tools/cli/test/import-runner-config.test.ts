@@ -66,9 +66,13 @@ describe("import-runner-config", () => {
     const ok = await run(["import-runner-config", join(dir, "config.toml"), "--broker-url", "https://sy.internal"]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/# 1\. The assigner's config[\s\S]*upstreamToken: glrt-A[\s\S]*# 2\. [\s\S]*jobQueuingDurations[\s\S]*# 3\. [\s\S]*url = "https:\/\/sy\.internal"/);
-    const parsed = JSON.parse((await run(["import-runner-config", join(dir, "config.toml"), "--json"])).stdout) as { assigner: { pools: unknown[] } };
+    const parsed = JSON.parse((await run(["import-runner-config", join(dir, "config.toml"), "--json", "--broker-url", "https://sy.internal"])).stdout) as { assigner: { pools: unknown[] } };
+    // No URL given: refused rather than written into every runner's config.toml as a placeholder.
+    const noUrl = await run(["import-runner-config", join(dir, "config.toml")]);
+    expect(noUrl.code).toBe(2);
+    expect(noUrl.stderr).toMatch(/--broker-url <url> .* is required/);
     expect(parsed.assigner.pools).toHaveLength(2);
-    const bad = await run(["import-runner-config", join(dir, "bad.toml")]);
+    const bad = await run(["import-runner-config", join(dir, "bad.toml"), "--broker-url", "https://sy.internal"]);
     expect(bad.code).toBe(4);
     expect(bad.stderr).toMatch(/^switchyard: import-runner-config: .*bad\.toml: no \[\[runners\]\] entries\n$/);
   }, 30_000);

@@ -1,9 +1,11 @@
 import { execFile } from "node:child_process";
 import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createServer, type AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse as parseToml } from "smol-toml";
+import { AssignerSettingsV1 } from "@switchyard/contracts";
 import { createRunnerRegistry } from "@switchyard/runtime";
 import { createTestEnv, type TestEnv } from "@switchyard/testing";
 import { AGENT_NAMES, checkAgentConfig } from "../src/check-config.js";
@@ -22,6 +24,36 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 }
 
 const tokenOf = (out: string) => (parseToml(out.replace(/^#.*\n/, "")) as { runners: { token: string }[] }).runners[0]!.token;
+
+describe("the CLI checks input against the running assigner's config", () => {
+  /** The CLI without SWITCHYARD_BROKER_URL: what it prints must come from the assigner or nowhere. */
+  const bare = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
+    execFile(process.execPath, [join(REPO, "tools/cli/dist/main.js"), ...args], { env: { PATH: process.env.PATH ?? "", ...env.agentEnv() } },
+      (err, stdout, stderr) => done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+  });
+
+  it("takes pools, job classes and the runners' url from the assigner's recorded settings, and refuses to guess a url", async () => {
+    const none = await bare(["add-runner", "--pool", "linux", "--id", "r-none"]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/no broker URL for the runners: set SWITCHYARD_BROKER_URL, or the assigner's publicUrl/);
+    expect(await env.redis.hexists(env.keys.runnerRegistry, "r-none")).toBe(0);
+
+    // What an assigner writes at start (services/assigner/src/settings-record.ts), through its contract.
+    await env.redis.set(env.keys.assignerSettings, JSON.stringify(AssignerSettingsV1.parse({
+      v: 1, pools: ["arm64"], jobClasses: ["nightly", "release"], publicUrl: "https://broker.internal:8443", at: Date.now(),
+    })));
+    const added = await bare(["add-runner", "--pool", "arm64", "--id", "r-arm"]);
+    expect(added.code).toBe(0);
+    expect((parseToml(added.stdout.replace(/^#.*\n/, "")) as { runners: { url: string }[] }).runners[0]!.url).toBe("https://broker.internal:8443");
+    const wrongPool = await bare(["add-runner", "--pool", "linux"]);
+    expect(wrongPool.code).toBe(4);
+    expect(wrongPool.stderr).toMatch(/unknown pool 'linux' \(known: arm64, from the running assigner's config\)/);
+    expect((await bare(["tier", "nightly", "supervised"])).code).toBe(0);
+    const wrongClass = await bare(["tier", "merge-request", "supervised"]);
+    expect(wrongClass.code).toBe(4);
+    expect(wrongClass.stderr).toMatch(/unknown job class 'merge-request' \(known: nightly, release, from the running assigner's config\)/);
+  }, 60_000);
+});
 
 describe("switchyard runners", () => {
   it("lists added runners, rotates a token so only the new one works, and removes a runner with its token", async () => {
@@ -88,6 +120,12 @@ describe("switchyard check-config", () => {
     expect(r).toMatchObject({ code: 0, stdout: expect.stringMatching(/valid scorer config/) as string });
   }, 30_000);
 
+  it("refuses queueOrder.lookaheadK, which the assigner once accepted and ignored: the one head-size knob is the top-level headSize", async () => {
+    const problems = await checkAgentConfig("assigner", write("assigner.yaml", "queueOrder:\n  lookaheadK: 8\n"), {});
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/queueOrder\.lookaheadK: unknown key/)]));
+    expect(await checkAgentConfig("assigner", write("assigner-ok.yaml", "headSize: 8\n"), {})).toEqual(expect.not.arrayContaining([expect.stringMatching(/unknown key/)]));
+  });
+
   it("every config file the repository ships uses only keys its agent knows", async () => {
     const shipped: [string, string][] = [];
     for (const base of ["deploy/compose/config", "deploy/kubernetes/base/config"]) {
@@ -106,16 +144,41 @@ describe("switchyard check-config", () => {
 });
 
 describe("every agent at start-up", () => {
+  /** Runs an agent's main.js with the test's NATS and Redis until it exits. */
+  function startAgentProcess(agent: string, extraEnv: Record<string, string>): Promise<{ agent: string; code: number; stderr: string }> {
+    return new Promise((done) => {
+      execFile(process.execPath, [join(REPO, `services/${agent}/dist/main.js`)], { env: { PATH: process.env.PATH ?? "", ...env.agentEnv(extraEnv) } },
+        (err, _stdout, stderr) => done({ agent, code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr }));
+    });
+  }
+
   it("refuses a config typo the same way: one report naming the key meant, exit code 2", async () => {
     const file = join(mkdtempSync(join(tmpdir(), "typo-")), "agent.yaml");
     writeFileSync(file, "logLevle: debug\n");
-    const results = await Promise.all(AGENT_NAMES.map((agent) => new Promise<{ agent: string; code: number; stderr: string }>((done) => {
-      execFile(process.execPath, [join(REPO, `services/${agent}/dist/main.js`)], { env: { PATH: process.env.PATH ?? "", ...env.agentEnv({ SWITCHYARD_CONFIG: file }) } },
-        (err, _stdout, stderr) => done({ agent, code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr }));
-    })));
+    const results = await Promise.all(AGENT_NAMES.map((agent) => startAgentProcess(agent, { SWITCHYARD_CONFIG: file })));
     for (const r of results) {
       expect(r.code, r.agent).toBe(2);
       expect(r.stderr, r.agent).toMatch(new RegExp(`^${r.agent}: invalid configuration:\\n  - logLevle: unknown key; did you mean "logLevel"\\?`));
+    }
+  }, 60_000);
+
+  it("fails to start the same way: one line naming the agent and the cause, no stack trace, exit code 1", async () => {
+    // The HTTP port is taken, so each agent fails after NATS and Redis connected, in the runtime's start.
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      const results = await Promise.all(AGENT_NAMES.map((agent) => startAgentProcess(agent, {
+        SWITCHYARD_HTTP_PORT: String(port), SWITCHYARD_LOG_LEVEL: "silent",
+        // The assigner's required settings (the scorer reads SWITCHYARD_POOLS as pool names).
+        ...(agent === "assigner" ? { SWITCHYARD_GITLAB_URL: "http://127.0.0.1:9", SWITCHYARD_POOLS: JSON.stringify([{ name: "p", upstreamToken: "glrt-startup-test" }]) } : {}),
+      })));
+      for (const r of results) {
+        expect(r.code, r.agent).toBe(1);
+        expect(r.stderr, r.agent).toMatch(new RegExp(`^${r.agent}: failed to start: .*EADDRINUSE.*\\n$`));
+      }
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
     }
   }, 60_000);
 });

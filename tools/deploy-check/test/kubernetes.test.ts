@@ -35,16 +35,16 @@ const kubectl = findKubectl();
 // What an operator puts in the production Secrets (docs/OPERATING.md, "Kubernetes"); the demo overlay has its own.
 const operatorSecrets: Record<Agent, Record<string, string>> = {
   assigner: {
-    "nats-url": "nats://assigner:pw@nats:4222", "redis-url": "redis://:pw@redis-master:6379",
+    "nats-url": "nats://assigner:pw@nats:4222", "redis-url": "redis://:pw@redis-master:6379", "redis-password": "pw",
     "pools.json": '[{"name":"linux","upstreamToken":"glrt-xxxxxxxxxxxxxxxxxxxx"}]',
     "runners.json": '[{"id":"r-001","pool":"linux","token":"syr_xxxxxxxxxxxxxxxxxxxxxxxx"}]',
   },
-  scorer: { "nats-url": "nats://scorer:pw@nats:4222", "redis-url": "redis://:pw@redis-master:6379" },
+  scorer: { "nats-url": "nats://scorer:pw@nats:4222", "redis-url": "redis://:pw@redis-master:6379", "redis-password": "pw" },
   monitor: {
-    "nats-url": "nats://monitor:pw@nats:4222", "redis-url": "redis://:pw@redis-master:6379",
+    "nats-url": "nats://monitor:pw@nats:4222", "redis-url": "redis://:pw@redis-master:6379", "redis-password": "pw",
     "gitlab-token": "glpat-xxxxxxxxxxxxxxxxxxxx", "dashboard-token": "a-dashboard-token-of-16+",
   },
-  optimizer: { "nats-url": "nats://optimizer:pw@nats:4222", "redis-url": "redis://:pw@redis-master:6379" },
+  optimizer: { "nats-url": "nats://optimizer:pw@nats:4222", "redis-url": "redis://:pw@redis-master:6379", "redis-password": "pw" },
 };
 
 interface K8sObject { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; [k: string]: unknown }
@@ -109,6 +109,20 @@ function loadAgentConfig(objs: K8sObject[], agent: Agent, deployment: Any): Read
   return loadConfig(agents[agent], { env });
 }
 
+/** Whether the rendered NetworkPolicies let pods labelled `from` open `port` on pods labelled `to`, at both ends. */
+function flowAllowed(objs: K8sObject[], from: Record<string, string>, to: Record<string, string>, port: number): { egress: boolean; ingress: boolean } {
+  const selects = (selector: Any, labels: Record<string, string>) =>
+    Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+  const allowsPort = (rule: Any) => !rule.ports || rule.ports.some((p: Any) => p.port === port);
+  const policies = objs.filter((o) => o.kind === "NetworkPolicy") as Any[];
+  return {
+    egress: policies.some((p) => selects(p.spec.podSelector, from)
+      && (p.spec.egress ?? []).some((r: Any) => allowsPort(r) && (r.to ?? []).some((peer: Any) => peer.podSelector && selects(peer.podSelector, to)))),
+    ingress: policies.some((p) => selects(p.spec.podSelector, to)
+      && (p.spec.ingress ?? []).some((r: Any) => allowsPort(r) && (r.from ?? []).some((peer: Any) => peer.podSelector && selects(peer.podSelector, from)))),
+  };
+}
+
 describe.skipIf(!kubectl)(`deploy/kubernetes${kubectl ? "" : " (skipped: kubectl not found at /usr/bin/kubectl or on PATH)"}`, () => {
   for (const target of targets) {
     describe(target, () => {
@@ -118,6 +132,14 @@ describe.skipIf(!kubectl)(`deploy/kubernetes${kubectl ? "" : " (skipped: kubectl
         expect(objs.length).toBeGreaterThan(20);
         const errors = (await Promise.all(objs.map(schemaErrors))).filter(Boolean);
         expect(errors).toEqual([]);
+      });
+
+      it("lets every agent reach NATS, Redis and Redis's Sentinels, at both ends of each flow", () => {
+        const agent = { "app.kubernetes.io/name": "switchyard" };
+        for (const [to, port] of [[{ "app.kubernetes.io/name": "nats" }, 4222], [{ "app.kubernetes.io/name": "redis" }, 6379], [{ "app.kubernetes.io/name": "redis" }, 26379]] as const) {
+          expect(flowAllowed(objs, agent, to, port), `agents → ${to["app.kubernetes.io/name"]}:${port}`).toEqual({ egress: true, ingress: true });
+        }
+        expect(flowAllowed(objs, agent, { "app.kubernetes.io/name": "redis" }, 6380), "no other port").toEqual({ egress: false, ingress: false });
       });
 
       it("runs each agent as a hardened Deployment with probes, limits and a disruption budget", () => {
@@ -151,6 +173,9 @@ describe.skipIf(!kubectl)(`deploy/kubernetes${kubectl ? "" : " (skipped: kubectl
           // Each agent is its own NATS user (deploy/kubernetes/helm-values/nats.yaml).
           expect(config.natsUrl).toMatch(new RegExp(`^nats://${agent}:[^@]+@nats:4222$`));
           expect(config.redisUrl).toMatch(/^redis:\/\/:[^@]+@redis-master:6379$/);
+          // Through the chart's Sentinels (helm-values/redis.yaml: master set switchyard, auth.sentinel), with the same password.
+          expect(config).toMatchObject({ redisSentinels: "redis:26379", redisSentinelName: "switchyard" });
+          expect(config.redisSentinelPassword).toBe(new URL(config.redisUrl).password);
           if (agent === "assigner" || agent === "optimizer") {
             // They create the JetStream streams, on the chart's three-server cluster.
             expect((config as { jetstreamReplicas: number }).jetstreamReplicas, `${agent}: streams R3`).toBe(3);

@@ -29,9 +29,11 @@ export interface DemoHosts {
 
 export const LOCAL_HOSTS: DemoHosts = { gitlab: "127.0.0.1", broker: "127.0.0.1", brokerListen: "127.0.0.1", runners: "127.0.0.1" };
 
-/** How fast simulated time runs; held jobs must be kept alive in simulated time. */
+/** How fast simulated time runs (held jobs must be kept alive in simulated time), and how deep each pool pulls. */
 export interface DemoTiming {
   speed: number;
+  /** Jobs each pool holds beyond its free slots (default 4); a deep look-ahead lets a burst queue in Switchyard, where it can be reordered. */
+  lookahead?: number;
 }
 
 /** Writes the fleet description and one config file per agent, all derived from one fleet. */
@@ -51,13 +53,17 @@ export function writeDemoConfig(dir: string, fleet: Fleet, ports: DemoPorts, tim
     gitlabUrl,
     brokerHost: hosts.brokerListen,
     brokerPort: ports.broker,
-    pools: fleet.pools.map((p) => ({ name: p.name, upstreamToken: p.upstreamToken, lookahead: 4 })),
+    // What the CLI's add-runner prints as the runners' url (AssignerSettingsV1).
+    publicUrl: brokerUrl,
+    pools: fleet.pools.map((p) => ({ name: p.name, upstreamToken: p.upstreamToken, lookahead: timing.lookahead ?? 4 })),
     runners: fleet.runners.map((r) => ({ id: r.id, pool: r.pool, token: r.token })),
     longPollMs: 20_000,
     // GitLab 18.x drops a running job after 30 minutes without an update (no_updates_running) and counts a
     // keep-alive only when the last update is 15 minutes old, so a touch can come up to one keep-alive
     // interval plus one sweep after that: keep alive every 2 simulated minutes, sweep every simulated minute.
     keepAliveIntervalMs: Math.max(100, Math.round((2 * 60_000) / timing.speed)),
+    // The simulated GitLab's job tokens expire by its own clock (timeout + 5 simulated minutes).
+    gitlabClockSpeed: timing.speed,
     sweepIntervalMs: Math.max(50, Math.min(1_000, Math.round(60_000 / timing.speed))),
     approvalWindowMs: 15_000,
     tiers: { "production-deploy": "autonomous" },
@@ -81,6 +87,8 @@ export function writeDemoConfig(dir: string, fleet: Fleet, ports: DemoPorts, tim
       { periods: ["* * * * * * *"], threshold: "1m" },
       { periods: ["* * * * * sat,sun *"], threshold: "5m" },
     ],
+    // Replay a job 45 simulated minutes after it became pending: the demo's jobs wait and run less than that.
+    shadowFifo: { intervalMs: 5_000, settleSeconds: Math.round(2_700 / timing.speed), windowSeconds: 600 },
   }));
   writeFileSync(layout.scorerConfig, stringify({ pools }));
   return layout;

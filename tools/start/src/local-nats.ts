@@ -4,8 +4,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { natsPermissions, type NatsPermissionOptions } from "@switchyard/contracts";
-import { natsServerOptions, renderNatsAuthorization } from "@switchyard/runtime";
-import { canConnect, freePort, HOW_TO_INSTALL, onPath, stopChild, waitForPort, type LocalService } from "./local-services.js";
+import { freePort, natsServerOptions, renderNatsAuthorization } from "@switchyard/runtime";
+import { canConnect, HOW_TO_INSTALL, onPath, stopChild, waitForPort, type LocalService } from "./local-services.js";
 
 /** The NATS the demo uses; `urlFor` gives each process the URL of its own NATS user. */
 export interface LocalNats extends LocalService {

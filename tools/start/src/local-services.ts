@@ -1,8 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, Socket } from "node:net";
+import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "@switchyard/runtime";
 
 /** A NATS or Redis server the demo uses: found running, or started here and stopped on exit. */
 export interface LocalService {
@@ -19,19 +20,6 @@ export function canConnect(host: string, port: number, timeoutMs = 500): Promise
     socket.setTimeout(timeoutMs, () => done(false));
     socket.once("error", () => done(false));
     socket.connect(port, host, () => done(true));
-  });
-}
-
-/** A port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
   });
 }
 

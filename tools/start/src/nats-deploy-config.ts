@@ -1,5 +1,5 @@
 import { natsPermissions } from "@switchyard/contracts";
-import { natsPasswordVariable, natsUserEntries, renderNatsAuthorization } from "@switchyard/runtime";
+import { createNkeyUser, natsPasswordVariable, natsUserEntries, renderNatsAuthorization } from "@switchyard/runtime";
 import { parseDocument } from "yaml";
 
 /** Subject prefix compose and Kubernetes run with (the agents' default `subjectPrefix`). */
@@ -40,4 +40,27 @@ export function helmNatsValues(current: string, approvers: readonly string[] = [
     natsPasswordVariable(user), { valueFrom: { secretKeyRef: { name: NATS_AUTH_SECRET, key: user } } },
   ])));
   return doc.toString({ lineWidth: 0 });
+}
+
+/** One user's nkey pair: the seed the agent keeps (a secret), the public key the server config holds. */
+export interface NatsUserNkey {
+  seed: string;
+  publicKey: string;
+}
+
+/** Fresh nkey pairs for every user of the permission table (and the approvers added to it). */
+export function generateNatsNkeys(approvers: readonly string[] = []): Record<string, NatsUserNkey> {
+  return Object.fromEntries(Object.keys(natsPermissions(DEPLOY_PREFIX, { approvers })).map((user) => [user, createNkeyUser()]));
+}
+
+/**
+ * The `authorization` block for nkey users: each user of the table known by its public key only, so the
+ * server config holds no secret at all. `include` it from nats.conf in place of the password users.
+ */
+export function nkeyNatsAuthorization(keys: Readonly<Record<string, Pick<NatsUserNkey, "publicKey">>>, prefix = DEPLOY_PREFIX, approvers: readonly string[] = []): string {
+  return renderNatsAuthorization(natsPermissions(prefix, { approvers }), (user) => {
+    const key = keys[user];
+    if (!key) throw new Error(`no nkey for NATS user "${user}"`);
+    return { nkey: key.publicKey };
+  });
 }

@@ -34,7 +34,7 @@ type Families = Map<string, { labels: Record<string, string>; value: number }[]>
 // parse-prometheus-text-format merges a labelled histogram's series into one without labels, so
 // the few lines needed here are read directly.
 async function scrape(url: string): Promise<Families> {
-  const text = await (await fetch(url)).text();
+  const text = await (await fetch(url, { signal: AbortSignal.timeout(10_000) })).text();
   const histograms = new Set([...text.matchAll(/^# TYPE (\S+) histogram$/gm)].map((m) => m[1]));
   const families: Families = new Map();
   for (const line of text.split("\n")) {
@@ -48,13 +48,21 @@ async function scrape(url: string): Promise<Families> {
   return families;
 }
 
-/** Resolves once /readyz answers 200: the agent's loop runs, as a Kubernetes readiness probe sees it. */
-async function ready(base: string): Promise<void> {
-  for (;;) {
-    const res = await fetch(`${base}/readyz`).catch(() => null);
+/**
+ * Resolves once /readyz answers 200: the agent's loop runs, as a Kubernetes readiness probe sees it.
+ * Bounded, and each probe too, so an agent that never turns ready fails naming itself and what it last
+ * answered (a CI run once hung here until the test's own timeout, saying nothing).
+ */
+async function ready(agent: string, base: string, within = 60_000): Promise<void> {
+  const deadline = Date.now() + within;
+  let last = "no answer";
+  while (Date.now() < deadline) {
+    const res = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(2_000) }).catch((err: unknown) => { last = (err as Error).message; return null; });
     if (res?.status === 200) return;
+    if (res) last = `${res.status} ${await res.text().catch(() => "")}`.slice(0, 200);
     await new Promise((r) => setTimeout(r, 50)); // polling an HTTP probe: there is no event to await
   }
+  throw new Error(`${agent} not ready within ${within} ms; /readyz last said: ${last}\n${start?.output().split("\n").slice(-30).join("\n")}`);
 }
 
 /** The family a PromQL name reads (`_bucket`, `_sum`, `_count` belong to their histogram). */
@@ -67,7 +75,7 @@ function familyOf(families: Families, name: string): string | undefined {
 describe("the first scrape of npm start", () => {
   it("has every metric the dashboard and the alert rules read, before any job arrived, with each pool's series at 0", async () => {
     start = startNodeProcess("start", "tools/start/dist/main.js", { NATS_URL: TEST_NATS_URL, REDIS_URL: TEST_REDIS_URL },
-      ["--prefix", prefix, "--work-dir", workDir, "--runners-per-pool", "1", "--rate", "0"]);
+      ["--prefix", prefix, "--work-dir", workDir, "--runners-per-pool", "1", "--rate", "0", "--light"]);
     await start.waitForOutput(/Ctrl-C stops everything/, 60_000);
     const agents = [...start.output().matchAll(/^ {2}(assigner|scorer|monitor|optimizer)\s+(http:\/\/127\.0\.0\.1:\d+)\/metrics$/gm)].map((m) => ({ agent: m[1]!, base: m[2]! }));
     expect(agents.map((a) => a.agent).sort()).toEqual(["assigner", "monitor", "optimizer", "scorer"]);
@@ -75,7 +83,7 @@ describe("the first scrape of npm start", () => {
     const families: Families = new Map();
     const byAgent = new Map<string, Families>();
     for (const { agent, base } of agents) {
-      await ready(base);
+      await ready(agent, base);
       const scraped = await scrape(`${base}/metrics`);
       byAgent.set(agent, scraped);
       for (const [name, samples] of scraped) families.set(name, [...(families.get(name) ?? []), ...samples]);

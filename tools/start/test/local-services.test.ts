@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { connectNats, createLogger } from "@switchyard/runtime";
+import { connectNats, createLogger, freePort } from "@switchyard/runtime";
 import { TEST_NATS_URL } from "@switchyard/testing";
 import { findOrStartNats } from "../src/local-nats.js";
-import { freePort } from "../src/local-services.js";
 
 const options = { prefix: "t_localservices", warn: () => undefined };
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import { Redis } from "ioredis";
-import { SCORER_QUEUE_GROUP, contracts, subjects, type JobOutcome, type JobQueued, type JobScored } from "@switchyard/contracts";
+import { SCORER_QUEUE_GROUP, contracts, subjects, type JobBatchQueued, type JobOutcome, type JobQueued, type JobScored } from "@switchyard/contracts";
 import {
   connectNats, createBus, createLogger, createMetrics, ensureDeadLetterStream, ensureOutcomeStream, redisKeys, startHeartbeat, type Bus,
 } from "@switchyard/runtime";
@@ -137,6 +137,26 @@ describe("NATS with the shipped users and permissions", () => {
     sub.unsubscribe();
   });
 
+  it("lets the assigner send a round's jobs to the scorers as one batch and get the batch reply", async () => {
+    const scorerBus = await busOf("scorer");
+    const sub = scorerBus.subscribe(contracts.jobBatchQueued, s.jobBatchQueuedAll, (batch: JobBatchQueued, msg) => {
+      scorerBus.respond(msg, contracts.jobBatchScored, {
+        v: 1, pool: batch.pool, results: batch.jobs.map((j) => ({ jobId: j.jobId, candidates: [], rejected: [] })),
+        weightsVersion: 1, scorerId: "scorer-1", scoredAt: Date.now(), latencyMs: 1,
+      });
+    }, { queue: SCORER_QUEUE_GROUP });
+    await scorerBus.nc.flush();
+    const job = {
+      jobId: 8, projectId: 1, projectPath: null, pipelineId: 1, name: "lint", stage: "test", ref: "main", protectedRef: false,
+      pipelineSource: "push", environment: null, jobClass: "default", tier: "autonomous" as const, priority: 1, arrivedAt: Date.now(),
+      gitlabQueueSeconds: 0, timeoutSeconds: 3600,
+    };
+    const batch: JobBatchQueued = { v: 1, pool: "linux", openRunners: [{ runnerId: "r-1", freeSlots: 1 }], jobs: [job, { ...job, jobId: 9 }] };
+    const reply = await (await busOf("assigner")).request(contracts.jobBatchQueued, s.jobBatchQueued("linux"), batch, contracts.jobBatchScored, 5_000);
+    expect(reply.results.map((r) => r.jobId)).toEqual([8, 9]);
+    sub.unsubscribe();
+  });
+
   it("lets the assigner keep outcomes in JetStream and the optimizer consume and acknowledge them", async () => {
     const assigner = await as("assigner");
     const optimizer = await as("optimizer");
@@ -146,7 +166,7 @@ describe("NATS with the shipped users and permissions", () => {
     }
     await ensureOutcomeConsumer(optimizer, s, "optimizer", 5);
     const outcome: JobOutcome = {
-      v: 1, jobId: 9, pool: "linux", runnerId: "r-1", phase: "finished", status: "success", failureReason: null, jobClass: "default",
+      v: 2, jobId: 9, pool: "linux", runnerId: "r-1", phase: "finished", status: "success", failureReason: null, end: "runner", jobClass: "default",
       decisionId: null, projectId: 1, queueSeconds: 1, holdSeconds: 0, runSeconds: 2, at: Date.now(),
     };
     await jetstream(assigner).publish(s.jobOutcome("linux"), JSON.stringify(outcome), { msgID: "9:finished" });
@@ -211,6 +231,7 @@ describe("NATS with the shipped users and permissions", () => {
     { what: "a dashboard approval from the CLI", forger: "cli", subject: s.approvalAnswer("dashboard"), owner: "monitor", reader: "assigner" },
     { what: "a recycle request from the optimizer", forger: "optimizer", subject: s.event("runner.recycle-requested"), owner: "monitor", reader: "optimizer" },
     { what: "a job for the scorers from the monitor", forger: "monitor", subject: s.jobQueued("linux"), owner: "assigner", reader: "scorer" },
+    { what: "a batch for the scorers from the optimizer", forger: "optimizer", subject: s.jobBatchQueued("linux"), owner: "assigner", reader: "scorer" },
   ];
 
   it.each(forgeries)("refuses $what", async ({ forger, subject, owner, reader }) => {
@@ -233,6 +254,7 @@ describe("NATS with the shipped users and permissions", () => {
   it.each([
     { who: "scorer", subject: "_INBOX.assigner.>", why: "the assigner's replies" },
     { who: "cli", subject: s.jobQueuedAll, why: "jobs it could answer as a scorer" },
+    { who: "monitor", subject: s.jobBatchQueuedAll, why: "batches it could answer as a scorer" },
     { who: "monitor", subject: s.approvalAnswerAll, why: "approval answers" },
   ])("refuses a $who subscription to $why", async ({ who, subject }) => {
     const nc = await as(who);
@@ -245,7 +267,7 @@ describe("NATS with the shipped users and permissions", () => {
     // nats-server logs each refusal as `Publish Violation - User "u", Subject "s"` (or Subscription).
     const violations = readFileSync(logFile, "utf8").split("\n").filter((l) => /violation/i.test(l));
     const refusedSubjects = new Set(violations.map((l) => /Subject "([^"]+)"/.exec(l)?.[1]));
-    const expected = new Set([...forgeries.map((f) => f.subject), `$JS.API.STREAM.DELETE.${s.outcomeStream}`, "_INBOX.assigner.>", s.jobQueuedAll, s.approvalAnswerAll]);
+    const expected = new Set([...forgeries.map((f) => f.subject), `$JS.API.STREAM.DELETE.${s.outcomeStream}`, "_INBOX.assigner.>", s.jobQueuedAll, s.jobBatchQueuedAll, s.approvalAnswerAll]);
     expect(violations.length).toBeGreaterThanOrEqual(expected.size);
     expect([...refusedSubjects].filter((x) => !expected.has(x as string))).toEqual([]);
   });

@@ -6,10 +6,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { connect } from "@nats-io/transport-node";
 import { parse } from "yaml";
 import { NATS_USERS, natsPermissions } from "@switchyard/contracts";
-import { natsPasswordVariable } from "@switchyard/runtime";
+import { freePort, natsPasswordVariable } from "@switchyard/runtime";
 import { REPO_ROOT } from "@switchyard/testing";
 import { composeNatsConf, DEPLOY_PREFIX, helmNatsValues } from "../src/nats-deploy-config.js";
-import { freePort, stopChild, waitForPort } from "../src/local-services.js";
+import { stopChild, waitForPort } from "../src/local-services.js";
 
 // The shipped NATS configs are generated from libs/contracts/src/nats-permissions.ts; regenerate
 // them with `npm run build && node tools/start/dist/write-nats-config.js` after changing the table.

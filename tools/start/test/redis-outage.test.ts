@@ -8,7 +8,7 @@ import {
 } from "@switchyard/testing";
 import { Redis } from "ioredis";
 import { writeDemoConfig } from "../src/demo-config.js";
-import { freePort } from "../src/local-services.js";
+import { freePort } from "@switchyard/runtime";
 
 // Issue 13: a runner dropping its long poll while Redis was unreachable crashed the assigner with an
 // unhandled MaxRetriesPerRequestError. Here Redis (this test's own server) dies under load, a held
@@ -115,7 +115,8 @@ describe("Redis dies under load", () => {
     const assigner = agents.assigner!;
     const probeRedis = new Redis(redis.url, { maxRetriesPerRequest: 0, lazyConnect: true });
     await probeRedis.connect();
-    await waitFor(() => probeRedis.zscore(env.keys.polling("probe"), "probe"), { what: "probe poll held" });
+    // One member per held poll (runner, system_id, poll): the probe's single poll.
+    await waitFor(async () => (await probeRedis.zcard(env.keys.polling("probe"))) === 1, { what: "probe poll held" });
     probeRedis.disconnect();
 
     // Dropped right after Redis dies: well inside the broker's 5 s re-check of a held poll, so the

@@ -3,10 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSimulatedGitLab, fleetRegistrations, generateFleet, type SimulatedGitLab } from "@switchyard/gitlab-sim";
-import { createLogger, deleteStream } from "@switchyard/runtime";
+import { createLogger, deleteStream, freePort } from "@switchyard/runtime";
 import { createTestEnv, startNodeProcess, waitFor, type RunningProcess, type TestEnv } from "@switchyard/testing";
 import { writeDemoConfig } from "../src/demo-config.js";
-import { freePort } from "../src/local-services.js";
 
 const THRESHOLD_MS = 1_500;
 let env: TestEnv;

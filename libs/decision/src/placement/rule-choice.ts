@@ -1,4 +1,4 @@
-import type { Candidate, JobScored } from "@switchyard/contracts";
+import { DECISION_CANDIDATES, type Candidate, type JobScored } from "@switchyard/contracts";
 
 /** The rule path's answer: the top candidate, how close the runner-up is, and why. */
 export interface RuleChoice {
@@ -8,7 +8,7 @@ export interface RuleChoice {
   withinMargin: boolean;
   rationale: string;
   reasons: string[];
-  /** The best candidates (at most 8, what a decision record carries). */
+  /** The best candidates (at most DECISION_CANDIDATES, what a decision record carries). */
   candidates: Candidate[];
 }
 
@@ -30,7 +30,7 @@ export function explain(candidate: Pick<Candidate, "contributions">, k = 3): str
 /** Top candidate wins; `withinMargin` says whether the runner-up is close enough (margin ≤ marginRatio) to ask a tie-breaker. */
 export function ruleChoice(scored: Pick<JobScored, "candidates" | "rejected">, marginRatio: number): RuleChoice {
   const [top, second] = scored.candidates;
-  const candidates = scored.candidates.slice(0, 8);
+  const candidates = scored.candidates.slice(0, DECISION_CANDIDATES);
   if (!top) {
     const why = scored.rejected.slice(0, 3).map((r) => `${r.runnerId}: ${r.filter}`).join(", ");
     return {

@@ -1,7 +1,11 @@
 import { z } from "zod";
 import { defaultQueueOrderConfig as d, type QueueOrderConfig } from "./config.js";
 
-/** Validates the queue-order settings (the assigner's `queueOrder`), each with the shipped default. */
+/**
+ * Validates the queue-order settings (the assigner's `queueOrder`), each with the shipped default. The
+ * head size is not among them: it is the assigner's top-level `headSize`, which also sizes the queue
+ * read per round, so one setting serves both (a second `queueOrder` key was accepted and ignored).
+ */
 export const queueOrderConfigSchema = z.object({
   secondsPerWeightPoint: z.number().nonnegative().default(d.secondsPerWeightPoint)
     .describe("head start per class-weight point (s): a class 10 points higher is served first unless the other job waited 10 × this longer"),
@@ -13,7 +17,6 @@ export const queueOrderConfigSchema = z.object({
     perProjectPerHour: z.number().int().nonnegative().default(d.highClassBudget.perProjectPerHour),
     demotedWeight: z.number().nonnegative().default(d.highClassBudget.demotedWeight),
   }).prefault({}).describe("jobs of weight ≥ minWeight beyond perProjectPerHour an hour count at demotedWeight"),
-  lookaheadK: z.number().int().positive().default(d.lookaheadK).describe("entries at the head of the order the picker compares"),
   durationShift: z.object({
     perRunSecond: z.number().nonnegative().default(d.durationShift.perRunSecond)
       .describe("seconds of later virtual arrival per expected run second (shortest expected first); 0 = off"),
@@ -24,4 +27,4 @@ export const queueOrderConfigSchema = z.object({
     maxWeight: z.number().nonnegative().default(d.durationShift.maxWeight)
       .describe("only classes of at most this weight shift; higher classes keep arrival order"),
   }).prefault({}).describe("duration-aware ordering within a class band, from the run times the optimizer learns"),
-}) satisfies z.ZodType<QueueOrderConfig, unknown>;
+}) satisfies z.ZodType<Omit<QueueOrderConfig, "headSize">, unknown>;

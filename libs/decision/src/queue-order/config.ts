@@ -11,8 +11,11 @@ export interface QueueOrderConfig {
    * the last hour are treated at `demotedWeight` (stops "everything is a production deploy").
    */
   highClassBudget: { minWeight: number; perProjectPerHour: number; demotedWeight: number };
-  /** How many entries at the head of the static order the picker looks at. */
-  lookaheadK: number;
+  /**
+   * How many entries at the head of the static order the picker looks at: the assigner's top-level
+   * `headSize` (one knob; not part of the `queueOrder` settings, see config-schema.ts).
+   */
+  headSize: number;
   /**
    * Shortest-expected-first within a class band: a job's virtual arrival moves later by
    * `perRunSecond` × its expected run time (s), capped at `maxSeconds` (the aging cap: a job is
@@ -38,6 +41,6 @@ export const defaultQueueOrderConfig: QueueOrderConfig = Object.freeze({
   fairnessPenaltySecondsPerRunningJob: 20,
   fairnessPenaltyMaxSeconds: 600,
   highClassBudget: Object.freeze({ minWeight: 60, perProjectPerHour: 20, demotedWeight: 40 }),
-  lookaheadK: 32,
+  headSize: 32,
   durationShift: Object.freeze({ perRunSecond: 1, maxSeconds: 1200, unknownSeconds: 600, maxWeight: 30 }),
 });

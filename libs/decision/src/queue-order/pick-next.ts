@@ -18,7 +18,7 @@ export function effectiveKey(entry: QueueEntry, ctx: PickContext, cfg: QueueOrde
 }
 
 /**
- * Picks the next job among the head of the static order (the caller passes at most lookaheadK):
+ * Picks the next job among the head of the static order (the caller passes at most `headSize`):
  * lowest effective key, ties to the earlier arrival, then the lower job id. Never returns a
  * deploy to a project's environment while an earlier-arrived deploy to it is in the list:
  * that earlier deploy is returned instead (environments are per project in GitLab).

@@ -21,6 +21,7 @@ export const fleetRunnerSchema = z.object({
   pool: z.string().min(1),
   token: z.string().min(1).describe("Switchyard-issued downstream token (syr_...)"),
   limit: z.number().int().positive(),
+  requestConcurrency: z.number().int().positive().optional().describe("gitlab-runner's request_concurrency: jobs/request calls held at once (default 1)"),
   diskUsedRatio: z.number().min(0).max(1).optional(),
   cpus: z.number().int().positive().optional(),
   memoryGiB: z.number().positive().optional(),

@@ -9,8 +9,17 @@ export interface ReceivedJob {
   variables?: { key: string; value: string }[];
 }
 
+/**
+ * How much a simulated runner does with a job. `full` (default) behaves like gitlab-runner: trace chunks and
+ * simulated work. `light` only acknowledges (PUT running) and finishes (final PUT) at once: a load driver
+ * that costs the simulator as little as a job can, so a benchmark measures the broker rather than the fleet.
+ */
+export type RunnerWork = "full" | "light";
+
 export interface JobExecutionDeps {
   url: string;
+  /** Default "full". */
+  work?: RunnerWork;
   info: Record<string, unknown>;
   speed: number;
   /** Longest real wait between final-update retries on 202 (the server's interval is scaled, then capped). */
@@ -26,7 +35,8 @@ export type JobRunResult = { kind: "finished"; state: "success" | "failed"; dura
  * Runs one received job like gitlab-runner: accept with PUT state=running, stream trace chunks with
  * Content-Range (rewinding on 416), "work" for SIM_JOB_DURATION_SECONDS / speed, then send the final
  * state, retrying on 202 after X-GitLab-Trace-Update-Interval. A 403 or Job-Status canceled/failed aborts;
- * Job-Status canceling aborts and then sends the final failed update GitLab waits for.
+ * Job-Status canceling aborts and then sends the final failed update GitLab waits for. With `work: "light"`
+ * only the two job updates are sent: running, then the final state (still retried on 202), no trace, no wait.
  */
 export async function executeJob(job: ReceivedJob, deps: JobExecutionDeps): Promise<JobRunResult> {
   const { url, info, speed, signal } = deps;
@@ -86,10 +96,22 @@ export async function executeJob(job: ReceivedJob, deps: JobExecutionDeps): Prom
   };
   const log = (line: string) => { trace = Buffer.concat([trace, Buffer.from(`${line}\n`)]); };
 
+  const finalUpdate = async (outcome: "success" | "failed", durationSeconds: number): Promise<JobRunResult> => {
+    for (;;) {
+      const res = await update(outcome, outcome === "failed" ? { failure_reason: "script_failure", exit_code: 1 } : { exit_code: 0 });
+      if (res.status === 200) return { kind: "finished", state: outcome, durationSeconds };
+      if (res.status !== 202) throw new Error(`final update: unexpected status ${res.status}`);
+      const interval = Number(res.headers.get("x-gitlab-trace-update-interval") ?? 3);
+      await sleep(Math.min((interval * 1000) / speed, deps.maxRetryWaitMs), signal);
+      if (signal.aborted) return { kind: "aborted", jobStatus: null };
+    }
+  };
+
   try {
     await update("running");
-    const duration = Number(jobVariable(job, "SIM_JOB_DURATION_SECONDS") ?? 1);
     const outcome = jobVariable(job, "SIM_JOB_OUTCOME") === "failed" ? "failed" : "success";
+    if (deps.work === "light") return await finalUpdate(outcome, 0);
+    const duration = Number(jobVariable(job, "SIM_JOB_DURATION_SECONDS") ?? 1);
     log(`Running with gitlab-runner (simulated) on job ${job.id} ${job.job_info?.name ?? ""}`);
     await flushTrace();
     const steps = 3;
@@ -101,14 +123,7 @@ export async function executeJob(job: ReceivedJob, deps: JobExecutionDeps): Prom
     if (signal.aborted) return { kind: "aborted", jobStatus: null };
     log(outcome === "success" ? "Job succeeded" : "ERROR: Job failed: exit code 1");
     await flushTrace();
-    for (;;) {
-      const res = await update(outcome, outcome === "failed" ? { failure_reason: "script_failure", exit_code: 1 } : { exit_code: 0 });
-      if (res.status === 200) return { kind: "finished", state: outcome, durationSeconds: duration };
-      if (res.status !== 202) throw new Error(`final update: unexpected status ${res.status}`);
-      const interval = Number(res.headers.get("x-gitlab-trace-update-interval") ?? 3);
-      await sleep(Math.min((interval * 1000) / speed, deps.maxRetryWaitMs), signal);
-      if (signal.aborted) return { kind: "aborted", jobStatus: null };
-    }
+    return await finalUpdate(outcome, duration);
   } catch (err) {
     if (err instanceof JobAborted) {
       deps.log.info({ jobId: job.id, jobStatus: err.jobStatus }, "job aborted by server");

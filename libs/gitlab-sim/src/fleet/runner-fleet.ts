@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "@switchyard/runtime";
+import type { RunnerWork } from "./job-execution.js";
 import { createSimulatedRunner, type SimulatedRunner, type SimulatedRunnerStats } from "./simulated-runner.js";
 
 /** One runner of the fleet. */
@@ -12,6 +13,8 @@ export interface FleetRunnerSpec {
   /** Also serve this runner's metrics on its own port at /metrics (like gitlab-runner's listen_address). */
   metricsPort?: number;
   speed?: number;
+  /** gitlab-runner's request_concurrency (default 1). */
+  requestConcurrency?: number;
 }
 
 export interface RunnerFleetOptions {
@@ -23,6 +26,8 @@ export interface RunnerFleetOptions {
   metricsPort?: number;
   checkIntervalMs?: number;
   maxRetryWaitMs?: number;
+  /** What every runner does with a job (default "full"; "light" = acknowledge and finish, for benchmarks). */
+  work?: RunnerWork;
 }
 
 /** A started fleet of simulated runners with one metrics server (`/runners/<id>/metrics`). */
@@ -49,10 +54,14 @@ export async function createRunnerFleet(options: RunnerFleetOptions): Promise<Ru
   const log = options.log.child({ component: "sim-runners" });
   const host = options.metricsHost ?? "127.0.0.1";
   const runners = new Map<string, SimulatedRunner>();
+  /** Wall-clock ms each job first reached a runner, served as JSON at /received (the hand-off bench's clock). */
+  const receivedAt = new Map<number, number>();
+  const onReceived = (jobId: number) => { if (!receivedAt.has(jobId)) receivedAt.set(jobId, Date.now()); };
   for (const spec of options.runners) {
     runners.set(spec.id, createSimulatedRunner({
+      onReceived, work: options.work,
       id: spec.id, token: spec.token, limit: spec.limit, url: options.url, speed: spec.speed ?? options.speed ?? 1, log,
-      diskUsedRatio: spec.diskUsedRatio, checkIntervalMs: options.checkIntervalMs, maxRetryWaitMs: options.maxRetryWaitMs,
+      diskUsedRatio: spec.diskUsedRatio, requestConcurrency: spec.requestConcurrency, checkIntervalMs: options.checkIntervalMs, maxRetryWaitMs: options.maxRetryWaitMs,
     }));
   }
   const serveMetrics = (runner: SimulatedRunner | undefined, res: import("node:http").ServerResponse) => {
@@ -60,7 +69,19 @@ export async function createRunnerFleet(options: RunnerFleetOptions): Promise<Ru
     res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" }).end(runner.metricsText());
   };
   const main = createServer((req, res) => {
-    const m = /^\/runners\/([^/]+)\/metrics$/.exec(new URL(req.url ?? "/", "http://x").pathname);
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    if (path === "/received") {
+      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(Object.fromEntries(receivedAt)));
+      return;
+    }
+    if (path === "/received-count") {
+      // How many times each job reached a runner, over the whole fleet: exactly-once checks from outside.
+      const counts: Record<number, number> = {};
+      for (const r of runners.values()) for (const id of r.stats().jobIds) counts[id] = (counts[id] ?? 0) + 1;
+      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(counts));
+      return;
+    }
+    const m = /^\/runners\/([^/]+)\/metrics$/.exec(path);
     serveMetrics(m ? runners.get(decodeURIComponent(m[1]!)) : undefined, res);
   });
   const metricsUrl = await listen(main, options.metricsPort ?? 0, host);

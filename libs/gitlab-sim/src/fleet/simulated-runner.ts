@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Logger } from "@switchyard/runtime";
-import { executeJob, type ReceivedJob } from "./job-execution.js";
+import { executeJob, type ReceivedJob, type RunnerWork } from "./job-execution.js";
 import { renderRunnerMetrics } from "./runner-metrics.js";
 import { runnerInfo, sleep } from "./runner-protocol.js";
 
@@ -20,6 +20,12 @@ export interface SimulatedRunnerOptions {
   requestTimeoutMs?: number;
   maxRetryWaitMs?: number;
   extraFeatures?: Record<string, boolean>;
+  /** gitlab-runner's request_concurrency: jobs/request calls held at once (default 1). */
+  requestConcurrency?: number;
+  /** What the runner does with a job (default "full"; "light" = acknowledge and finish at once). */
+  work?: RunnerWork;
+  /** Told of every job the moment the runner got it (the bench's hand-off clock). */
+  onReceived?: (jobId: number) => void;
 }
 
 /** What tests read from a simulated runner. */
@@ -60,7 +66,16 @@ export function createSimulatedRunner(options: SimulatedRunnerOptions): Simulate
   };
   let diskUsedRatio = options.diskUsedRatio ?? 0.2;
   let lastUpdate = "";
-  let slotFreed: (() => void) | null = null;
+  /** jobs/request calls in flight; each holds a build slot, as gitlab-runner's acquireBuild does before it asks. */
+  let inflight = 0;
+  let halted = false;
+  const slotWaiters = new Set<() => void>();
+  const slotFreed = () => { for (const w of [...slotWaiters]) w(); };
+  const waitForSlot = () => new Promise<void>((resolve) => {
+    const done = () => { slotWaiters.delete(done); aborter.signal.removeEventListener("abort", done); resolve(); };
+    slotWaiters.add(done);
+    aborter.signal.addEventListener("abort", done, { once: true });
+  });
   let loop: Promise<void> | null = null;
   const jobRuns = new Set<Promise<void>>();
   const headers = { "Content-Type": "application/json", Accept: "application/json", "RUNNER-TOKEN": options.token };
@@ -99,38 +114,45 @@ export function createSimulatedRunner(options: SimulatedRunnerOptions): Simulate
     running.add(job.id);
     stats.jobsReceived++;
     stats.jobIds.push(job.id);
-    const run = executeJob(job, { url: options.url, info, speed: options.speed, maxRetryWaitMs: options.maxRetryWaitMs ?? 200, signal: aborter.signal, log })
+    options.onReceived?.(job.id);
+    const run = executeJob(job, { url: options.url, work: options.work, info, speed: options.speed, maxRetryWaitMs: options.maxRetryWaitMs ?? 200, signal: aborter.signal, log })
       .then((result) => {
         if (result.kind === "aborted") { stats.aborted++; return; }
         durations.push(result.durationSeconds);
         if (result.state === "success") stats.succeeded++; else stats.failed++;
       })
       .catch((err: unknown) => { stats.errors++; log.error({ err: (err as Error).message, jobId: job.id }, "job run failed"); })
-      .finally(() => { running.delete(job.id); jobRuns.delete(run); slotFreed?.(); });
+      .finally(() => { running.delete(job.id); jobRuns.delete(run); slotFreed(); });
     jobRuns.add(run);
   };
 
-  const pollLoop = async () => {
-    if (!(await verify())) return;
-    while (!aborter.signal.aborted) {
-      if (options.limit > 0 && running.size >= options.limit) {
-        await new Promise<void>((resolve) => { slotFreed = resolve; aborter.signal.addEventListener("abort", () => resolve(), { once: true }); });
-        slotFreed = null;
-        continue;
-      }
+  // One of gitlab-runner's request workers for this [[runners]] entry (commands/multi.go processRunner):
+  // take a build slot, ask, and after a job ask again at once; all share the token, system_id and last_update.
+  const requestWorker = async () => {
+    while (!aborter.signal.aborted && !halted) {
+      if (options.limit > 0 && running.size + inflight >= options.limit) { await waitForSlot(); continue; }
+      inflight++;
       try {
         const res = await post("/api/v4/jobs/request", { token: options.token, system_id: systemId, info, last_update: lastUpdate });
         lastUpdate = res.headers.get("x-gitlab-last-update") ?? lastUpdate;
         if (res.status === 201) { runJob(JSON.parse(res.body.toString("utf8")) as ReceivedJob); continue; }
-        if (res.status === 403) { stats.stoppedReason = "jobs/request: 403 forbidden"; log.error("jobs/request refused (403); stopping"); return; }
+        if (res.status === 403) { halted = true; stats.stoppedReason = "jobs/request: 403 forbidden"; log.error("jobs/request refused (403); stopping"); return; }
         if (res.status !== 204) stats.errors++;
       } catch (err) {
         if (aborter.signal.aborted) return;
         stats.errors++;
         log.warn({ err: (err as Error).message }, "jobs/request failed");
+      } finally {
+        inflight--;
+        slotFreed();
       }
       await sleep(checkIntervalMs, aborter.signal);
     }
+  };
+
+  const pollLoop = async () => {
+    if (!(await verify())) return;
+    await Promise.all(Array.from({ length: Math.max(1, options.requestConcurrency ?? 1) }, () => requestWorker()));
   };
 
   return {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { GitLabState } from "./gitlab-state.js";
 import type { PipelineRunner } from "./pipelines.js";
-import { jobSpecSchema } from "./model.js";
+import { historyJobSchema, jobSpecSchema } from "./model.js";
 import { jsonBody, reply, route, type Route } from "./http-kit.js";
 import { requirePrivateToken } from "./rest-api.js";
 import type { RunnerApiKnobs } from "./runner-api.js";
@@ -13,6 +13,7 @@ const faultSchema = z.object({
   times: z.number().int().positive().optional(),
 }).strict();
 
+const postHistorySchema = z.union([z.array(historyJobSchema), z.object({ jobs: z.array(historyJobSchema) })]);
 const postJobsSchema = z.union([jobSpecSchema, z.array(jobSpecSchema), z.object({ jobs: z.array(jobSpecSchema) })]);
 
 export interface AdminApiDeps {
@@ -31,6 +32,21 @@ export function adminApiRoutes({ state, pipelines, knobs, adminToken }: AdminApi
       if (!parsed.success) return reply(req.res, 400, { error: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) });
       const specs = Array.isArray(parsed.data) ? parsed.data : "jobs" in parsed.data ? parsed.data.jobs : [parsed.data];
       reply(req.res, 201, { ids: specs.map((spec) => state.enqueueJob(spec)) });
+    }),
+    // Job history (jobs that already ran), for the REST job lists: [{...job spec, createdAt, queuedAt?, startedAt,
+    // finishedAt, status?, runnerId?}] or {"jobs": [...]}; ids are given in queuedAt order, as GitLab's grow.
+    route("POST", "/sim/history", (req) => {
+      if (!requirePrivateToken(req, adminToken)) return;
+      const parsed = postHistorySchema.safeParse(jsonBody(req));
+      if (!parsed.success) return reply(req.res, 400, { error: parsed.error.issues.slice(0, 20).map((i) => `${i.path.join(".")}: ${i.message}`) });
+      const list = Array.isArray(parsed.data) ? parsed.data : parsed.data.jobs;
+      const at = (t: number | string | undefined) => (typeof t === "number" ? t : Date.parse(t!));
+      const ordered = [...list].sort((a, b) => at(a.queuedAt ?? a.createdAt) - at(b.queuedAt ?? b.createdAt));
+      try {
+        reply(req.res, 201, { ids: ordered.map((job) => state.recordFinishedJob(job)) });
+      } catch (err) {
+        reply(req.res, 400, { error: [(err as Error).message] });
+      }
     }),
     route("GET", "/sim/jobs/:id", (req) => {
       if (!requirePrivateToken(req, adminToken)) return;

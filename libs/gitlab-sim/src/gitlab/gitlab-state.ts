@@ -3,8 +3,8 @@ import { randomBytes } from "node:crypto";
 import type { Logger } from "@switchyard/runtime";
 import type { SimClock } from "../clock.js";
 import {
-  jobSpecSchema, runnerRegistrationSchema,
-  type JobSpecInput, type JobStateChange, type JobStatus, type JobView, type RunnerRegistrationInput, type SimJob, type SimRunner,
+  historyJobSchema, jobSpecSchema, runnerRegistrationSchema,
+  type HistoryJobInput, type JobSpecInput, type JobStateChange, type JobStatus, type JobView, type RunnerRegistrationInput, type SimJob, type SimRunner,
 } from "./model.js";
 import { missingFeatures, orderCandidates, runnerCanTake } from "./job-matching.js";
 
@@ -42,11 +42,17 @@ export interface GitLabState {
   setPaused(runnerId: number, paused: boolean): SimRunner;
   /** When the runner's own jobs/request or verify last reached Rails (Ci::Runner `contacted_at`). */
   contactedAt(runner: SimRunner): number | null;
-  heartbeat(runner: SimRunner, info: RunnerInfo | undefined, ip: string | null): void;
+  heartbeat(runner: SimRunner, info: RunnerInfo | undefined, ip: string | null, systemId?: string): void;
+  /** DELETE /runners: the runner and its token are gone. */
+  unregisterRunner(runner: SimRunner): void;
+  /** POST /runners/reset_authentication_token: a new token; the old one stops working. */
+  resetToken(runner: SimRunner): string;
   queueVersion(runnerId: number): string;
   /** Resolves when the runner's queue version differs from `version`, or after `timeoutMs`. */
   waitForQueueChange(runnerId: number, version: string, timeoutMs: number, signal?: AbortSignal): Promise<void>;
   enqueueJob(spec: JobSpecInput, pipelineId?: number): number;
+  /** Adds a job that already ran (history for the REST job lists); never pending, emits no event. Returns its id. */
+  recordFinishedJob(input: HistoryJobInput): number;
   nextPipelineId(): number;
   pickJob(runner: SimRunner, info: RunnerInfo | undefined): PickResult;
   jobRecord(id: number): SimJob | undefined;
@@ -89,12 +95,27 @@ export function createGitLabState({ clock, log, enforceJobTimeout = true }: GitL
   const byToken = new Map<string, SimRunner>();
   const jobs = new Map<number, SimJob>();
   const pending = new Set<number>();
+  /**
+   * Jobs running or canceling: what the fair-scheduling counts and the stale sweep look at. Kept beside
+   * `jobs` (which keeps every job ever, for the REST lists) so a pick or a sweep costs the active jobs,
+   * not the whole history: a long bench would otherwise pay for every finished job on every jobs/request.
+   */
+  const active = new Set<number>();
   const versions = new Map<number, { value: string; at: number }>();
   const waiters = new Map<number, Set<() => void>>();
   let nextJobId = 1000;
   let pipelineSeq = 100;
 
-  const newVersion = () => ({ value: randomBytes(8).toString("hex"), at: clock.now() });
+  // A runner queue value is opaque: the runner sends it back and Workhorse compares it for equality
+  // (Ci::Runner#tick_runner_queue stores SecureRandom.hex). A random prefix per GitLab and a counter give
+  // the same guarantee, a value never seen before on every tick, without drawing random bytes for each of
+  // the hundreds of runners a new job ticks (a fifth of the sim's CPU under the live bench).
+  const versionPrefix = randomBytes(4).toString("hex");
+  let versionSeq = 0;
+  const newVersion = () => {
+    versionSeq = (versionSeq + 1) >>> 0;
+    return { value: versionPrefix + versionSeq.toString(16).padStart(8, "0"), at: clock.now() };
+  };
   const tick = (runnerId: number) => {
     versions.set(runnerId, newVersion());
     for (const wake of waiters.get(runnerId) ?? []) wake();
@@ -104,6 +125,7 @@ export function createGitLabState({ clock, log, enforceJobTimeout = true }: GitL
     job.status = to;
     job.updatedAt = clock.now();
     if (to !== "pending") pending.delete(job.id);
+    if (to === "running" || to === "canceling") active.add(job.id); else active.delete(job.id);
     if (to === "success" || to === "failed" || to === "canceled") job.finishedAt = job.updatedAt;
     log.debug({ jobId: job.id, from, to, runnerId: job.runnerId, failureReason: job.failureReason }, "job state change");
     events.emit("job", { id: job.id, pipelineId: job.pipelineId, from, to, runnerId: job.runnerId, failureReason: job.failureReason });
@@ -112,7 +134,8 @@ export function createGitLabState({ clock, log, enforceJobTimeout = true }: GitL
   const drop = (job: SimJob, reason: string) => { job.failureReason = reason; transition(job, job.status === "canceling" ? "canceled" : "failed"); };
   const instanceRunningCounts = () => {
     const counts = new Map<number, number>();
-    for (const job of jobs.values()) {
+    for (const id of active) {
+      const job = jobs.get(id)!;
       if (job.status !== "running" || job.runnerId === null) continue;
       if (runners.get(job.runnerId)?.runnerType !== "instance_type") continue;
       counts.set(job.spec.projectId, (counts.get(job.spec.projectId) ?? 0) + 1);
@@ -127,7 +150,7 @@ export function createGitLabState({ clock, log, enforceJobTimeout = true }: GitL
       const reg = runnerRegistrationSchema.parse(input);
       if (runners.has(reg.id)) throw new Error(`register runner: id ${reg.id} already registered`);
       if (byToken.has(reg.token)) throw new Error(`register runner ${reg.id}: token already in use`);
-      const runner: SimRunner = { ...reg, contactedAt: null, ipAddress: null, version: null, revision: null, platform: null, architecture: null, name: null };
+      const runner: SimRunner = { ...reg, managers: new Map(), contactedAt: null, ipAddress: null, version: null, revision: null, platform: null, architecture: null, name: null };
       runners.set(runner.id, runner);
       byToken.set(runner.token, runner);
       versions.set(runner.id, newVersion());
@@ -144,16 +167,28 @@ export function createGitLabState({ clock, log, enforceJobTimeout = true }: GitL
       return runner;
     },
     contactedAt: (runner) => runner.contactedAt,
-    heartbeat(runner, info, ip) {
+    heartbeat(runner, info, ip, systemId) {
       runner.contactedAt = clock.now();
       runner.ipAddress = ip ?? runner.ipAddress;
-      if (info) {
-        runner.name = info.name ?? runner.name;
-        runner.version = info.version ?? runner.version;
-        runner.revision = info.revision ?? runner.revision;
-        runner.platform = info.platform ?? runner.platform;
-        runner.architecture = info.architecture ?? runner.architecture;
-      }
+      applyInfo(runner, info);
+      if (!systemId) return;
+      // Ci::Runner#ensure_manager: one row per (runner, system_xid), found or created. Ci::RunnerManager#heartbeat
+      // keeps version, revision, platform, architecture and ip_address from `info` (not its name) and the contact time.
+      const m = runner.managers.get(systemId) ?? { systemId, createdAt: clock.now(), contactedAt: clock.now(), ipAddress: null, version: null, revision: null, platform: null, architecture: null };
+      m.contactedAt = clock.now();
+      m.ipAddress = ip ?? m.ipAddress;
+      applyInfo(m, info);
+      runner.managers.set(systemId, m);
+    },
+    unregisterRunner(runner) {
+      byToken.delete(runner.token);
+      runners.delete(runner.id);
+    },
+    resetToken(runner) {
+      byToken.delete(runner.token);
+      runner.token = `glrt-${randomBytes(15).toString("base64url")}`;
+      byToken.set(runner.token, runner);
+      return runner.token;
     },
     queueVersion(runnerId) {
       let v = versions.get(runnerId);
@@ -180,13 +215,28 @@ export function createGitLabState({ clock, log, enforceJobTimeout = true }: GitL
       const job: SimJob = {
         id: ++nextJobId, spec, pipelineId: pipelineId ?? spec.pipelineId ?? state.nextPipelineId(),
         token: `glcbt-64_${randomBytes(15).toString("base64url")}`, status: "pending", runnerId: null,
-        createdAt: now, startedAt: null, finishedAt: null, updatedAt: now, failureReason: null, exitCode: null,
-        trace: Buffer.alloc(0), finalUpdateAttempts: 0, artifact: null, cancelGracefully: false, retried: false,
+        createdAt: now, queuedAt: now, startedAt: null, finishedAt: null, updatedAt: now, failureReason: null, exitCode: null,
+        trace: Buffer.alloc(0), finalUpdateAttempts: 0, artifact: null, cancelGracefully: false, retried: false, retriedAs: null,
       };
       jobs.set(job.id, job);
       pending.add(job.id);
       events.emit("job", { id: job.id, pipelineId: job.pipelineId, from: null, to: "pending", runnerId: null, failureReason: null });
       for (const runner of runners.values()) if (runnerCanTake(runner, job)) tick(runner.id);
+      return job.id;
+    },
+    recordFinishedJob(input) {
+      const { createdAt, queuedAt, startedAt, finishedAt, status, runnerId, ...specInput } = historyJobSchema.parse(input);
+      if (runnerId !== null && !runners.has(runnerId)) throw new Error(`record finished job: runner ${runnerId} is not registered`);
+      const spec = jobSpecSchema.parse(specInput);
+      const at = (t: number | string) => (typeof t === "number" ? t : Date.parse(t));
+      const job: SimJob = {
+        id: ++nextJobId, spec, pipelineId: spec.pipelineId ?? state.nextPipelineId(),
+        token: `glcbt-64_${randomBytes(15).toString("base64url")}`, status, runnerId,
+        createdAt: at(createdAt), queuedAt: at(queuedAt ?? createdAt), startedAt: at(startedAt), finishedAt: at(finishedAt),
+        updatedAt: at(finishedAt), failureReason: status === "failed" ? "script_failure" : null, exitCode: status === "failed" ? 1 : 0,
+        trace: Buffer.alloc(0), finalUpdateAttempts: 0, artifact: null, cancelGracefully: false, retried: false, retriedAs: null,
+      };
+      jobs.set(job.id, job);
       return job.id;
     },
     pickJob(runner, info) {
@@ -212,7 +262,7 @@ export function createGitLabState({ clock, log, enforceJobTimeout = true }: GitL
       const job = jobs.get(id);
       if (!job) return undefined;
       return {
-        id: job.id, name: job.spec.name, stage: job.spec.stage, projectId: job.spec.projectId, pipelineId: job.pipelineId,
+        id: job.id, retriedAs: job.retriedAs, name: job.spec.name, stage: job.spec.stage, projectId: job.spec.projectId, pipelineId: job.pipelineId,
         status: job.status, runnerId: job.runnerId, createdAt: iso(job.createdAt)!, startedAt: iso(job.startedAt),
         finishedAt: iso(job.finishedAt), failureReason: job.failureReason, exitCode: job.exitCode, traceSize: job.trace.length,
         artifact: job.artifact ? { filename: job.artifact.filename, size: job.artifact.bytes.length } : null,
@@ -241,13 +291,15 @@ export function createGitLabState({ clock, log, enforceJobTimeout = true }: GitL
       const job = jobs.get(jobId);
       if (!job || job.retried || !(job.status === "success" || job.status === "failed" || job.status === "canceled")) return undefined;
       job.retried = true;
-      return jobs.get(state.enqueueJob(job.spec, job.pipelineId));
+      job.retriedAs = state.enqueueJob(job.spec, job.pipelineId);
+      return jobs.get(job.retriedAs);
     },
     reapStale() {
       const now = clock.now();
       const dropped: number[] = [];
-      for (const job of jobs.values()) {
-        if (job.status !== "running" && job.status !== "canceling") continue;
+      // In id order, as a sweep over every job would drop them.
+      for (const id of [...active].sort((a, b) => a - b)) {
+        const job = jobs.get(id)!;
         if (now - job.updatedAt >= STALE_RUNNING_MS) {
           drop(job, job.status === "canceling" ? "no_updates_canceling" : "no_updates_running");
           dropped.push(job.id);
@@ -266,4 +318,16 @@ export function createGitLabState({ clock, log, enforceJobTimeout = true }: GitL
     },
   };
   return state;
+}
+
+type InfoFields = Pick<SimRunner, "version" | "revision" | "platform" | "architecture"> & { name?: string | null };
+
+/** Keeps what a runner's `info` says about it, field by field; a field it left out keeps its old value. */
+function applyInfo(target: InfoFields, info: RunnerInfo | undefined): void {
+  if (!info) return;
+  if ("name" in target) target.name = info.name ?? target.name ?? null;
+  target.version = info.version ?? target.version;
+  target.revision = info.revision ?? target.revision;
+  target.platform = info.platform ?? target.platform;
+  target.architecture = info.architecture ?? target.architecture;
 }

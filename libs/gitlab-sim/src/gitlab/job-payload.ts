@@ -18,6 +18,8 @@ interface Variable { key: string; value: string; public: boolean; masked: boolea
 export interface PayloadContext {
   serverUrl: string;
   now: number;
+  /** Simulated ms per wall-clock ms (the sim clock's speed); 1 when absent. */
+  speed?: number;
   instanceRunningForProject: number;
 }
 
@@ -80,7 +82,10 @@ export function buildJobPayload(job: SimJob, runner: SimRunner, ctx: PayloadCont
     allow_git_fetch: true,
     job_info: {
       id: job.id, name: spec.name, stage: spec.stage, project_id: spec.projectId, project_name: projectName,
-      time_in_queue_seconds: orNull("job_info.time_in_queue_seconds", Math.max(0, (ctx.now - job.createdAt) / 1000)),
+      // Ci::Build#time_in_queue_seconds: Time.current - queued_at. In wall-clock seconds: Switchyard adds its
+      // own hold time and the runners' run times (a simulated job runs durationSeconds / speed) on the wall
+      // clock, so a queue time in simulated seconds would count the GitLab part `speed` times over.
+      time_in_queue_seconds: orNull("job_info.time_in_queue_seconds", Math.max(0, (ctx.now - job.queuedAt) / 1000 / (ctx.speed ?? 1))),
       project_jobs_running_on_instance_runners_count: runningCountLabel(ctx.instanceRunningForProject),
     },
     git_info: {

@@ -69,12 +69,42 @@ export const runnerRegistrationSchema = z.object({
 export type RunnerRegistration = z.infer<typeof runnerRegistrationSchema>;
 export type RunnerRegistrationInput = z.input<typeof runnerRegistrationSchema>;
 
+/**
+ * A job that already ran, for seeding the simulated GitLab with history (what `GET /projects/:id/jobs`
+ * then lists). Times are epoch ms or ISO 8601; GitLab's columns: created_at (the job row was created,
+ * with its pipeline), queued_at (it became pending: after its earlier stages), started_at (a runner
+ * picked it), finished_at.
+ */
+export const historyJobSchema = jobSpecSchema.extend({
+  createdAt: z.union([z.number(), z.iso.datetime({ offset: true })]),
+  queuedAt: z.union([z.number(), z.iso.datetime({ offset: true })]).optional().describe("default createdAt"),
+  startedAt: z.union([z.number(), z.iso.datetime({ offset: true })]),
+  finishedAt: z.union([z.number(), z.iso.datetime({ offset: true })]),
+  status: z.enum(["success", "failed", "canceled"]).default("success"),
+  runnerId: z.number().int().positive().nullable().default(null).describe("the runner that ran it (must be registered)"),
+});
+export type HistoryJobInput = z.input<typeof historyJobSchema>;
+
 /** Job statuses the simulator uses (a subset of GitLab's). */
 export const JobStatus = { pending: "pending", running: "running", canceling: "canceling", success: "success", failed: "failed", canceled: "canceled" } as const;
 export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
 
 /** Live state of a registered runner inside the simulator. */
+/** One runner manager (Ci::RunnerManager): a process polling with the runner's token, keyed by its system_id. */
+export interface SimRunnerManager {
+  systemId: string;
+  createdAt: number;
+  contactedAt: number;
+  ipAddress: string | null;
+  version: string | null;
+  revision: string | null;
+  platform: string | null;
+  architecture: string | null;
+}
+
 export interface SimRunner extends RunnerRegistration {
+  /** Managers by system_id (Ci::Runner#ensure_manager, called by authenticate_runner! on verify and jobs/request). */
+  managers: Map<string, SimRunnerManager>;
   contactedAt: number | null;
   ipAddress: string | null;
   version: string | null;
@@ -93,6 +123,8 @@ export interface SimJob {
   status: JobStatus;
   runnerId: number | null;
   createdAt: number;
+  /** When it became pending (CommitStatus `queued_at`); `queued_duration` counts from here. */
+  queuedAt: number;
   startedAt: number | null;
   finishedAt: number | null;
   updatedAt: number;
@@ -105,6 +137,8 @@ export interface SimJob {
   cancelGracefully: boolean;
   /** A retry of this job exists (Ci::Processable `retried`): it is no longer retryable. */
   retried: boolean;
+  /** The id of that retry (GitLab links them through the pipeline; the sim's admin view says it outright). */
+  retriedAs: number | null;
 }
 
 /** A job state transition, as emitted on the state API's event emitter ("job"). */
@@ -120,6 +154,8 @@ export interface JobStateChange {
 /** Read-only view of a job for tests and the admin endpoint (no token). */
 export interface JobView {
   id: number;
+  /** The job GitLab created when this one was retried (REST POST /jobs/:id/retry), if any. */
+  retriedAs: number | null;
   name: string;
   stage: string;
   projectId: number;

@@ -1,4 +1,5 @@
 import type { GitLabState } from "./gitlab-state.js";
+import { projectApiRoutes } from "./project-api.js";
 import type { RestEntities } from "./rest-entities.js";
 import { bodyParams, header, reply, replyMessage, route, type Route, type SimRequest } from "./http-kit.js";
 
@@ -24,8 +25,13 @@ export function requirePrivateToken(req: SimRequest, adminToken: string): boolea
   return false;
 }
 
-/** Sends one page of `items` with GitLab's offset-pagination headers. */
-function paginate(req: SimRequest, serverUrl: string, items: unknown[]): void {
+/**
+ * Sends one page of `items` with GitLab's offset-pagination headers (Gitlab::Pagination::OffsetPagination
+ * via OffsetHeaderBuilder#execute): X-Page, X-Per-Page, X-Next-Page, X-Prev-Page and Link always; X-Total,
+ * X-Total-Pages and the `last` link only when counted. `withoutCount` is what lists paginated with
+ * `without_count: true` send (lib/api/ci/jobs.rb `get ':id/jobs'`): no totals, no `last`. `render` maps the page's items.
+ */
+export function paginate<T>(req: SimRequest, serverUrl: string, items: readonly T[], withoutCount = false, render: (item: T) => unknown = (item) => item): void {
   const perPage = Math.min(100, Math.max(1, Number(req.query.get("per_page") ?? 20) || 20));
   const page = Math.max(1, Number(req.query.get("page") ?? 1) || 1);
   const totalPages = Math.max(1, Math.ceil(items.length / perPage));
@@ -35,14 +41,20 @@ function paginate(req: SimRequest, serverUrl: string, items: unknown[]): void {
     q.set("per_page", String(perPage));
     return `<${serverUrl}${req.path}?${q.toString()}>; rel="${rel}"`;
   };
-  const links = [page > 1 ? link(page - 1, "prev") : "", page < totalPages ? link(page + 1, "next") : "", link(1, "first"), link(totalPages, "last")].filter(Boolean);
-  reply(req.res, 200, items.slice((page - 1) * perPage, page * perPage), {
-    "X-Page": String(page), "X-Per-Page": String(perPage), "X-Total": String(items.length), "X-Total-Pages": String(totalPages),
-    "X-Next-Page": page < totalPages ? String(page + 1) : "", "X-Prev-Page": page > 1 ? String(page - 1) : "", Link: links.join(", "),
+  const hasNext = page * perPage < items.length;
+  const links = [page > 1 ? link(page - 1, "prev") : "", hasNext ? link(page + 1, "next") : "", link(1, "first"), withoutCount ? "" : link(totalPages, "last")].filter(Boolean);
+  const counts = withoutCount ? {} : { "X-Total": String(items.length), "X-Total-Pages": String(totalPages) };
+  // Only the page is rendered: a long job history is listed a page at a time.
+  reply(req.res, 200, items.slice((page - 1) * perPage, page * perPage).map(render), {
+    "X-Page": String(page), "X-Per-Page": String(perPage), ...counts,
+    "X-Next-Page": hasNext ? String(page + 1) : "", "X-Prev-Page": page > 1 ? String(page - 1) : "", Link: links.join(", "),
   });
 }
 
-/** The REST subset Switchyard uses: runners (list, show, jobs, pause), job show, cancel and retry. */
+/**
+ * The REST subset Switchyard uses: runners (list, show, jobs, pause), job show, cancel and retry, and the
+ * job history `switchyard what-if` reads (project-api.ts).
+ */
 export function restApiRoutes({ state, entities, adminToken, knobs, serverUrl }: RestApiDeps): Route[] {
   let windowStart = 0;
   let windowCount = 0;
@@ -82,6 +94,7 @@ export function restApiRoutes({ state, entities, adminToken, knobs, serverUrl }:
   };
 
   return [
+    ...projectApiRoutes({ state, entities, guard, serverUrl }),
     route("GET", "/api/v4/runners/all", listRunners),
     route("GET", "/api/v4/runners", listRunners),
     route("GET", "/api/v4/runners/:id", (req) => {
@@ -99,6 +112,17 @@ export function restApiRoutes({ state, entities, adminToken, knobs, serverUrl }:
       if (paused !== undefined) state.setPaused(runner.id, paused === true || paused === "true");
       if (typeof merged.description === "string") runner.description = merged.description;
       reply(req.res, 200, entities.runnerDetails(runner));
+    }),
+    // lib/api/ci/runners.rb GET /runners/:id/managers: Entities::Ci::RunnerManager for each manager.
+    route("GET", "/api/v4/runners/:id/managers", (req) => {
+      if (!guard(req)) return;
+      const runner = findRunner(req);
+      if (!runner) return;
+      reply(req.res, 200, [...runner.managers.values()].map((m, i) => ({
+        id: i + 1, system_id: m.systemId, version: m.version, revision: m.revision, platform: m.platform,
+        architecture: m.architecture, created_at: new Date(m.createdAt).toISOString(),
+        contacted_at: new Date(m.contactedAt).toISOString(), ip_address: m.ipAddress, status: entities.status(runner),
+      })));
     }),
     route("GET", "/api/v4/runners/:id/jobs", (req) => {
       if (!guard(req)) return;

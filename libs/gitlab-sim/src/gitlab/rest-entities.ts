@@ -53,16 +53,22 @@ export function createRestEntities(state: GitLabState, onlineTimeoutMs: number):
         coverage: null, allow_failure: spec.allowFailure, created_at: iso(job.createdAt), started_at: iso(job.startedAt),
         finished_at: iso(job.finishedAt), erased_at: null,
         duration: job.startedAt === null ? null : (end - job.startedAt) / 1000,
-        queued_duration: ((job.startedAt ?? state.clock.now()) - job.createdAt) / 1000,
+        // CommitStatus#queued_duration: queued_at → started_at (or now while pending).
+        queued_duration: ((job.startedAt ?? state.clock.now()) - job.queuedAt) / 1000,
         failure_reason: job.status === "failed" ? job.failureReason : undefined,
         user: { id: 1, username: "sim-user", name: "Sim User", state: "active" },
         commit: { id: sha, short_id: sha.slice(0, 8), title: `Simulated commit for pipeline ${job.pipelineId}`, created_at: iso(job.createdAt) },
-        pipeline: { id: job.pipelineId, project_id: spec.projectId, ref: spec.ref, sha, status: job.status },
+        pipeline: {
+          id: job.pipelineId, project_id: spec.projectId, sha, ref: spec.ref, status: job.status, source: spec.pipelineSource,
+          created_at: iso(job.createdAt), updated_at: iso(job.updatedAt), web_url: `https://gitlab.example.com/${spec.projectPath}/-/pipelines/${job.pipelineId}`,
+        },
         web_url: `https://gitlab.example.com/${spec.projectPath}/-/jobs/${job.id}`,
         artifacts: job.artifact ? [{ file_type: "archive", size: job.artifact.bytes.length, filename: job.artifact.filename, file_format: "zip" }] : [],
         artifacts_expire_at: null,
         runner: runner ? entities.runner(runner) : null,
-        tag_list: spec.tags,
+        archived: false,
+        // Entities::Ci::Job `tag_list`: job.tags.map(&:name).sort
+        tag_list: [...spec.tags].sort(),
         project: { id: spec.projectId, path_with_namespace: spec.projectPath, ci_job_token_scope_enabled: false },
       };
     },

@@ -4,6 +4,7 @@ import type { GitLabState, RunnerInfo } from "./gitlab-state.js";
 import type { SimJob } from "./model.js";
 import { buildJobPayload } from "./job-payload.js";
 import { parseMultipart } from "./multipart.js";
+import { jobTokenExpiresAt } from "./job-token.js";
 import { header, jsonBody, reply, replyMessage, route, type Route, type SimRequest } from "./http-kit.js";
 
 /** Test knobs of the runner API, changeable at runtime. */
@@ -61,10 +62,19 @@ const str = (v: unknown): string | undefined => (typeof v === "string" ? v : und
 export function runnerApiRoutes({ state, knobs, serverUrl, log }: RunnerApiDeps): Route[] {
   const objects = new Map<string, number>(); // object-storage key → job id
 
-  const authenticateJob = (req: SimRequest, body: Record<string, unknown> | undefined): SimJob | undefined => {
+  const authenticateJob = (req: SimRequest, body: Record<string, unknown> | undefined, failOnExpiredToken = false): SimJob | undefined => {
     const job = state.jobRecord(Number(req.params.id));
     const token = str(body?.token) ?? header(req, "job-token");
     if (!job || !token || token !== job.token) { replyMessage(req.res, 403, "403 Forbidden"); return undefined; }
+    // Ci::AuthJobFinder#find_job_by_jwt raises ExpiredJobTokenError before the job's status is checked;
+    // API::Ci::Helpers::Runner#authenticate_job! drops the job as job_token_expired only when asked
+    // (fail_on_expired_token: PUT /jobs/:id and PATCH /jobs/:id/trace), and answers 403 with Job-Status either way.
+    const expiresAt = jobTokenExpiresAt(job);
+    if (expiresAt !== null && state.clock.now() >= expiresAt) {
+      if (failOnExpiredToken && (job.status === "running" || job.status === "canceling")) state.finish(job, "failed", "job_token_expired", null);
+      replyMessage(req.res, 403, "403 Forbidden - Job token has expired", { "Job-Status": job.status });
+      return undefined;
+    }
     // API::Ci::Helpers::Runner#processing_on_runner?: running or canceling.
     if (job.status !== "running" && job.status !== "canceling") {
       replyMessage(req.res, 403, "403 Forbidden - Job is not running", { "Job-Status": job.status });
@@ -79,8 +89,39 @@ export function runnerApiRoutes({ state, knobs, serverUrl, log }: RunnerApiDeps)
       const body = jsonBody(req);
       const runner = state.runnerByToken(str(body?.token) ?? header(req, "runner-token") ?? "");
       if (!runner) return replyMessage(req.res, 403, "403 Forbidden");
-      state.heartbeat(runner, body?.info as RunnerInfo | undefined, req.remoteAddress);
+      state.heartbeat(runner, body?.info as RunnerInfo | undefined, req.remoteAddress, str(body?.system_id));
       reply(req.res, 200, { id: runner.id, token: runner.token, token_expires_at: null });
+    }),
+
+    // lib/api/ci/runner.rb DELETE /runners: authenticate_runner!(ensure_runner_manager: false), then
+    // Ci::Runners::UnregisterRunnerService destroys the runner: 204, or 403 for an unknown token.
+    route("DELETE", "/api/v4/runners", (req) => {
+      const body = jsonBody(req);
+      const runner = state.runnerByToken(str(body?.token) ?? header(req, "runner-token") ?? "");
+      if (!runner) return replyMessage(req.res, 403, "403 Forbidden");
+      state.unregisterRunner(runner);
+      reply(req.res, 204);
+    }),
+
+    // DELETE /runners/managers: requires token and system_id (Grape: 400 "system_id is missing"), 403 for an
+    // unknown token, 404 "Runner manager not found" (not_found! prefixes "404 "), else the manager is destroyed: 204.
+    route("DELETE", "/api/v4/runners/managers", (req) => {
+      const body = jsonBody(req);
+      const systemId = str(body?.system_id);
+      if (!systemId) return reply(req.res, 400, { error: "system_id is missing" });
+      const runner = state.runnerByToken(str(body?.token) ?? header(req, "runner-token") ?? "");
+      if (!runner) return replyMessage(req.res, 403, "403 Forbidden");
+      if (!runner.managers.delete(systemId)) return replyMessage(req.res, 404, "404 Runner manager not found");
+      reply(req.res, 204);
+    }),
+
+    // POST /runners/reset_authentication_token: authenticate_runner!, Ci::Runners::ResetAuthenticationTokenService,
+    // then 201 with Entities::Ci::ResetTokenResult (token, token_expires_at); the old token is dead at once.
+    route("POST", "/api/v4/runners/reset_authentication_token", (req) => {
+      const body = jsonBody(req);
+      const runner = state.runnerByToken(str(body?.token) ?? header(req, "runner-token") ?? "");
+      if (!runner) return replyMessage(req.res, 403, "403 Forbidden");
+      reply(req.res, 201, { token: state.resetToken(runner), token_expires_at: null });
     }),
 
     route("POST", "/api/v4/jobs/request", async (req) => {
@@ -106,13 +147,13 @@ export function runnerApiRoutes({ state, knobs, serverUrl, log }: RunnerApiDeps)
         return reply(req.res, 204, undefined, polling);
       }
       if (!runner) return replyMessage(req.res, 403, "403 Forbidden", polling);
-      state.heartbeat(runner, info, req.remoteAddress);
+      state.heartbeat(runner, info, req.remoteAddress, str(body.system_id));
       const version = state.queueVersion(runner.id);
       const noJob = { ...polling, "X-GitLab-Last-Update": version };
       if (runner.paused || lastUpdate === version) return reply(req.res, 204, undefined, noJob);
       const picked = state.pickJob(runner, info);
       if (picked.kind === "none") return reply(req.res, 204, undefined, noJob);
-      const payload = buildJobPayload(picked.job, runner, { serverUrl: serverUrl(), now: state.clock.now(), instanceRunningForProject: picked.instanceRunningForProject });
+      const payload = buildJobPayload(picked.job, runner, { serverUrl: serverUrl(), now: state.clock.now(), speed: state.clock.speed, instanceRunningForProject: picked.instanceRunningForProject });
       log.debug({ jobId: picked.job.id, runnerId: runner.id }, "job picked");
       reply(req.res, 201, payload, polling);
     }),
@@ -120,7 +161,7 @@ export function runnerApiRoutes({ state, knobs, serverUrl, log }: RunnerApiDeps)
     route("PUT", "/api/v4/jobs/:id", (req) => {
       const body = jsonBody(req);
       if (!body) return reply(req.res, 400, { error: "body is not valid JSON" });
-      const job = authenticateJob(req, body);
+      const job = authenticateJob(req, body, true);
       if (!job) return;
       const state_ = str(body.state);
       const headers = { "X-GitLab-Trace-Update-Interval": interval(), "Job-Status": job.status };
@@ -134,14 +175,16 @@ export function runnerApiRoutes({ state, knobs, serverUrl, log }: RunnerApiDeps)
     }),
 
     route("PATCH", "/api/v4/jobs/:id/trace", (req) => {
-      const job = authenticateJob(req, undefined);
+      const job = authenticateJob(req, undefined, true);
       if (!job) return;
       const range = /^(\d+)-(\d+)$/.exec(header(req, "content-range") ?? "");
       if (!range) return replyMessage(req.res, 400, "400 Bad request - Missing Content-Range header");
       const size = job.trace.length;
       if (Number(range[1]) !== size) return reply(req.res, 416, undefined, { Range: `0-${size}` });
       job.trace = Buffer.concat([job.trace, req.body]);
-      state.touch(job);
+      // Ci::AppendBuildTraceService touches no build, so an empty patch (Switchyard's trace-size probe)
+      // never keeps a job alive. The simulated runners send no periodic PUT, so their output still does.
+      if (req.body.length > 0) state.touch(job);
       reply(req.res, 202, undefined, {
         "Job-Status": job.status, Range: `0-${job.trace.length}`, "X-GitLab-Trace-Update-Interval": interval(),
       });

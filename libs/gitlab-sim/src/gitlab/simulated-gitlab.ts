@@ -44,6 +44,7 @@ export interface SimulatedGitLab {
   readonly knobs: RunnerApiKnobs & RestKnobs;
   /** Shorthands over `state` for tests. */
   enqueueJob: GitLabState["enqueueJob"];
+  recordFinishedJob: GitLabState["recordFinishedJob"];
   enqueuePipeline: PipelineRunner["enqueuePipeline"];
   job: GitLabState["job"];
   registerRunner: GitLabState["registerRunner"];
@@ -107,7 +108,7 @@ export async function createSimulatedGitLab(options: SimulatedGitLabOptions): Pr
 
   return {
     url, state, pipelines, knobs,
-    enqueueJob: state.enqueueJob, enqueuePipeline: pipelines.enqueuePipeline, job: state.job,
+    enqueueJob: state.enqueueJob, recordFinishedJob: state.recordFinishedJob, enqueuePipeline: pipelines.enqueuePipeline, job: state.job,
     registerRunner: state.registerRunner, setPaused: state.setPaused,
     async close() {
       clearInterval(sweeper);

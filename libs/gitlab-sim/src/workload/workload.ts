@@ -8,8 +8,17 @@ export interface WorkloadOptions extends Partial<PipelineMix> {
   gitlab: Pick<PipelineRunner, "enqueuePipeline">;
   /** Pipelines per real minute (Poisson arrivals). */
   rate: number;
+  /** Bursts on top of the rate: whole pipelines at once, as a fleet sees after a merge train or a nightly schedule. */
+  burst?: WorkloadBurst;
   seed?: number;
   log?: Logger;
+}
+
+/** Every `everyMs` (real ms), `pipelines` pipelines at the same instant; the first after `firstAfterMs` (default `everyMs`). */
+export interface WorkloadBurst {
+  everyMs: number;
+  pipelines: number;
+  firstAfterMs?: number;
 }
 
 /** A running workload: starts and stops pipeline arrivals. */
@@ -21,7 +30,7 @@ export interface Workload {
   enqueued(): number;
 }
 
-/** Creates a workload that enqueues seeded pipelines at `rate` per minute once started. */
+/** Creates a workload that enqueues seeded pipelines at `rate` per minute, plus any bursts, once started. */
 export function createWorkload(options: WorkloadOptions): Workload {
   const seed = options.seed ?? 1;
   const next = createPipelineGenerator({
@@ -34,6 +43,7 @@ export function createWorkload(options: WorkloadOptions): Workload {
   }, seed);
   const arrivals = mulberry32(seed ^ 0x5bd1e995);
   let timer: NodeJS.Timeout | null = null;
+  let burstTimer: NodeJS.Timeout | null = null;
   let count = 0;
   const meanGapMs = 60_000 / Math.max(options.rate, 1e-9);
 
@@ -45,6 +55,18 @@ export function createWorkload(options: WorkloadOptions): Workload {
       return id;
     },
     start() {
+      const burst = options.burst;
+      if (!burstTimer && burst && burst.pipelines > 0 && burst.everyMs > 0) {
+        const fire = (delay: number) => {
+          burstTimer = setTimeout(() => {
+            for (let i = 0; i < burst.pipelines; i++) workload.enqueueOne();
+            options.log?.info({ pipelines: burst.pipelines }, "workload burst enqueued");
+            fire(burst.everyMs);
+          }, delay);
+          burstTimer.unref();
+        };
+        fire(burst.firstAfterMs ?? burst.everyMs);
+      }
       if (timer || options.rate <= 0) return;
       const schedule = () => {
         const gap = -Math.log(1 - arrivals()) * meanGapMs;
@@ -53,7 +75,12 @@ export function createWorkload(options: WorkloadOptions): Workload {
       };
       schedule();
     },
-    stop() { if (timer) clearTimeout(timer); timer = null; },
+    stop() {
+      if (timer) clearTimeout(timer);
+      if (burstTimer) clearTimeout(burstTimer);
+      timer = null;
+      burstTimer = null;
+    },
     enqueued: () => count,
   };
   return workload;

@@ -46,9 +46,10 @@ describe("conformance: stale and timed-out running jobs", () => {
     sim = await startSim({ clock, staleCheckIntervalMs: 60_000 });
     sim.enqueueJob({ name: "short-timeout", timeoutSeconds: 600 });
     const job = (await requestJob(sim, RUNNERS.linux.token)).json as { id: number; token: string };
-    clock.advance(20 * 60_000);
-    await put(job.id, { token: job.token, state: "running" });
-    clock.advance(6 * 60_000);
+    // The keep-alive comes while the token is valid (timeout + 5 min, job-token.test.ts); past it the PUT itself fails the job.
+    clock.advance(14 * 60_000);
+    expect((await put(job.id, { token: job.token, state: "running" })).status).toBe(200);
+    clock.advance(12 * 60_000);
     expect(sim.state.reapStale()).toEqual([job.id]);
     expect(sim.job(job.id)?.failureReason).toBe("job_execution_timeout");
   });
@@ -57,6 +58,24 @@ describe("conformance: stale and timed-out running jobs", () => {
     sim = await startSim({ speed: 3600 * 20, staleCheckIntervalMs: 20 }); // one simulated hour = 50 real ms
     const job = await runningJob(sim);
     await new Promise((resolve) => sim.state.events.on("job", (c) => { if (c.id === job.id && c.to === "failed") resolve(c); }));
+    expect(sim.job(job.id)?.failureReason).toBe("no_updates_running");
+  });
+});
+
+// app/services/ci/append_build_trace_service.rb `execute` appends to the trace and touches no build: an empty
+// trace PATCH (how Switchyard asks for a log's length) must not keep a silent job alive.
+describe("conformance: an empty trace patch is no keep-alive", () => {
+  it("still drops a job as no_updates_running when only empty trace patches came", async () => {
+    const clock = createManualClock();
+    sim = await startSim({ clock, staleCheckIntervalMs: 60_000 });
+    sim.enqueueJob({ name: "silent", timeoutSeconds: 4 * 3600 });
+    const job = (await requestJob(sim, RUNNERS.linux.token)).json as { id: number; token: string };
+    for (let minute = 5; minute <= 30; minute += 5) {
+      clock.advance(5 * 60_000);
+      const probe = await call(`${sim.url}/api/v4/jobs/${job.id}/trace`, "PATCH", "", { "JOB-TOKEN": job.token, "Content-Range": "0-0", "Content-Type": "text/plain" });
+      expect(probe.status).toBe(202);
+    }
+    expect(sim.state.reapStale()).toEqual([job.id]);
     expect(sim.job(job.id)?.failureReason).toBe("no_updates_running");
   });
 });

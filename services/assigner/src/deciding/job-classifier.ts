@@ -15,6 +15,8 @@ export interface JobClassifier {
   pickNext(head: readonly HeldJobMeta[], ctx: PickContext): HeldJobMeta | undefined;
   /** Whether the job counts against its project's top-class budget. */
   isHighClass(meta: HeldJobMeta): boolean;
+  /** Every class the rules can give, in rule order (what the CLI's `tier` accepts). */
+  jobClasses(): readonly string[];
 }
 
 /**
@@ -39,6 +41,7 @@ export function createJobClassifier(
     expectedDuration: (meta) => expected(meta.projectId, meta.name),
     queueKey: (meta) => queueKey(entryOf(meta), order),
     isHighClass: (meta) => meta.weight >= order.highClassBudget.minWeight,
+    jobClasses: () => [...new Set(rules.rules.map((r) => r.jobClass))],
     pickNext(head, ctx) {
       const byId = new Map(head.map((m) => [m.jobId, m]));
       const picked = pickNext(head.map(entryOf), ctx, order);

@@ -1,5 +1,5 @@
 import { RunnerStateV1 } from "@switchyard/contracts";
-import type { Logger } from "@switchyard/runtime";
+import { createRecordReader, type Logger, type RecordReader } from "@switchyard/runtime";
 import type { Redis } from "ioredis";
 
 /**
@@ -14,16 +14,15 @@ export interface RunnerHealth {
   stop(): void;
 }
 
-export function createRunnerHealth(redis: Redis, runnersKey: string, log: Logger, refreshMs = 2_000): RunnerHealth {
+/** `records`: the agent's reader of shared records (a bad runner state is counted, logged once, skipped). */
+export function createRunnerHealth(redis: Redis, runnersKey: string, log: Logger, records: RecordReader = createRecordReader(log), refreshMs = 2_000): RunnerHealth {
   let blocked = new Set<string>();
   let failures = 0;
   async function refresh(): Promise<void> {
     const next = new Set<string>();
     for (const raw of Object.values(await redis.hgetall(runnersKey))) {
-      let parsed;
-      try { parsed = RunnerStateV1.safeParse(JSON.parse(raw)); } catch { continue; }
-      if (!parsed.success) continue;
-      const r = parsed.data;
+      const r = records.json("runner.state", RunnerStateV1, raw);
+      if (!r) continue;
       if (r.draining || r.paused || !r.healthy) next.add(r.runnerId);
     }
     blocked = next;

@@ -2,16 +2,27 @@ import {
   BrokenCircuitError, ConsecutiveBreaker, TaskCancelledError, TimeoutStrategy,
   circuitBreaker, handleAll, timeout, wrap,
 } from "cockatiel";
-import { contracts, type JobQueued, type JobScored } from "@switchyard/contracts";
+import { contracts, type JobBatchQueued, type JobBatchScored, type JobQueued, type JobScored } from "@switchyard/contracts";
 import type { Bus, Logger } from "@switchyard/runtime";
 import type { Gauge, Counter } from "prom-client";
+
+/**
+ * Jobs per score request. A round can pick as many jobs as runners are asking (hundreds); 64 jobs of
+ * 64 candidates keep a request and its compact answer well inside NATS's 1 MB default max_payload.
+ */
+export const SCORE_BATCH_MAX = 64;
 
 /** Scores come back, or the reason dispatch must fall back to FIFO for this job. */
 export type ScoreResult = { ok: true; scored: JobScored } | { ok: false; reason: string };
 
 /** Asks the scorers (NATS queue group) to rank runners, behind a timeout and a circuit breaker. */
 export interface ScorerClient {
-  score(job: JobQueued): Promise<ScoreResult>;
+  /**
+   * Scores one dispatch round's jobs of one pool, offered the same asking runners, in one request:
+   * a result per job, in the order given. One breaker call per round: a slow scorer costs the round
+   * one budget, not one per job.
+   */
+  scoreBatch(jobs: readonly JobQueued[]): Promise<ScoreResult[]>;
   readonly state: "closed" | "open" | "half-open";
 }
 
@@ -60,28 +71,50 @@ export function createScorerClient(deps: ScorerClientDeps): ScorerClient {
 
   return {
     get state() { return state; },
-    async score(job) {
-      try {
-        const scored = await policy.execute(({ signal }) => requestScores(job, signal));
-        return { ok: true, scored };
-      } catch (err) {
-        if (err instanceof BrokenCircuitError) return { ok: false, reason: "scorer breaker open" };
-        if (err instanceof TaskCancelledError) return { ok: false, reason: `scorer slower than ${deps.budgetMs} ms` };
-        return { ok: false, reason: `scorer failed: ${(err as Error).message}` };
-      }
+    async scoreBatch(jobs) {
+      const chunks: (readonly JobQueued[])[] = [];
+      for (let i = 0; i < jobs.length; i += SCORE_BATCH_MAX) chunks.push(jobs.slice(i, i + SCORE_BATCH_MAX));
+      return (await Promise.all(chunks.map(scoreChunk))).flat();
     },
   };
+
+  async function scoreChunk(jobs: readonly JobQueued[]): Promise<ScoreResult[]> {
+    const batch = batchOf(jobs);
+    try {
+      const scored = await policy.execute(({ signal }) => requestScores(batch, signal));
+      const { results, ...common } = scored;
+      const byJob = new Map(results.map((r) => [r.jobId, r]));
+      return jobs.map((job): ScoreResult => {
+        const result = byJob.get(job.jobId);
+        return result ? { ok: true, scored: { ...common, ...result } } : { ok: false, reason: "scorer left the job out of its answer" };
+      });
+    } catch (err) {
+      const reason = err instanceof BrokenCircuitError ? "scorer breaker open" : describe(err);
+      return jobs.map(() => ({ ok: false, reason }));
+    }
+  }
 
   function describe(err: unknown): string {
     if (err instanceof TaskCancelledError) return `scorer slower than ${deps.budgetMs} ms`;
     return `scorer failed: ${(err as Error).message}`;
   }
 
-  async function requestScores(job: JobQueued, signal: AbortSignal): Promise<JobScored> {
-    const reply = deps.bus.request(contracts.jobQueued, deps.bus.subjects.jobQueued(job.pool), job, contracts.jobScored, deps.budgetMs + 50);
-    return await new Promise<JobScored>((resolve, reject) => {
+  async function requestScores(batch: JobBatchQueued, signal: AbortSignal): Promise<JobBatchScored> {
+    const reply = deps.bus.request(contracts.jobBatchQueued, deps.bus.subjects.jobBatchQueued(batch.pool), batch, contracts.jobBatchScored, deps.budgetMs + 50);
+    return await new Promise<JobBatchScored>((resolve, reject) => {
       signal.addEventListener("abort", () => reject(new TaskCancelledError()), { once: true });
       reply.then(resolve, reject);
     });
   }
+}
+
+/** The round's jobs as one request: their pool and asking runners are the same, so they are sent once. */
+function batchOf(jobs: readonly JobQueued[]): JobBatchQueued {
+  const [first] = jobs as [JobQueued, ...JobQueued[]];
+  const sameRunners = (job: JobQueued) => job.openRunners.length === first.openRunners.length
+    && job.openRunners.every((r, i) => r.runnerId === first.openRunners[i]!.runnerId && r.freeSlots === first.openRunners[i]!.freeSlots);
+  if (jobs.some((job) => job.pool !== first.pool || !sameRunners(job))) {
+    throw new Error("a score batch holds one pool's jobs offered the same runners");
+  }
+  return { v: 1, pool: first.pool, openRunners: first.openRunners, jobs: jobs.map(({ v: _v, pool: _pool, openRunners: _open, ...job }) => job) };
 }

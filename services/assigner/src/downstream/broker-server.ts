@@ -1,13 +1,17 @@
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "@switchyard/runtime";
 import type { Counter, Histogram } from "prom-client";
-import type { DispatchQueue } from "../queue/dispatch-queue.js";
-import { rewriteForHandoff } from "../upstream/job-payload.js";
-import { BodyTimeout, BodyTooLarge, header, parseJsonObject, readBody } from "./http-body.js";
-import { jobScopedPath, type JobProxy } from "./job-proxy.js";
+import type { DispatchQueue, RunnerPoll } from "../queue/dispatch-queue.js";
+import { rewriteForHandoff } from "../protocol/job-payload.js";
+import { HEADER, headerValue } from "../protocol/headers.js";
+import { matchJobRoute, RUNNER_API } from "../protocol/paths.js";
+import { lastUpdateOf, runnerTokenOf, systemIdOf } from "../protocol/runner-request.js";
+import { BodyTimeout, BodyTooLarge, parseJsonObject, readBody } from "./http-body.js";
+import type { JobProxy } from "./job-proxy.js";
 import type { PollWaiters } from "./poll-waiters.js";
-import type { BackgroundFailure, RegisteredRunner, RunnerRegistry } from "@switchyard/runtime";
+import { newRunnerToken, runnerNumericId, type BackgroundFailure, type RegisteredRunner, type RunnerRegistry } from "@switchyard/runtime";
 
 export interface BrokerMetrics {
   requests: Counter<"endpoint" | "status">;
@@ -31,10 +35,10 @@ export interface BrokerServerDeps {
   timeouts?: { headersMs: number; bodyDeadlineMs: number };
   /** Counts requests ended for being too slow. */
   onSlowBody?: (kind: "headers" | "deadline" | "idle") => void;
-  /** A runner asked for work: the pool has a free slot. */
-  onRunnerAsking: (runner: RegisteredRunner) => void;
-  /** A runner stopped asking (poll answered or gone). */
-  onRunnerGone: (runner: RegisteredRunner) => void;
+  /** A runner's poll asks for work: the pool has one more free slot (each concurrent poll is one). */
+  onRunnerAsking: (runner: RegisteredRunner, poll: RunnerPoll) => void;
+  /** That poll stopped asking (answered without a job, or gone). */
+  onRunnerGone: (runner: RegisteredRunner, poll: RunnerPoll) => void;
   /** A job was handed to a runner. */
   onHandoff: (runner: RegisteredRunner, jobId: number, holdSeconds: number) => void;
   /** Catch handler for calls nobody waits for (counted, logged once). */
@@ -48,7 +52,6 @@ export interface BrokerServer {
   close(): Promise<void>;
 }
 
-const JOB_PATH = /^\/api\/v4\/jobs\/\d+(\/|$)/;
 /** How often a held poll looks for a reservation by itself; wake-ups normally come first. */
 const RECHECK_MS = 5_000;
 
@@ -57,6 +60,9 @@ export async function startBrokerServer(deps: BrokerServerDeps, host: string, po
   const now = deps.now ?? Date.now;
   const log = deps.log.child({ component: "broker" });
   const shutdown = new AbortController();
+  // Names this broker's polls apart from another replica's in the shared polling set.
+  const instance = randomBytes(4).toString("hex");
+  let pollSeq = 0;
 
   const headersMs = deps.timeouts?.headersMs ?? 30_000;
   // Node checks header and request timeouts on this interval (30 s by default, too coarse for them).
@@ -91,22 +97,22 @@ export async function startBrokerServer(deps: BrokerServerDeps, host: string, po
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
-    if (req.method === "POST" && path === "/api/v4/jobs/request") return jobRequest(req, res);
-    if (req.method === "POST" && path === "/api/v4/runners/verify") return verify(req, res);
-    if (JOB_PATH.test(path)) {
-      // Dot segments, encoded slashes and backslashes could climb out of /jobs/:id once normalised.
-      if (!jobScopedPath(req.url ?? "/")) return count(res, "proxy", 400, { message: "400 Bad request - path outside /api/v4/jobs/:id" });
-      return deps.proxy.forward(req, res);
-    }
-    if (req.method === "GET" && path === "/api/v4/runners/router/discovery") return count(res, "discovery", 501, { message: "501 Not Implemented" });
-    if (req.method === "DELETE" && (path === "/api/v4/runners" || path === "/api/v4/runners/managers")) return count(res, "unregister", 204);
+    if (req.method === "POST" && path === RUNNER_API.jobRequest) return jobRequest(req, res);
+    if (req.method === "POST" && path === RUNNER_API.verify) return verify(req, res);
+    const job = matchJobRoute(req.url ?? "/");
+    // Dot segments, encoded slashes and backslashes could climb out of /jobs/:id once normalised.
+    if (job === "refused") return count(res, "proxy", 400, { message: "400 Bad request - path outside /api/v4/jobs/:id" });
+    if (job) return deps.proxy.forward(req, res, job);
+    if (req.method === "GET" && path === RUNNER_API.routerDiscovery) return count(res, "discovery", 501, { message: "501 Not Implemented" });
+    if (req.method === "DELETE" && path === RUNNER_API.runners) return unregister(req, res);
+    if (req.method === "DELETE" && path === RUNNER_API.managers) return unregisterManager(req, res);
+    if (req.method === "POST" && path === RUNNER_API.resetToken) return resetToken(req, res);
     return count(res, "other", 404, { message: "404 Not Found" });
   }
 
   async function authenticate(req: IncomingMessage): Promise<{ runner: RegisteredRunner | null; body: Record<string, unknown> | null }> {
     const body = parseJsonObject(await readBody(req, deps.maxBodyBytes, deps.timeouts?.bodyDeadlineMs));
-    const token = header(req, "runner-token") ?? (typeof body?.token === "string" ? body.token : "");
-    return { runner: await deps.registry.lookup(token), body };
+    return { runner: await deps.registry.lookup(runnerTokenOf(req.headers, body)), body };
   }
 
   async function verify(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -114,8 +120,47 @@ export async function startBrokerServer(deps: BrokerServerDeps, host: string, po
     if (body === null) return count(res, "verify", 400, { message: "400 Bad request - body must be a JSON object" });
     if (!runner) return count(res, "verify", 403, { message: "403 Forbidden" });
     deps.onRunnerPoll?.(runner, body);
-    // GitLab answers with the runner's own token; echo what the runner sent, never log it.
-    return count(res, "verify", 200, { id: numericId(runner.id), token: body.token ?? header(req, "runner-token"), token_expires_at: null });
+    // GitLab presents Entities::Ci::RunnerRegistrationDetails (id, token, token_expires_at); gitlab-runner's
+    // `register --token glrt-…` stores the id and refuses 0 (commands/register.go verifyRunner). Switchyard's
+    // tokens do not expire, as GitLab's do not without a token expiration policy. The token is the runner's own.
+    return count(res, "verify", 200, { id: runnerNumericId(runner.id), token: body.token ?? headerValue(req.headers, HEADER.runnerToken) ?? undefined, token_expires_at: null });
+  }
+
+  // lib/api/ci/runner.rb DELETE /runners: authenticate_runner! (403 for an unknown token), then the runner is
+  // destroyed and 204 answered. Only a runner stored in Redis (CLI add-runner) can be: one in the assigner's
+  // config stays until the config changes, which is said rather than pretended.
+  async function unregister(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { runner } = await authenticate(req);
+    if (!runner) return count(res, "unregister", 403, { message: "403 Forbidden" });
+    if (!(await deps.registry.remove(runner.id))) {
+      return count(res, "unregister", 403, { message: "403 Forbidden - runner is defined in the assigner's configuration; remove it there" });
+    }
+    log.info({ runner: runner.id }, "runner unregistered itself; its token no longer works");
+    return count(res, "unregister", 204);
+  }
+
+  // DELETE /runners/managers: requires token and system_id (Grape answers 400 "system_id is missing"), 403 for
+  // an unknown token, 204. Switchyard keeps no manager records beyond its sightings, so any manager of a known
+  // runner is deleted (GitLab's 404 "Runner manager not found" needs a manager table Switchyard has no use for).
+  async function unregisterManager(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { runner, body } = await authenticate(req);
+    if (systemIdOf(body) === null) return count(res, "unregister", 400, { error: "system_id is missing" });
+    if (!runner) return count(res, "unregister", 403, { message: "403 Forbidden" });
+    return count(res, "unregister", 204);
+  }
+
+  // POST /runners/reset_authentication_token: authenticate_runner!, then Ci::Runners::ResetAuthenticationTokenService
+  // and 201 with Entities::Ci::ResetTokenResult (token, token_expires_at); the old token stops working. A runner
+  // in the assigner's config cannot be rotated from here: 422, one of the endpoint's documented failures.
+  async function resetToken(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { runner } = await authenticate(req);
+    if (!runner) return count(res, "reset_token", 403, { message: "403 Forbidden" });
+    const token = newRunnerToken();
+    if (!(await deps.registry.rotate(runner.id, token))) {
+      return count(res, "reset_token", 422, { message: "422 Unprocessable Entity - runner token is set in the assigner's configuration" });
+    }
+    log.info({ runner: runner.id }, "runner reset its authentication token");
+    return count(res, "reset_token", 201, { token, token_expires_at: null });
   }
 
   async function jobRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -123,10 +168,13 @@ export async function startBrokerServer(deps: BrokerServerDeps, host: string, po
     if (body === null) return count(res, "request", 400, { message: "400 Bad request - body must be a JSON object" });
     if (!runner) return count(res, "request", 403, { message: "403 Forbidden" });
     deps.onRunnerPoll?.(runner, body);
-    if (await handOff(runner, res)) return;
+    // The poll's runner manager, made safe to name a Redis member. Each poll is a slot of its own.
+    const systemId = systemIdOf(body)?.replace(/[^A-Za-z0-9_.-]/g, "").slice(0, 64) ?? "-";
+    const poll: RunnerPoll = { pool: runner.pool, runnerId: runner.id, systemId, pollId: `${instance}:${++pollSeq}` };
+    if (await handOff(runner, res, poll)) return;
     const version = await deps.queue.runnerVersion(runner.id);
-    const lastUpdate = typeof body.last_update === "string" ? body.last_update : null;
-    deps.onRunnerAsking(runner);
+    const lastUpdate = lastUpdateOf(body);
+    deps.onRunnerAsking(runner, poll);
     if (lastUpdate === version) {
       // Workhorse semantics: hold a poll that already saw this version until a job is reserved.
       const gone = new AbortController();
@@ -138,20 +186,20 @@ export async function startBrokerServer(deps: BrokerServerDeps, host: string, po
         // Re-check now and then even without a wake-up: a wake from another replica can be lost.
         await deps.waiters.hold(runner.id, Math.min(RECHECK_MS, deadline - now()), stop);
         if (stop.aborted) break;
-        if (await handOff(runner, res)) { res.off("close", onClose); return; }
+        if (await handOff(runner, res, poll)) { res.off("close", onClose); return; }
       }
       res.off("close", onClose);
-      if (gone.signal.aborted) { deps.onRunnerGone(runner); return; }
+      if (gone.signal.aborted) { deps.onRunnerGone(runner, poll); return; }
     }
-    deps.onRunnerGone(runner);
+    deps.onRunnerGone(runner, poll);
     // Shutting down: close the connection after this 204, so the server stops without waiting for idle keep-alives.
     if (shutdown.signal.aborted) res.shouldKeepAlive = false;
-    res.setHeader("x-gitlab-last-update", await deps.queue.runnerVersion(runner.id));
+    res.setHeader(HEADER.lastUpdate, await deps.queue.runnerVersion(runner.id));
     return count(res, "request", 204);
   }
 
-  async function handOff(runner: RegisteredRunner, res: ServerResponse): Promise<boolean> {
-    const job = await deps.queue.collect(runner.id);
+  async function handOff(runner: RegisteredRunner, res: ServerResponse, poll: RunnerPoll): Promise<boolean> {
+    const job = await deps.queue.collect(runner.id, poll);
     if (!job) return false;
     const holdSeconds = job.meta ? Math.max(0, (now() - job.meta.arrivedAt) / 1000) : 0;
     const explanation = job.meta?.decisionRationale
@@ -168,7 +216,7 @@ export async function startBrokerServer(deps: BrokerServerDeps, host: string, po
     });
     res.writeHead(201, {
       "content-type": "application/json",
-      "x-gitlab-last-update": await deps.queue.runnerVersion(runner.id),
+      [HEADER.lastUpdate]: await deps.queue.runnerVersion(runner.id),
     });
     res.end(body);
     deps.metrics.requests.inc({ endpoint: "request", status: "201" });
@@ -209,7 +257,3 @@ function reply(res: ServerResponse, status: number, body?: unknown): void {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 }
 
-function numericId(id: string): number {
-  const digits = id.replace(/\D/g, "");
-  return digits ? Number(digits) : 0;
-}

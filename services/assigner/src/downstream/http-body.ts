@@ -70,9 +70,3 @@ export function parseJsonObject(body: Buffer): Record<string, unknown> | null {
     return null;
   }
 }
-
-/** First value of a header, lower-cased name. */
-export function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}

@@ -2,22 +2,16 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { Agent, request, type Dispatcher } from "undici";
 import type { Logger } from "@switchyard/runtime";
-import { header, idleGuardedBody, readBody } from "./http-body.js";
-
-/** What a job update told us, observed on its way to GitLab. */
-export interface ObservedJobUpdate {
-  jobId: number;
-  /** `running`, `success`, `failed`, ... as the runner sent it. */
-  state: string | null;
-  failureReason: string | null;
-  /** GitLab's answer: 200 accepted, 202 retry later, 403 job no longer running, ... */
-  status: number;
-  jobStatus: string | null;
-}
+import { HEADER, headerValue, HOP_BY_HOP } from "../protocol/headers.js";
+import { isNotRunning, speaksOfJob } from "../protocol/job-status.js";
+import { readJobUpdateBody, type ObservedJobUpdate } from "../protocol/job-update.js";
+import { isJobUpdate, type JobRoute } from "../protocol/paths.js";
+import { idleGuardedBody, readBody } from "./http-body.js";
 
 /** Streams every other `/api/v4/jobs/:id/...` call to GitLab with headers and status intact. */
 export interface JobProxy {
-  forward(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** `route` is the call's matchJobRoute: only a path the guard let through can be forwarded. */
+  forward(req: IncomingMessage, res: ServerResponse, route: JobRoute): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -37,34 +31,6 @@ export interface JobProxyDeps {
   onJobSeen?: (jobId: number) => void;
 }
 
-// Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are not forwarded.
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "host"]);
-const JOB_UPDATE = /^\/api\/v4\/jobs\/(\d+)$/;
-const JOB_SCOPE = /^\/api\/v4\/jobs\/(\d+)(\/|$)/;
-
-/**
- * The path GitLab would route `rawUrl` to, when that stays inside /api/v4/jobs/:id; null otherwise.
- * Workhorse and URL parsers resolve `.`/`..` segments (also written %2e) and some treat `\` as `/`,
- * so a raw `/api/v4/jobs/1/../../runners/all` would reach any GitLab endpoint through the broker.
- * Such paths are refused outright rather than normalised: gitlab-runner never sends them.
- */
-export function jobScopedPath(rawUrl: string): { jobId: number; path: string } | null {
-  const q = rawUrl.indexOf("?");
-  const rawPath = q === -1 ? rawUrl : rawUrl.slice(0, q);
-  if (rawPath.includes("\\") || /%(2f|5c|00)/i.test(rawPath)) return null;
-  for (const segment of rawPath.split("/")) {
-    let decoded: string;
-    try { decoded = decodeURIComponent(segment); } catch { return null; }
-    if (decoded === "." || decoded === "..") return null;
-  }
-  const raw = JOB_SCOPE.exec(rawPath);
-  // Belt and braces: the URL actually sent upstream must still name the same job.
-  const sent = new URL(rawUrl, "http://gitlab.invalid");
-  const normalised = JOB_SCOPE.exec(sent.pathname);
-  if (!raw || !normalised || raw[1] !== normalised[1]) return null;
-  return { jobId: Number(raw[1]), path: sent.pathname + sent.search };
-}
-
 export function createJobProxy(deps: JobProxyDeps): JobProxy {
   const base = new URL(deps.gitlabUrl);
   let lastStallLog = 0;
@@ -81,31 +47,19 @@ export function createJobProxy(deps: JobProxyDeps): JobProxy {
   }
 
   return {
-    async forward(req, res) {
-      const scoped = jobScopedPath(req.url ?? "/");
-      if (!scoped) {
-        res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ message: "400 Bad request - path outside /api/v4/jobs/:id" }));
-        return;
-      }
-      const path = scoped.path;
-      const update = req.method === "PUT" ? JOB_UPDATE.exec(path.split("?")[0] ?? "") : null;
-      const seen = /^\/api\/v4\/jobs\/(\d+)/.exec(path);
+    async forward(req, res, route) {
+      const path = route.path;
+      const update = isJobUpdate(req.method, route);
+      const jobToken = headerValue(req.headers, HEADER.jobToken);
       // The job update itself is observed below (it also publishes the "started" outcome).
-      if (seen && !update && header(req, "job-token")) deps.onJobSeen?.(Number(seen[1]));
+      if (!update && jobToken) deps.onJobSeen?.(route.jobId);
       let body: Buffer | Readable | undefined;
-      let state: string | null = null;
-      let failureReason: string | null = null;
+      let sent: Pick<ObservedJobUpdate, "state" | "failureReason"> = { state: null, failureReason: null };
       let stalled = false;
       if (update) {
         // Job updates are read whole so the outcome can be observed; they are tiny.
         body = await readBody(req, deps.maxUpdateBytes, deps.bodyDeadlineMs);
-        try {
-          const parsed = JSON.parse(body.toString("utf8")) as { state?: unknown; failure_reason?: unknown };
-          state = typeof parsed.state === "string" ? parsed.state : null;
-          failureReason = typeof parsed.failure_reason === "string" ? parsed.failure_reason : null;
-        } catch {
-          // Not JSON: GitLab will answer 400 itself; we pass it through.
-        }
+        sent = readJobUpdateBody(body);
       } else if (req.method !== "GET" && req.method !== "HEAD") {
         body = idleGuardedBody(req, deps.bodyIdleTimeoutMs ?? 60_000, () => {
           stalled = true;
@@ -146,26 +100,13 @@ export function createJobProxy(deps: JobProxyDeps): JobProxy {
         if (!res.write(chunk)) await new Promise((r) => res.once("drain", r));
       }
       res.end();
-      const jobStatusHeader = upstream.headers["job-status"];
-      const jobStatus = Array.isArray(jobStatusHeader) ? (jobStatusHeader[0] ?? null) : (jobStatusHeader ?? null);
-      // Only what GitLab accepted says anything about the job: a 2xx, or a 403 carrying Job-Status
-      // (lib/api/ci/helpers/runner.rb job_forbidden!). A bare 403/4xx is GitLab refusing the sender
-      // (wrong or missing job token), which anyone who can reach the broker can provoke.
-      const accepted = (upstream.statusCode >= 200 && upstream.statusCode < 300) || (upstream.statusCode === 403 && jobStatus !== null);
-      if (update && accepted) {
-        deps.onJobUpdate({
-          jobId: Number(update[1]),
-          state,
-          failureReason,
-          status: upstream.statusCode,
-          jobStatus,
-        });
-      } else if (!update && upstream.statusCode === 403) {
-        const js = header(req, "job-token") ? upstream.headers["job-status"] : undefined;
-        if (typeof js === "string") {
-          const jobId = Number(/^\/api\/v4\/jobs\/(\d+)/.exec(path)?.[1]);
-          if (jobId) deps.onJobUpdate({ jobId, state: null, failureReason: null, status: 403, jobStatus: js });
-        }
+      const jobStatus = headerValue(upstream.headers, HEADER.jobStatus);
+      // Only an answer about the job says anything about it; a refused sender (a forged PUT) does not.
+      if (update && speaksOfJob({ status: upstream.statusCode, jobStatus })) {
+        deps.onJobUpdate({ jobId: route.jobId, ...sent, status: upstream.statusCode, jobStatus });
+      } else if (!update && jobToken && route.jobId && isNotRunning({ status: upstream.statusCode, jobStatus })) {
+        // A trace or artifact call GitLab refused because the job ended: as telling as the update would be.
+        deps.onJobUpdate({ jobId: route.jobId, state: null, failureReason: null, status: upstream.statusCode, jobStatus });
       }
     },
     close: () => dispatcher.close(),

@@ -1,7 +1,6 @@
 import { RunnerContactV1, type RunnerContact } from "@switchyard/contracts";
 import type { BackgroundFailure, Logger, RedisKeys, RegisteredRunner } from "@switchyard/runtime";
 import type { Redis } from "ioredis";
-import type { PoolFeatures } from "../upstream/pool-features.js";
 
 /**
  * What the broker learns from its own runners' calls: their `info.features` (what the pool may advertise
@@ -20,7 +19,8 @@ export interface RunnerSightings {
 export interface RunnerSightingsDeps {
   redis: Redis;
   keys: RedisKeys;
-  features: PoolFeatures;
+  /** Where a poll's `info.features` go (upstream/pool-features learns the pool's set from them). */
+  features: { observe(runner: RegisteredRunner, features: unknown): void };
   /** Which runner a job was handed to, for job calls this replica did not hand off. */
   handoffOf: (jobId: number) => Promise<{ runnerId: string } | null>;
   /** The pool of a runner id (from the registry). */
@@ -43,6 +43,8 @@ export function createRunnerSightings(deps: RunnerSightingsDeps): RunnerSighting
   const contacts = new Map<string, RunnerContact>();
   const written = new Map<string, number>();
   const sessionRefused = new Set<string>();
+  /** system_ids seen per runner: managers sharing a token (GitLab's runner managers) alternate in polls. */
+  const systems = new Map<string, Set<string>>();
   /** jobId → runnerId (null: not ours), bounded; saves a Redis read on every trace patch. */
   const jobRunner = new Map<number, string | null>();
 
@@ -55,7 +57,14 @@ export function createRunnerSightings(deps: RunnerSightingsDeps): RunnerSighting
     const previous = contacts.get(runnerId) ?? { v: 1, runnerId, pool, lastPollAt: null, lastJobCallAt: null, systemId: null, version: null };
     const next = { ...previous, pool, ...change };
     contacts.set(runnerId, next);
-    if (now() - (written.get(runnerId) ?? -Infinity) < writeEveryMs && previous.systemId === next.systemId) return;
+    // A manager not seen before is written at once; managers taking turns under one token are not.
+    const known = systems.get(runnerId) ?? new Set<string>();
+    const newManager = next.systemId !== null && !known.has(next.systemId);
+    if (newManager) {
+      if (known.size >= 64) known.clear();
+      systems.set(runnerId, known.add(next.systemId!));
+    }
+    if (now() - (written.get(runnerId) ?? -Infinity) < writeEveryMs && !newManager) return;
     written.set(runnerId, now());
     void deps.redis.hset(deps.keys.runnerContacts, runnerId, JSON.stringify(RunnerContactV1.parse(next)))
       .catch((err: unknown) => { written.delete(runnerId); log.warn({ err: (err as Error).message, runner: runnerId }, "storing runner contact failed"); });

@@ -1,5 +1,9 @@
 import { Agent, request, type Dispatcher } from "undici";
 import { wrapError } from "@switchyard/runtime";
+import { HEADER, headerValue, parseRetryAfter, traceRangeSize } from "../protocol/headers.js";
+import { jobRequestAnswer, traceSizeOf } from "../protocol/job-status.js";
+import { jobPath, jobTracePath, RUNNER_API } from "../protocol/paths.js";
+import { jobRequestBody } from "../protocol/runner-request.js";
 
 /** Runner features Switchyard advertises upstream: only what every downstream runner of the pool has. */
 export type RunnerFeatures = Record<string, boolean>;
@@ -40,7 +44,8 @@ export interface GitLabRunnerApi {
 
 export interface GitLabRunnerApiOptions {
   gitlabUrl: string;
-  version: string;
+  /** What `info` says about Switchyard: its own version and host, never a gitlab-runner's. */
+  identity: { version: string; platform: string; architecture: string };
   /** How long an upstream long poll may be held before we give up on it. */
   requestTimeoutMs: number;
 }
@@ -53,63 +58,65 @@ export function createGitLabRunnerApi(options: GitLabRunnerApiOptions): GitLabRu
     bodyTimeout: options.requestTimeoutMs,
     keepAliveTimeout: 30_000,
   });
+  // GitLab stores name, version, platform and architecture on the runner manager its system_id names
+  // (API::Ci::Helpers::Runner#get_runner_details_from_request); they show in the runner's page.
   const info = (features: RunnerFeatures) => ({
-    name: "switchyard", version: options.version, revision: "switchyard", platform: "linux",
-    architecture: "amd64", executor: "custom", features,
+    name: "switchyard", version: options.identity.version, platform: options.identity.platform,
+    architecture: options.identity.architecture, executor: "custom", features,
   });
   return {
     async requestJob(token, systemId, lastUpdate, features, signal) {
       try {
-        const res = await request(`${base}/api/v4/jobs/request`, {
+        const res = await request(`${base}${RUNNER_API.jobRequest}`, {
           method: "POST",
           dispatcher,
           signal,
-          headers: { "content-type": "application/json", accept: "application/json", "runner-token": token },
-          body: JSON.stringify({ token, system_id: systemId, info: info(features), ...(lastUpdate ? { last_update: lastUpdate } : {}) }),
+          headers: { "content-type": "application/json", accept: "application/json", [HEADER.runnerToken]: token },
+          body: JSON.stringify(jobRequestBody(token, systemId, info(features), lastUpdate)),
         });
-        const lu = headerOf(res.headers, "x-gitlab-last-update");
-        if (res.statusCode === 201) return { kind: "job", body: await res.body.text(), lastUpdate: lu };
+        const lu = headerValue(res.headers, HEADER.lastUpdate);
+        const answer = jobRequestAnswer(res.statusCode);
+        if (answer === "job") return { kind: "job", body: await res.body.text(), lastUpdate: lu };
         await res.body.dump();
-        if (res.statusCode === 204) return { kind: "empty", lastUpdate: lu };
-        if (res.statusCode === 403) return { kind: "forbidden" };
-        return { kind: "retry", status: res.statusCode, retryAfterMs: parseRetryAfter(headerOf(res.headers, "retry-after"), Date.now()) };
+        if (answer === "empty") return { kind: "empty", lastUpdate: lu };
+        if (answer === "forbidden") return { kind: "forbidden" };
+        return { kind: "retry", status: res.statusCode, retryAfterMs: parseRetryAfter(headerValue(res.headers, HEADER.retryAfter), Date.now()) };
       } catch (err) {
         throw wrapError("request job from GitLab", err);
       }
     },
     async updateJob(jobId, jobToken, state, failureReason) {
       try {
-        const res = await request(`${base}/api/v4/jobs/${jobId}`, {
+        const res = await request(`${base}${jobPath(jobId)}`, {
           method: "PUT",
           dispatcher,
-          headers: { "content-type": "application/json", "job-token": jobToken },
+          headers: { "content-type": "application/json", [HEADER.jobToken]: jobToken },
           body: JSON.stringify({ token: jobToken, state, ...(failureReason ? { failure_reason: failureReason } : {}) }),
         });
         await res.body.dump();
-        return { status: res.statusCode, jobStatus: headerOf(res.headers, "job-status") };
+        return { status: res.statusCode, jobStatus: headerValue(res.headers, HEADER.jobStatus) };
       } catch (err) {
         throw wrapError(`update job ${jobId} in GitLab`, err);
       }
     },
     async traceSize(jobId, jobToken) {
       try {
-        const res = await request(`${base}/api/v4/jobs/${jobId}/trace`, {
+        const res = await request(`${base}${jobTracePath(jobId)}`, {
           method: "PATCH",
           dispatcher,
-          headers: { "content-type": "text/plain", "job-token": jobToken, "content-range": "0-0" },
+          headers: { "content-type": "text/plain", [HEADER.jobToken]: jobToken, [HEADER.contentRange]: "0-0" },
           body: "",
         });
         await res.body.dump();
-        const range = /^0-(\d+)$/.exec(headerOf(res.headers, "range") ?? "");
-        const size = res.statusCode === 202 || res.statusCode === 416 ? (range ? Number(range[1]) : res.statusCode === 202 ? 0 : null) : null;
-        return { status: res.statusCode, jobStatus: headerOf(res.headers, "job-status"), size };
+        const size = traceSizeOf(res.statusCode, traceRangeSize(headerValue(res.headers, HEADER.range)));
+        return { status: res.statusCode, jobStatus: headerValue(res.headers, HEADER.jobStatus), size };
       } catch (err) {
         throw wrapError(`read job ${jobId}'s trace size in GitLab`, err);
       }
     },
     async verifyRunner(token) {
       try {
-        const res = await request(`${base}/api/v4/runners/verify`, {
+        const res = await request(`${base}${RUNNER_API.verify}`, {
           method: "POST",
           dispatcher,
           headers: { "content-type": "application/json", accept: "application/json" },
@@ -126,16 +133,3 @@ export function createGitLabRunnerApi(options: GitLabRunnerApiOptions): GitLabRu
   };
 }
 
-function headerOf(headers: Record<string, string | string[] | undefined>, name: string): string | null {
-  const v = headers[name];
-  return Array.isArray(v) ? (v[0] ?? null) : (v ?? null);
-}
-
-/** Retry-After as delay-seconds or an HTTP date (RFC 9110 §10.2.3), in ms from `now`; null when absent or unreadable. */
-export function parseRetryAfter(value: string | null, now: number): number | null {
-  if (value === null || value.trim() === "") return null;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? null : Math.max(0, at - now);
-}

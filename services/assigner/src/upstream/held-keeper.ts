@@ -1,8 +1,11 @@
-import type { Logger } from "@switchyard/runtime";
+import { startPeriodic, type Logger } from "@switchyard/runtime";
 import type { Counter } from "prom-client";
+import type { RunnerlessEnd } from "../job-lifecycle.js";
 import type { DispatchQueue } from "../queue/dispatch-queue.js";
 import type { GitLabRunnerApi } from "./gitlab-runner-api.js";
-import { GitLabJobPayload } from "./job-payload.js";
+import { isCanceling, isGoneForHolder, isNotRunning, isStoppedJobStatus, isUnsettled } from "../protocol/job-status.js";
+import { readStoredPayload } from "../protocol/job-payload.js";
+import { runTimeLeft } from "./run-time-left.js";
 
 /**
  * Looks after jobs Switchyard holds: GitLab sees them as running, so they are kept alive
@@ -22,19 +25,21 @@ export interface HeldKeeperDeps {
   log: Logger;
   keepAliveIntervalMs: number;
   maxHoldMs: number;
+  /** A held job with less run time (token and timeout) left than this is failed upstream, never handed down. */
+  minRunSecondsLeft: number;
+  /** GitLab's seconds per wall-clock second (1 for a real GitLab): a held job's token ages in GitLab's time. */
+  gitlabClockSpeed?: number;
   handoffAckTimeoutMs: number;
   /** Runners that asked longer ago than this without a word are no longer asking. */
   pollFreshMs: number;
   sweepIntervalMs: number;
   events: Counter<"event">;
-  /** A job left the queue for good (cancelled, failed by us). */
-  onDropped: (pool: string, jobId: number, status: "failed" | "canceled", reason: string) => Promise<void>;
+  /** A job left the queue for good (cancelled, failed by us): forget it and publish how it ended. */
+  onDropped: (pool: string, jobId: number, end: RunnerlessEnd) => Promise<void>;
   /** Something went back into a queue. */
   onRequeued: (pool: string) => void;
   now?: () => number;
 }
-
-const STOP_STATUSES = new Set(["canceled", "canceling", "failed", "success"]);
 
 export function startHeldKeeper(deps: HeldKeeperDeps): HeldKeeper {
   const now = deps.now ?? Date.now;
@@ -48,45 +53,58 @@ export function startHeldKeeper(deps: HeldKeeperDeps): HeldKeeper {
       const handoff = await deps.queue.handoffOf(jobId);
       if (handoff) { await deps.queue.dropHeld(pool, jobId); continue; } // on a runner now
       const raw = await deps.queue.payload(jobId);
-      const parsed = raw ? GitLabJobPayload.safeParse(JSON.parse(raw)) : null;
-      if (!parsed?.success) {
-        await deps.onDropped(pool, jobId, "failed", "held job payload missing or unreadable");
+      const job = readStoredPayload(raw);
+      if (!job) {
+        await deps.onDropped(pool, jobId, { status: "failed", failureReason: null, end: "unreadable", reason: "held job payload missing or unreadable" });
         continue;
       }
-      if (now() - arrivedAt > deps.maxHoldMs) {
-        const res = await deps.api.updateJob(jobId, parsed.data.token, "failed", "runner_system_failure").catch((err: unknown) => {
+      const left = runTimeLeft(job.runner_info.timeout, (now() - arrivedAt) * (deps.gitlabClockSpeed ?? 1), deps.minRunSecondsLeft);
+      const maxHold = now() - arrivedAt > deps.maxHoldMs;
+      if (maxHold || left.tooLate) {
+        // runner_system_failure: what GitLab's retry rules (`retry: when: runner_system_failure`, `always`)
+        // retry, where job_token_expired is no `retry:when` value at all.
+        const res = await deps.api.updateJob(jobId, job.token, "failed", "runner_system_failure").catch((err: unknown) => {
           log.warn({ jobId, err: (err as Error).message }, "failing a job upstream failed");
           return null;
         });
         // 202 means GitLab accepted but has not finished the transition: ask again next sweep.
-        if (!res || res.status === 202 || res.status >= 500) continue;
-        deps.events.inc({ event: "max_hold_failed" });
-        log.warn({ jobId, pool, status: res.status }, "held too long: failed upstream so GitLab can retry it");
+        if (!res || isUnsettled(res.status)) continue;
         lastKeepAlive.delete(jobId);
-        await deps.onDropped(pool, jobId, "failed", "max hold exceeded");
+        if (maxHold) {
+          deps.events.inc({ event: "max_hold_failed" });
+          log.warn({ jobId, pool, status: res.status }, "held too long: failed upstream so GitLab can retry it");
+          await deps.onDropped(pool, jobId, { status: "failed", failureReason: "runner_system_failure", end: "max-hold", reason: "max hold exceeded" });
+        } else {
+          deps.events.inc({ event: "token_expiring_failed" });
+          const reason = `not handed down: ${Math.max(0, Math.floor(left.secondsLeft))} s of its timeout and job token left, under the ${Math.ceil(left.secondsNeeded)} s a run needs`;
+          log.warn({ jobId, pool, status: res.status, secondsLeft: left.secondsLeft }, "token and timeout nearly spent: failed upstream so GitLab can retry it");
+          await deps.onDropped(pool, jobId, { status: "failed", failureReason: "runner_system_failure", end: "token-expiring", reason });
+        }
         continue;
       }
       // Taking the job from GitLab touched it: the first keep-alive is due one interval later.
       if (!lastKeepAlive.has(jobId)) lastKeepAlive.set(jobId, arrivedAt);
       let res = canceling.has(jobId) ? null : await keepAlive(jobId);
-      if (canceling.has(jobId) || res?.jobStatus === "canceling") {
+      if (canceling.has(jobId) || isCanceling(res?.jobStatus ?? null)) {
         // Cancelled with cancel_gracefully: GitLab waits for the runner's final update (Ci::HasStatus
         // `drop`: canceling => canceled). No script runs here, so report failed as a runner would.
         canceling.add(jobId);
-        res = await deps.api.updateJob(jobId, parsed.data.token, "failed", "script_failure").catch((err: unknown) => {
+        res = await deps.api.updateJob(jobId, job.token, "failed", "script_failure").catch((err: unknown) => {
           log.warn({ jobId, err: (err as Error).message }, "finishing a canceling job upstream failed");
           return null;
         });
         // 202: accepted, not finished yet; ask again next sweep.
-        if (!res || res.status === 202 || res.status >= 500) continue;
+        if (!res || isUnsettled(res.status)) continue;
         canceling.delete(jobId);
       }
       if (!res) continue;
-      if (res.status === 403 || res.status === 404 || (res.jobStatus && STOP_STATUSES.has(res.jobStatus))) {
+      if (isGoneForHolder(res)) {
         log.info({ jobId, pool, jobStatus: res.jobStatus, status: res.status }, "held job cancelled in GitLab; dropped");
         lastKeepAlive.delete(jobId);
         deps.events.inc({ event: "cancelled_while_held" });
-        await deps.onDropped(pool, jobId, "canceled", `GitLab says ${res.jobStatus ?? res.status}`);
+        // GitLab's own final status when it gives one (a job can fail while held, e.g. its timeout).
+        const status = res.jobStatus === "failed" || res.jobStatus === "success" ? res.jobStatus : "canceled";
+        await deps.onDropped(pool, jobId, { status, failureReason: null, end: "canceled-while-held", reason: `GitLab says ${res.jobStatus ?? res.status}` });
       }
     }
   }
@@ -129,14 +147,14 @@ export function startHeldKeeper(deps: HeldKeeperDeps): HeldKeeper {
   /** True when GitLab shows the job went to a runner (log written, or no longer running); null if unsure. */
   async function reachedARunner(jobId: number): Promise<boolean | null> {
     const raw = await deps.queue.payload(jobId);
-    const parsed = raw ? GitLabJobPayload.safeParse(JSON.parse(raw)) : null;
-    if (!parsed?.success) return false;
-    const probe = await deps.api.traceSize(jobId, parsed.data.token).catch((err: unknown) => {
+    const job = readStoredPayload(raw);
+    if (!job) return false;
+    const probe = await deps.api.traceSize(jobId, job.token).catch((err: unknown) => {
       log.warn({ jobId, err: (err as Error).message }, "trace probe failed");
       return null;
     });
     if (!probe || probe.status >= 500) return null;
-    if (probe.status === 403 && probe.jobStatus && STOP_STATUSES.has(probe.jobStatus)) return true;
+    if (isNotRunning(probe) && isStoppedJobStatus(probe.jobStatus)) return true;
     if (probe.size === null) return null;
     return probe.size > 0;
   }
@@ -146,9 +164,9 @@ export function startHeldKeeper(deps: HeldKeeperDeps): HeldKeeper {
     const last = lastKeepAlive.get(jobId);
     if (last !== undefined && now() - last < deps.keepAliveIntervalMs) return null;
     const raw = await deps.queue.payload(jobId);
-    const parsed = raw ? GitLabJobPayload.safeParse(JSON.parse(raw)) : null;
-    if (!parsed?.success) return null;
-    const res = await deps.api.updateJob(jobId, parsed.data.token, "running").catch((err: unknown) => {
+    const job = readStoredPayload(raw);
+    if (!job) return null;
+    const res = await deps.api.updateJob(jobId, job.token, "running").catch((err: unknown) => {
       log.warn({ jobId, err: (err as Error).message }, "keep-alive failed");
       return null;
     });
@@ -159,12 +177,6 @@ export function startHeldKeeper(deps: HeldKeeperDeps): HeldKeeper {
     return res;
   }
 
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    sweep().catch((err: unknown) => log.warn({ err: (err as Error).message }, "sweep failed")).finally(() => { running = false; });
-  }, deps.sweepIntervalMs);
-  timer.unref();
-  return { sweep, stop: () => clearInterval(timer) };
+  const stop = startPeriodic(sweep, deps.sweepIntervalMs, (err) => log.warn({ err: (err as Error).message }, "sweep failed"));
+  return { sweep, stop };
 }

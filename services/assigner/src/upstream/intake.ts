@@ -2,7 +2,7 @@ import type { Logger } from "@switchyard/runtime";
 import type { GitLabRunnerApi } from "./gitlab-runner-api.js";
 import type { DispatchQueue, HeldJobMeta } from "../queue/dispatch-queue.js";
 import { variablesOf } from "@switchyard/decision";
-import { GitLabJobPayload, jobIdentity } from "./job-payload.js";
+import { GitLabJobPayload, jobIdentity } from "../protocol/job-payload.js";
 import type { JobClassifier } from "../deciding/job-classifier.js";
 
 /** Turns a job body taken from GitLab into a held, classified, queued job. */

@@ -1,6 +1,7 @@
 import type { Logger } from "@switchyard/runtime";
 import type { Counter } from "prom-client";
 import type { DispatchQueue } from "../queue/dispatch-queue.js";
+import { honoursRetryAfter, isQueueContention } from "../protocol/job-status.js";
 import { createSignal, type Signal } from "../signal.js";
 import type { GitLabRunnerApi, RunnerFeatures } from "./gitlab-runner-api.js";
 import type { Intake } from "./intake.js";
@@ -61,7 +62,7 @@ export const WORKHORSE_REPOLL_SPACING_MS = 100;
  * Retry-After. The jitter (up to +50 %) keeps many assigners from hitting GitLab in step.
  */
 export function upstreamRetryDelayMs(status: number | "network", retryAfterMs: number | null, checkIntervalMs: number, random: () => number): number {
-  if ((status === 429 || status === 503) && retryAfterMs !== null) return Math.min(retryAfterMs, MAX_RETRY_AFTER_MS);
+  if (status !== "network" && honoursRetryAfter(status) && retryAfterMs !== null) return Math.min(retryAfterMs, MAX_RETRY_AFTER_MS);
   return Math.round(checkIntervalMs * (1 + 0.5 * random()));
 }
 
@@ -165,7 +166,7 @@ export function startPoolPoller(deps: PoolPollerDeps): { stop(graceMs?: number):
           // asking everyone to back off, so it parks this worker and does not hold the pool.
           parkedAt = now();
           deps.pulled.inc({ pool: deps.pool.name, result: result.kind === "retry" ? `http_${result.status}` : result.kind });
-          if (result.kind === "retry" && result.status !== 409) hold(upstreamRetryDelayMs(result.status, result.retryAfterMs, deps.checkIntervalMs, random));
+          if (result.kind === "retry" && !isQueueContention(result.status)) hold(upstreamRetryDelayMs(result.status, result.retryAfterMs, deps.checkIntervalMs, random));
           if (result.kind === "forbidden") hold(FORBIDDEN_HOLD_MS);
           continue;
         }

@@ -6,12 +6,14 @@ import type { AssignerConfig } from "../config.js";
 import type { DispatchQueue } from "../queue/dispatch-queue.js";
 import type { GitLabRunnerApi } from "./gitlab-runner-api.js";
 import { createJobSightings } from "./job-sightings.js";
-import { startReconciler } from "./reconciler.js";
+import { startReconciler, type ReconcilerDeps } from "./reconciler.js";
 
 /** Reconcile as the assigner runs it: sightings always recorded, the loop only with a REST token. */
 export interface ReconcileHandle {
   /** A broker proxied a call for this job. */
   seen(jobId: number): void;
+  /** When a broker last proxied a call for each job (absent: none within the sightings' TTL). */
+  lastSeen(jobIds: readonly number[]): Promise<Map<number, number>>;
   stop(): Promise<void>;
 }
 
@@ -21,9 +23,10 @@ export interface ReconcileWiringDeps {
   queue: DispatchQueue;
   api: GitLabRunnerApi;
   recovered: Counter<"pool" | "result">;
+  onRetried: NonNullable<ReconcilerDeps["onRetried"]>;
 }
 
-export function startReconcile({ rt, config, queue, api, recovered }: ReconcileWiringDeps): ReconcileHandle {
+export function startReconcile({ rt, config, queue, api, recovered, onRetried }: ReconcileWiringDeps): ReconcileHandle {
   const keys = redisKeys(config.keyPrefix);
   // Sightings are written even where reconcile is off: another replica with the token may be reconciling.
   const sightings = createJobSightings({
@@ -31,7 +34,7 @@ export function startReconcile({ rt, config, queue, api, recovered }: ReconcileW
   });
   if (!config.gitlabApiToken) {
     rt.log.warn("reconcile with GitLab is off (no gitlabApiToken): jobs lost from Redis (flush, restart without persistence) are left to GitLab's 30-minute stale-job rule");
-    return { seen: sightings.seen, stop: async () => undefined };
+    return { seen: sightings.seen, lastSeen: sightings.lastSeen, stop: async () => undefined };
   }
   const reconciler = startReconciler({
     pools: config.pools,
@@ -50,7 +53,7 @@ export function startReconcile({ rt, config, queue, api, recovered }: ReconcileW
     sightings,
     // Outlasts the gap between two passes, so the holder keeps it; a dead holder's lapses within two intervals.
     lease: createLease({ redis: rt.redis, key: keys.lease("reconcile"), ttlMs: 2 * config.reconcileIntervalMs + config.reconcileGraceMs, holder: rt.instanceId }),
-    intervalMs: config.reconcileIntervalMs, graceMs: config.reconcileGraceMs, log: rt.log, recovered,
+    intervalMs: config.reconcileIntervalMs, graceMs: config.reconcileGraceMs, log: rt.log, recovered, onRetried,
   });
-  return { seen: sightings.seen, stop: () => reconciler.stop() };
+  return { seen: sightings.seen, lastSeen: sightings.lastSeen, stop: () => reconciler.stop() };
 }

@@ -38,13 +38,17 @@ export interface ReconcilerDeps {
   graceMs: number;
   log: Logger;
   recovered: Counter<"pool" | "result">;
+  /** A lost job was cancelled and retried in GitLab: its end, for the outcome (Redis no longer knew it). */
+  onRetried?: (pool: string, job: GitLabRunnerJob & { projectId: number }) => Promise<void>;
   now?: () => number;
 }
 
 /** A job cancelled gracefully (`canceling`) is not retryable (Ci::Build#retryable?) until GitLab drops it to canceled. */
-interface AwaitingCancel { pool: string; projectId: number; since: number }
+interface AwaitingCancel { pool: string; job: GitLabRunnerJob & { projectId: number }; since: number }
 
 const GIVE_UP_AWAITING_MS = 2 * 60 * 60_000;
+/** How soon a cancelled lost job whose retry failed (or that GitLab still cancels) is tried again. */
+export const AWAITING_RETRY_MS = 30_000;
 export function startReconciler(deps: ReconcilerDeps): Reconciler {
   const now = deps.now ?? Date.now;
   const log = deps.log.child({ component: "reconcile" });
@@ -57,11 +61,13 @@ export function startReconciler(deps: ReconcilerDeps): Reconciler {
 
   const count = (pool: string, result: ReconcileResult) => deps.recovered.inc({ pool, result });
 
-  async function retry(jobId: number, pool: string, projectId: number): Promise<boolean> {
+  async function retry(pool: string, job: GitLabRunnerJob & { projectId: number }): Promise<boolean> {
+    const { id: jobId, projectId } = job;
     try {
       const fresh = await deps.gitlab.retryJob(projectId, jobId);
       count(pool, "retried");
       log.warn({ pool, jobId, retriedAs: fresh.id, projectId }, "job lost by Switchyard (not in Redis, no runner calling): cancelled and retried in GitLab");
+      await deps.onRetried?.(pool, job).catch((err: unknown) => log.warn({ jobId, err: (err as Error).message }, "outcome of a retried lost job not recorded"));
       return true;
     } catch (err) {
       if ((err as { status?: unknown }).status === 403) return false; // still canceling, or no longer retryable
@@ -80,8 +86,15 @@ export function startReconciler(deps: ReconcilerDeps): Reconciler {
     // send: force it (GitLab 17.10+ with force_cancel_build). Where that is refused or unknown, GitLab
     // drops it after its stale-canceling timeout (no_updates_canceling) and the retry follows then.
     if (cancelled.status === "canceling") cancelled = await deps.gitlab.cancelJob(job.projectId, job.id, true).catch(() => cancelled);
-    if (cancelled.status === "canceling" || !(await retry(job.id, pool, job.projectId))) {
-      awaiting.set(job.id, { pool, projectId: job.projectId, since: now() });
+    const withProject = { ...job, projectId: job.projectId };
+    // Cancelled now: GitLab no longer lists it as running, so a retry that fails here (GitLab's 5xx, a
+    // network error) would never be tried again by a later pass. It goes on the retry list instead.
+    const retried = cancelled.status === "canceling" ? false : await retry(pool, withProject).catch((err: unknown) => {
+      log.warn({ pool, jobId: job.id, err: (err as Error).message }, "retrying a cancelled lost job failed; on the retry list");
+      return false;
+    });
+    if (!retried) {
+      awaiting.set(job.id, { pool, job: withProject, since: now() });
       count(pool, "canceling");
       log.warn({ pool, jobId: job.id, status: cancelled.status }, "lost job cancelled; retried once GitLab finishes cancelling it");
     }
@@ -89,7 +102,7 @@ export function startReconciler(deps: ReconcilerDeps): Reconciler {
 
   async function retryAwaiting(): Promise<void> {
     for (const [jobId, a] of awaiting) {
-      if (await retry(jobId, a.pool, a.projectId).catch((err: unknown) => { log.warn({ jobId, err: (err as Error).message }, "retrying a lost job failed"); return false; })) {
+      if (await retry(a.pool, a.job).catch((err: unknown) => { log.warn({ jobId, err: (err as Error).message }, "retrying a lost job failed"); return false; })) {
         awaiting.delete(jobId);
       } else if (now() - a.since > GIVE_UP_AWAITING_MS) {
         awaiting.delete(jobId);
@@ -157,7 +170,9 @@ export function startReconciler(deps: ReconcilerDeps): Reconciler {
   function schedule(): void {
     if (stopped) return;
     // With suspects, come back when the first one's grace period ends rather than a whole interval later.
+    // A cancelled job waiting for its retry is re-tried within AWAITING_RETRY_MS, not a whole interval later.
     const due = [...suspects.values()].map((at) => at + deps.graceMs - now());
+    if (awaiting.size > 0) due.push(AWAITING_RETRY_MS);
     const delay = Math.max(250, Math.min(deps.intervalMs, ...due));
     timer = setTimeout(() => {
       current = pass().catch((err: unknown) => log.warn({ err: (err as Error).message }, "reconcile pass failed")).finally(schedule);

@@ -43,13 +43,14 @@ export function renderLayout(input: { panels: SafeHtml; auth: AuthBar; refreshMs
 
 /** The panels in page order; also the body of every refresh. */
 export function renderPanels(parts: {
-  breaker: SafeHtml; approvals: SafeHtml; runners: SafeHtml; queue: SafeHtml; sli: SafeHtml; decisions: SafeHtml;
+  breaker: SafeHtml; approvals: SafeHtml; runners: SafeHtml; queue: SafeHtml; sli: SafeHtml; decisions: SafeHtml; shadowFifo: SafeHtml;
   at: number; unreadable: number; flash?: string;
 }): SafeHtml {
   // The notice goes out of band into #flash, outside the refreshed panels: the next refresh (or one already in
   // flight when the button was clicked) would otherwise wipe it within refreshMs, before anyone read it.
   return html`${parts.flash ? html`<div id="flash" hx-swap-oob="true" aria-live="polite"><p class="notice" data-testid="flash">${parts.flash}</p></div>` : null}
 <div class="row top-row"><div class="stack">${parts.breaker}${parts.approvals}</div>${parts.sli}</div>
+${parts.shadowFifo}
 ${parts.runners}
 <div class="row narrow-left">${parts.queue}${parts.decisions}</div>
 <footer data-rendered-at="${parts.at}">rendered ${formatClock(parts.at)} UTC${parts.unreadable > 0 ? ` · ${parts.unreadable} unreadable records skipped` : ""}</footer>`;

@@ -1,22 +1,13 @@
 import type { Redis } from "ioredis";
 import type { RedisKeys } from "@switchyard/runtime";
-import { z } from "zod";
+import { HeldJobMetaV1, type HeldJobMetaView } from "@switchyard/contracts";
 
 /** How many queued jobs per pool the dashboard reads (the depth is always exact). */
 export const QUEUE_READ_LIMIT = 500;
 
-/** The part of the assigner's job metadata the dashboard shows; name and stage are untrusted text. */
-export const jobMetaView = z.object({
-  jobId: z.number(),
-  pool: z.string(),
-  jobClass: z.string(),
-  name: z.string().default(""),
-  stage: z.string().default(""),
-  projectPath: z.string().nullable().default(null),
-  arrivedAt: z.number(),
-  tier: z.string().default(""),
-});
-export type JobMetaView = z.infer<typeof jobMetaView>;
+/** The part of the assigner's job metadata the dashboard shows (libs/contracts' HeldJobMetaV1). */
+export const jobMetaView = HeldJobMetaV1;
+export type JobMetaView = HeldJobMetaView;
 
 /** One job class waiting in a pool. */
 export interface ClassBacklog {

@@ -11,6 +11,7 @@ import { renderBreakerPanel } from "./panels/breaker-panel.js";
 import { renderDecisionsPanel } from "./panels/decisions-panel.js";
 import { renderQueuePanel } from "./panels/queue-panel.js";
 import { renderRunnersPanel } from "./panels/runners-panel.js";
+import { renderShadowFifoPanel } from "./panels/shadow-fifo-panel.js";
 import { renderSliPanel } from "./panels/sli-panel.js";
 import type { SnapshotReader } from "./snapshot.js";
 
@@ -61,6 +62,7 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): RouteHandler {
       runners: renderRunnersPanel({ runners: s.runners, runningJobs: s.runningJobs, diskThreshold: deps.diskThreshold, at: s.at }),
       queue: renderQueuePanel({ queues: s.queues, at: s.at }),
       sli: renderSliPanel({ sli: s.sli }),
+      shadowFifo: renderShadowFifoPanel({ report: s.shadowFifo, at: s.at }),
       decisions: renderDecisionsPanel({ decisions: s.decisions }),
     });
   }

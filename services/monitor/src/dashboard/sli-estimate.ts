@@ -1,5 +1,6 @@
-/** gitlab-runner's queue-duration bucket bounds as the optimizer stores them (`le:<bound>` fields). */
-export const SLI_BUCKETS = [1, 3, 10, 30, 60, 120, 300, 900, 1800, 3600] as const;
+import { SLI_BUCKETS, SliSummaryV1 } from "@switchyard/contracts";
+
+export { SLI_BUCKETS };
 
 /** Per pool and job class queue-time totals with p50/p95 estimated from the bucket counts. */
 export interface SliRow {
@@ -36,22 +37,14 @@ export function estimateQuantile(q: number, counts: ReadonlyMap<string, number>)
 
 /** Turns one `sliSummary` HASH into a row; missing or malformed numbers count as 0. */
 export function sliRowFrom(pool: string, jobClass: string, hash: Record<string, string>): SliRow {
-  const num = (field: string) => {
-    const n = Number(hash[field]);
-    return Number.isFinite(n) && n >= 0 ? n : 0;
-  };
-  const counts = new Map<string, number>();
-  for (const [field, value] of Object.entries(hash)) {
-    if (field.startsWith("le:")) counts.set(field.slice(3), Math.max(0, Number(value) || 0));
-  }
-  const jobs = num("jobs");
+  const s = SliSummaryV1.parse(hash);
   return {
-    pool, jobClass, jobs,
-    exceeded: num("exceeded"),
-    overTarget: num("overTarget"),
-    meanSeconds: jobs > 0 ? num("queueSecondsSum") / jobs : null,
-    p50: estimateQuantile(0.5, counts),
-    p95: estimateQuantile(0.95, counts),
-    updatedAt: hash.updatedAt ? num("updatedAt") : null,
+    pool, jobClass, jobs: s.jobs,
+    exceeded: s.exceeded,
+    overTarget: s.overTarget,
+    meanSeconds: s.jobs > 0 ? s.queueSecondsSum / s.jobs : null,
+    p50: estimateQuantile(0.5, s.buckets),
+    p95: estimateQuantile(0.95, s.buckets),
+    updatedAt: s.updatedAt,
   };
 }

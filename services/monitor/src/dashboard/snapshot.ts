@@ -1,5 +1,8 @@
 import type { Redis } from "ioredis";
-import { ApprovalRequestV1, DecisionV1, RunnerStateV1, type ApprovalRequest, type Decision, type RunnerState } from "@switchyard/contracts";
+import {
+  ApprovalRequestV1, BreakerStateV1, DecisionV1, RunnerStateV1, ShadowFifoReportV1, SliSummaryIndexEntryV1, decodeHandoff,
+  type ApprovalRequest, type BreakerStateName, type Decision, type RunnerState, type ShadowFifoReport,
+} from "@switchyard/contracts";
 import type { RedisKeys } from "@switchyard/runtime";
 import type { z } from "zod";
 import { parseJobMeta, readQueues, type JobMetaView, type PoolQueue } from "./read-queues.js";
@@ -7,7 +10,7 @@ import { sliRowFrom, type SliRow } from "./sli-estimate.js";
 
 /** The assigner's scorer breaker as it last wrote it; `unknown` when absent or unreadable. */
 export interface BreakerView {
-  state: "closed" | "open" | "half-open" | "unknown";
+  state: BreakerStateName | "unknown";
   at: number | null;
   reason: string | null;
 }
@@ -23,6 +26,8 @@ export interface DashboardSnapshot {
   sli: SliRow[];
   breaker: BreakerView;
   approvals: ApprovalRequest[];
+  /** The optimizer's shadow FIFO report (live queue time beside FIFO's, per class); null before the first. */
+  shadowFifo: ShadowFifoReport | null;
   /** Records that failed their schema and were left out (runner states, decisions, approvals). */
   unreadable: number;
 }
@@ -55,19 +60,22 @@ export function createSnapshotReader(deps: SnapshotDeps): SnapshotReader {
       }
       return out;
     };
-    const [runnerHash, decisionRaws, approvalHash, breakerRaw, sliIndex, handoffs] = await Promise.all([
+    const [runnerHash, decisionRaws, approvalHash, breakerRaw, sliIndex, handoffs, shadowRaw] = await Promise.all([
       redis.hgetall(keys.runners),
       redis.lrange(keys.recentDecisions, 0, (deps.decisionCount ?? 12) - 1),
       redis.hgetall(keys.pendingApprovals),
       redis.get(keys.breaker),
       redis.smembers(keys.sliSummaryIndex),
       redis.hgetall(keys.handoffs),
+      redis.get(keys.shadowFifo),
     ]);
     // Behind a broker GitLab sees jobs on the pool's registration, so what each runner runs
     // comes from Switchyard's own hand-offs (jobId → "runner|handedAt|acked") as well.
     const handedTo = new Map<string, number[]>();
     for (const [jobId, record] of Object.entries(handoffs)) {
-      const runnerId = record.slice(0, record.indexOf("|"));
+      const handoff = decodeHandoff(record);
+      if (!handoff) { unreadable += 1; continue; }
+      const runnerId = handoff.runnerId;
       handedTo.set(runnerId, [...(handedTo.get(runnerId) ?? []), Number(jobId)]);
     }
     const runners = parseAll(RunnerStateV1, Object.values(runnerHash))
@@ -87,6 +95,7 @@ export function createSnapshotReader(deps: SnapshotDeps): SnapshotReader {
       decisions: parseAll(DecisionV1, decisionRaws),
       approvals: parseAll(ApprovalRequestV1, Object.values(approvalHash)).sort((a, b) => a.expiresAt - b.expiresAt),
       breaker: parseBreaker(breakerRaw),
+      shadowFifo: shadowRaw === null ? null : parseAll(ShadowFifoReportV1, [shadowRaw])[0] ?? null,
       unreadable,
     };
   };
@@ -94,12 +103,8 @@ export function createSnapshotReader(deps: SnapshotDeps): SnapshotReader {
 
 async function readSli(redis: Redis, keys: RedisKeys, index: string[]): Promise<SliRow[]> {
   const entries = index.flatMap((raw) => {
-    try {
-      const { pool, jobClass } = JSON.parse(raw) as { pool?: unknown; jobClass?: unknown };
-      return typeof pool === "string" && typeof jobClass === "string" ? [{ pool, jobClass }] : [];
-    } catch {
-      return [];
-    }
+    const entry = parseJson(SliSummaryIndexEntryV1, raw);
+    return entry ? [entry] : [];
   });
   const hashes = await Promise.all(entries.map((e) => redis.hgetall(keys.sliSummary(e.pool, e.jobClass))));
   return entries.map((e, i) => sliRowFrom(e.pool, e.jobClass, hashes[i] ?? {}))
@@ -116,21 +121,8 @@ function parseJson<T>(schema: z.ZodType<T>, raw: string | null): T | null {
   }
 }
 
-const BREAKER_STATES = new Set(["closed", "open", "half-open"]);
-
-/** Parses the breaker STRING; anything absent or unexpected reads as `unknown`. */
+/** Parses the breaker STRING (BreakerStateV1); anything absent or unexpected reads as `unknown`. */
 export function parseBreaker(raw: string | null): BreakerView {
-  const unknown: BreakerView = { state: "unknown", at: null, reason: null };
-  if (!raw) return unknown;
-  try {
-    const value = JSON.parse(raw) as { state?: unknown; at?: unknown; reason?: unknown };
-    if (typeof value.state !== "string" || !BREAKER_STATES.has(value.state)) return unknown;
-    return {
-      state: value.state as BreakerView["state"],
-      at: typeof value.at === "number" ? value.at : null,
-      reason: typeof value.reason === "string" ? value.reason : null,
-    };
-  } catch {
-    return unknown;
-  }
+  const value = parseJson(BreakerStateV1, raw);
+  return value ? { state: value.state, at: value.at, reason: value.reason } : { state: "unknown", at: null, reason: null };
 }

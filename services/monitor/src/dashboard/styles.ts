@@ -63,4 +63,12 @@ button.approve { background:var(--ok); border-color:var(--ok); color:#fff; }
 button.reject { background:#fff; border-color:var(--full); color:var(--full); }
 button[disabled] { opacity:.45; cursor:not-allowed; }
 footer { color:var(--muted); font-size:11px; }
+.shadow { display:grid; grid-template-columns:minmax(320px, 1fr) auto; gap:16px; align-items:start; }
+td.good { color:var(--ok); font-weight:600; }
+td.worse { color:var(--warn); }
+.shadow-chart text { font-size:11px; fill:var(--ink); }
+.shadow-chart text.value { fill:var(--muted); }
+.shadow-chart .live, .key.live { fill:var(--blue); background:var(--blue); }
+.shadow-chart .fifo, .key.fifo { fill:var(--grey); background:var(--grey); }
+.key { display:inline-block; width:10px; height:10px; border-radius:2px; vertical-align:-1px; }
 `;

@@ -3,10 +3,11 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Machine, Provisioner } from "../provisioning/provisioner.js";
 import type { CapacityMetrics } from "./capacity-metrics.js";
-import { createLease, type Lease, type RedisKeys } from "@switchyard/runtime";
-import { planScaling, type PlannedMachine, type ScalingPlan } from "./plan-scaling.js";
+import { createLease, createRecordReader, type Lease, type RecordReader, type RedisKeys } from "@switchyard/runtime";
+import { planScaling, type PlannedMachine, type ScalingPlan } from "@switchyard/decision";
 import { readPoolSnapshot, type PoolSnapshot } from "./pool-snapshot.js";
 import type { CompiledPoolScaling } from "./scaling-policy.js";
+import { keepWarmReserve } from "./warm-reserve.js";
 
 /** What an orphan (machine of an optimizer whose heartbeat expired) becomes: destroyed once idle, or adopted. */
 export type OrphanPolicy = "destroy" | "adopt";
@@ -27,13 +28,18 @@ export interface AutoscalerDeps {
   eventSubject: (kind: string) => string;
   metrics: CapacityMetrics;
   log: Logger;
+  /** The agent's reader of shared Redis records; tests may leave it out. */
+  records?: RecordReader;
   now?: () => number;
 }
 
 /** The result of one pass over one pool. */
 export type PoolTick =
   | { pool: string; acted: false; reason: "lease held elsewhere" }
-  | { pool: string; acted: true; plan: ScalingPlan; orphansDestroyed: string[]; snapshot: PoolSnapshot };
+  | { pool: string; acted: true; plan: ScalingPlan; orphansDestroyed: string[]; snapshot: PoolSnapshot; reservedSlots: number };
+
+/** A pool's warm reserve record lives this many passes: past it, an optimizer that stopped holds nothing back. */
+const RESERVE_TTL_PASSES = 3;
 
 /** Keeps each configured pool at the machines its policy wants; acts on a pool only while holding its lease. */
 export interface Autoscaler {
@@ -55,6 +61,7 @@ const GONE = new Set(["deleting", "deleted"]);
 /** Builds the autoscaler loop; nothing runs until `start()`. */
 export function createAutoscaler(deps: AutoscalerDeps): Autoscaler {
   const log = deps.log.child({ component: "autoscaler" });
+  const records = deps.records ?? createRecordReader(log);
   const now = deps.now ?? Date.now;
   const leases = new Map<string, Lease>(deps.pools.map((p) => [p.pool, createLease({
     redis: deps.redis, key: deps.keys.lease(`autoscaler:${p.pool}`), ttlMs: deps.leaseTtlMs, holder: deps.owner,
@@ -91,7 +98,11 @@ export function createAutoscaler(deps: AutoscalerDeps): Autoscaler {
     const lease = leases.get(pool)!;
     if (!(await lease.ensure())) return { pool, acted: false, reason: "lease held elsewhere" };
     const at = now();
-    const [machines, snapshot] = await Promise.all([deps.provisioner.list(pool), readPoolSnapshot(deps.redis, deps.keys, pool, at)]);
+    const [machines, snapshot, reservedSlots] = await Promise.all([
+      deps.provisioner.list(pool), readPoolSnapshot(deps.redis, deps.keys, records, pool, at),
+      keepWarmReserve(deps.redis, deps.keys, pool, scaling.warmReserve, at, RESERVE_TTL_PASSES * deps.intervalMs),
+    ]);
+    deps.metrics.warmReserve(pool, reservedSlots);
     const runnerById = new Map(snapshot.runners.map((r) => [r.runnerId, r]));
     const aliveCache = new Map<string, boolean>();
     const orphansDestroyed: string[] = [];
@@ -128,7 +139,7 @@ export function createAutoscaler(deps: AutoscalerDeps): Autoscaler {
     const staticFreeSlots = snapshot.runners
       .filter((r) => !machineIds.has(r.runnerId) && !r.draining && r.limit > 0)
       .reduce((sum, r) => sum + Math.max(0, r.limit - r.running), 0);
-    const plan = planScaling({ machines: planned, backlog: snapshot.backlog, staticFreeSlots }, scaling.policyAt(at), at);
+    const plan = planScaling({ machines: planned, backlog: snapshot.backlog, staticFreeSlots, reservedSlots }, scaling.policyAt(at), at);
     deps.metrics.machines(pool, planned.length);
     for (const id of plan.destroy) {
       await deps.provisioner.destroy(id);
@@ -146,7 +157,7 @@ export function createAutoscaler(deps: AutoscalerDeps): Autoscaler {
       log.info({ pool, created, destroyed: plan.destroy, reasons: plan.reasons }, "pool scaled");
       event("autoscaler.scaled", pool, reason, { created: created.join(","), destroyed: plan.destroy.join(","), oldestWaitSeconds: snapshot.oldestWaitSeconds });
     }
-    return { pool, acted: true, plan, orphansDestroyed, snapshot };
+    return { pool, acted: true, plan, orphansDestroyed, snapshot, reservedSlots };
   }
 
   async function tick(): Promise<PoolTick[]> {

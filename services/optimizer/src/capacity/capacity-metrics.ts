@@ -10,6 +10,8 @@ export const AUTOSCALER_ACTIONS = ["create", "destroy", "orphan", "recycle"] as 
 export interface CapacityMetrics {
   /** Sets the machines the provisioner runs in a pool, after an autoscaler pass. */
   machines(pool: string, count: number): void;
+  /** Sets the warm reserve (slots held for urgent classes) of a pool, after an autoscaler pass. */
+  warmReserve(pool: string, slots: number): void;
   readonly actions: Counter<"pool" | "action">;
 }
 
@@ -79,15 +81,21 @@ export function createCapacityMetrics(deps: CapacityMetricsDeps): CapacityMetric
     name: "switchyard_pool_machines", help: "Machines the optimizer's provisioner runs in the pool (0 for a pool it does not scale)",
     labelNames: ["pool"] as const, registers: [registry],
   });
+  const reserve = new Gauge({
+    name: "switchyard_pool_warm_reserve_slots", help: "Free slots of an autoscaled pool held for urgent classes (the warm reserve the dispatcher keeps)",
+    labelNames: ["pool"] as const, registers: [registry],
+  });
   const actions = new Counter({ name: "switchyard_autoscaler_actions_total", help: "Machines created, destroyed, recycled or cleaned up as orphans", labelNames: ["pool", "action"] as const, registers: [registry] });
   // Until the first read answers, the known pools show an empty pool rather than no data.
   const pools = [...new Set([...known.pools, ...known.autoscaledPools])];
   for (const g of [jobs, limit, oldest]) initialiseSeries(g, { pool: pools });
   initialiseSeries(waiting, { pool: pools, job_class: [...classes] });
   initialiseSeries(machines, { pool: pools });
+  initialiseSeries(reserve, { pool: known.autoscaledPools });
   initialiseSeries(actions, { pool: known.autoscaledPools, action: AUTOSCALER_ACTIONS });
   return {
     actions,
     machines: (pool, count) => machines.set({ pool }, count),
+    warmReserve: (pool, slots) => reserve.set({ pool }, slots),
   };
 }

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
-import type { RedisKeys } from "@switchyard/runtime";
+import { QueuedJobLoadV1, RunnerLoadV1 } from "@switchyard/contracts";
+import type { RecordReader, RedisKeys } from "@switchyard/runtime";
 
 /** One runner's load, from the monitor's RunnerStateV1 in `keys.runners`. */
 export interface RunnerLoad {
@@ -17,19 +18,20 @@ export interface PoolSnapshot {
   jobsRunning: number;
   /** Sum of runner limits; null when any runner is unlimited. */
   jobLimit: number | null;
-  /** Waiting jobs per class, with the class weight (highest first). */
-  backlog: { jobClass: string; weight: number; waiting: number }[];
+  /** Waiting jobs per class, with the class weight (highest first) and when each became pending. */
+  backlog: { jobClass: string; weight: number; waiting: number; arrivedAt: number[] }[];
   oldestWaitSeconds: number;
   at: number;
 }
 
-interface MetaLike { jobClass?: unknown; weight?: unknown; arrivedAt?: unknown }
-
 const UNCLASSIFIED = "unclassified";
 
-/** Reads runners, queue and job metadata of one pool from the shared Redis layout. */
-export async function readPoolSnapshot(redis: Redis, keys: RedisKeys, pool: string, now: number): Promise<PoolSnapshot> {
-  const [snapshot] = await readPoolSnapshots(redis, keys, [pool], now, { withRunnersPools: false });
+/**
+ * Reads runners, queue and job metadata of one pool from the shared Redis layout, through `records`
+ * (the agent's reader: a record that fails its schema is counted and skipped).
+ */
+export async function readPoolSnapshot(redis: Redis, keys: RedisKeys, records: RecordReader, pool: string, now: number): Promise<PoolSnapshot> {
+  const [snapshot] = await readPoolSnapshots(redis, keys, records, [pool], now, { withRunnersPools: false });
   return snapshot!;
 }
 
@@ -38,33 +40,35 @@ export async function readPoolSnapshot(redis: Redis, keys: RedisKeys, pool: stri
  * the runner states are read once for all of them. Sorted by pool name.
  */
 export async function readPoolSnapshots(
-  redis: Redis, keys: RedisKeys, pools: readonly string[], now: number, options: { withRunnersPools: boolean } = { withRunnersPools: true },
+  redis: Redis, keys: RedisKeys, records: RecordReader, pools: readonly string[], now: number, options: { withRunnersPools: boolean } = { withRunnersPools: true },
 ): Promise<PoolSnapshot[]> {
   const runnersByPool = new Map<string, RunnerLoad[]>(pools.map((p) => [p, []]));
   for (const raw of await redis.hvals(keys.runners)) {
-    const s = safeJson(raw) as { runnerId?: unknown; pool?: unknown; running?: unknown; limit?: unknown; draining?: unknown } | null;
-    if (!s || typeof s.pool !== "string" || typeof s.runnerId !== "string") continue;
+    const s = records.json("runner.state", RunnerLoadV1, raw);
+    if (!s) continue;
     if (!runnersByPool.has(s.pool) && !options.withRunnersPools) continue;
     const list = runnersByPool.get(s.pool) ?? [];
-    list.push({ runnerId: s.runnerId, running: num(s.running), limit: num(s.limit), draining: s.draining === true });
+    list.push({ runnerId: s.runnerId, running: s.running, limit: s.limit, draining: s.draining });
     runnersByPool.set(s.pool, list);
   }
   const names = [...runnersByPool.keys()].sort();
-  return Promise.all(names.map(async (pool) => snapshotOf(redis, keys, pool, runnersByPool.get(pool) ?? [], now)));
+  return Promise.all(names.map(async (pool) => snapshotOf(redis, keys, records, pool, runnersByPool.get(pool) ?? [], now)));
 }
 
-async function snapshotOf(redis: Redis, keys: RedisKeys, pool: string, runners: RunnerLoad[], now: number): Promise<PoolSnapshot> {
+async function snapshotOf(redis: Redis, keys: RedisKeys, records: RecordReader, pool: string, runners: RunnerLoad[], now: number): Promise<PoolSnapshot> {
   const jobIds = await redis.zrange(keys.queue(pool), 0, -1);
   const metas = jobIds.length > 0 ? await redis.hmget(keys.jobMeta, ...jobIds) : [];
-  const classes = new Map<string, { jobClass: string; weight: number; waiting: number }>();
+  const classes = new Map<string, PoolSnapshot["backlog"][number]>();
   let oldest = now;
   for (const raw of metas) {
-    const m = (raw ? safeJson(raw) : null) as MetaLike | null;
-    const jobClass = typeof m?.jobClass === "string" ? m.jobClass : UNCLASSIFIED;
-    const entry = classes.get(jobClass) ?? { jobClass, weight: num(m?.weight), waiting: 0 };
+    const m = records.json("job.meta", QueuedJobLoadV1, raw) ?? { jobClass: UNCLASSIFIED, weight: 0, arrivedAt: null };
+    const jobClass = m.jobClass;
+    const entry = classes.get(jobClass) ?? { jobClass, weight: m.weight, waiting: 0, arrivedAt: [] };
     entry.waiting += 1;
     classes.set(jobClass, entry);
-    if (typeof m?.arrivedAt === "number" && m.arrivedAt < oldest) oldest = m.arrivedAt;
+    // A job without a readable arrival counts as long waited: a deferred scale-out must never strand it.
+    entry.arrivedAt.push(m.arrivedAt ?? 0);
+    if (m.arrivedAt !== null && m.arrivedAt < oldest) oldest = m.arrivedAt;
   }
   return {
     pool,
@@ -75,16 +79,4 @@ async function snapshotOf(redis: Redis, keys: RedisKeys, pool: string, runners: 
     oldestWaitSeconds: Math.max(0, (now - oldest) / 1000),
     at: now,
   };
-}
-
-function num(v: unknown): number {
-  return typeof v === "number" && Number.isFinite(v) ? v : 0;
-}
-
-function safeJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return null;
-  }
 }

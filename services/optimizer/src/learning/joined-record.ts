@@ -1,4 +1,5 @@
-import type { Decision, JobOutcome } from "@switchyard/contracts";
+import type { Decision, DecisionSummary, JobOutcome } from "@switchyard/contracts";
+import { judgeOutcome, type RunnerVerdict } from "@switchyard/decision";
 import type { RunHistory } from "./run-history.js";
 
 /** One decision joined with its finished outcome, with the estimates the reports use. */
@@ -13,6 +14,8 @@ export interface JoinedRecord {
   fifoRunnerId: string | null;
   ranOn: string;
   status: JobOutcome["status"];
+  /** What the outcome says about the runner that ran it (libs/decision judgeOutcome, as the scorer reads it). */
+  verdict: RunnerVerdict;
   runSeconds: number;
   queueSeconds: number;
   /** Each plugin's score of the runner that actually ran the job (when it was a candidate). */
@@ -30,8 +33,27 @@ export interface JoinedRecord {
   at: number;
 }
 
+/**
+ * What a join reads of a decision: the summary its job's outcome carries (decisionOfOutcome; durable, so a
+ * restarted optimizer still pairs them). A full decision record has these fields too (the reports' tests).
+ */
+export type JoinableDecision = Pick<Decision, "decisionId" | "jobId" | "jobClass" | "tier" | "enforced" | "mode" | "runnerId" | "fifoRunnerId" | "candidates"> & {
+  approval: { state: NonNullable<DecisionSummary["approval"]> } | null;
+  llm: NonNullable<DecisionSummary["llm"]> | null;
+};
+
+/** The decision an outcome carries, as a join reads it; null when the outcome carries none. */
+export function decisionOfOutcome(o: JobOutcome): JoinableDecision | null {
+  const d = o.decision;
+  if (!d) return null;
+  return {
+    decisionId: d.decisionId, jobId: o.jobId, jobClass: o.jobClass ?? "unclassified", tier: d.tier, enforced: d.enforced, mode: d.mode,
+    runnerId: d.runnerId, fifoRunnerId: d.fifoRunnerId, candidates: d.candidates, approval: d.approval ? { state: d.approval } : null, llm: d.llm,
+  };
+}
+
 /** Joins a decision and its finished outcome; reads the history BEFORE the outcome is added to it. */
-export function joinRecord(decision: Decision, outcome: JobOutcome & { runSeconds: number }, history: RunHistory): JoinedRecord {
+export function joinRecord(decision: JoinableDecision, outcome: JobOutcome & { runSeconds: number; runnerId: string }, history: RunHistory): JoinedRecord {
   const jobClass = decision.jobClass;
   const ranOn = outcome.runnerId;
   const ranCandidate = decision.candidates.find((c) => c.runnerId === ranOn);
@@ -65,7 +87,7 @@ export function joinRecord(decision: Decision, outcome: JobOutcome & { runSecond
   return {
     decisionId: decision.decisionId, jobId: decision.jobId, jobClass, tier: decision.tier, enforced: decision.enforced,
     mode: decision.mode, chosenRunnerId: decision.runnerId, fifoRunnerId: decision.fifoRunnerId, ranOn,
-    status: outcome.status, runSeconds: outcome.runSeconds, queueSeconds: outcome.queueSeconds, pluginScores, goodness,
+    status: outcome.status, verdict: judgeOutcome(outcome), runSeconds: outcome.runSeconds, queueSeconds: outcome.queueSeconds, pluginScores, goodness,
     regretSeconds, approval: decision.approval?.state ?? null, llm, at: outcome.at,
   };
 }

@@ -1,10 +1,9 @@
-import { contracts, decode, ContractViolation, type Contract, type Decision, type JobOutcome, type Subjects } from "@switchyard/contracts";
-import type { RedisKeys } from "@switchyard/runtime";
-import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import { contracts, WeightsRecordV1, type Contract, type Decision, type JobOutcome, type Subjects, type WeightsUpdate } from "@switchyard/contracts";
+import { createRecordReader, type RedisKeys } from "@switchyard/runtime";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { counterfactualReport, type ClassRegret } from "./counterfactual.js";
-import { joinRecord, type JoinedRecord } from "./joined-record.js";
+import { decisionOfOutcome, joinRecord, type JoinableDecision, type JoinedRecord } from "./joined-record.js";
 import { llmReport, type LlmReport } from "./llm-stats.js";
 import { pluginAccuracy, type PluginAccuracy } from "./plugin-accuracy.js";
 import { createRunHistory } from "./run-history.js";
@@ -20,6 +19,7 @@ export interface LearnerConfig {
   maxStepPerInterval: number;
   minSamples: number;
   deadband: number;
+  /** Decisions remembered as learned, so an outcome delivered again (JetStream is at least once) is not learned twice. */
   maxDecisions: number;
   maxRecords: number;
   trust: TrustThresholds;
@@ -38,12 +38,19 @@ export interface LearningReport {
   trust: { evidence: TrustEvidence; proposal: TrustProposal | null }[];
 }
 
-/** Joins decisions with outcomes, tunes weights and proposes trust-tier changes. */
+/**
+ * Learns from finished outcomes and the decision summary each carries (DecisionSummaryV1, stored by the
+ * assigner at reservation): outcomes come through the durable JetStream consumer, so a decision made
+ * while the optimizer was down or restarting is still paired with its job's end. Tunes weights and
+ * proposes trust-tier changes.
+ */
 export interface Learner {
-  observeDecision(decision: Decision): void;
   observeOutcome(outcome: JobOutcome): void;
   report(): Promise<LearningReport>;
-  /** One tuning step: publishes and stores new weights when any moved; returns what it did. */
+  /**
+   * One tuning step: publishes new weights when any moved (the scorer stores them, the one writer of
+   * `<p>:weights`), or sends again the last update no scorer has stored yet; returns what it did.
+   */
   tune(): Promise<TuneResult & { version: number; published: boolean }>;
   /** Publishes proposals the evidence supports (each class+target once per cooldown). */
   proposeTrust(): Promise<TrustProposal[]>;
@@ -52,7 +59,6 @@ export interface Learner {
 }
 
 export interface LearnerDeps {
-  nc: NatsConnection;
   redis: Redis;
   keys: RedisKeys;
   subjects: Subjects;
@@ -64,33 +70,56 @@ export interface LearnerDeps {
 
 interface ClassCounts { tier: Decision["tier"]; decisions: number; approved: number; rejected: number; timedOut: number }
 
-/** Builds the learner; it subscribes to decisions only after `start()`. */
+/** Builds the learner; its learning pass runs only after `start()`. */
 export function createLearner(deps: LearnerDeps): Learner {
   const log = deps.log.child({ component: "learner" });
   const now = deps.now ?? Date.now;
   const cfg = deps.config;
-  const decisions = new Map<string, Decision>();
-  const byJob = new Map<number, string>();
+  // Decision ids already learned from, oldest first (bounded by maxDecisions).
+  const learned = new Set<string>();
   const records: JoinedRecord[] = [];
   const history = createRunHistory();
   const llmCalls: number[] = [];
   const classes = new Map<string, ClassCounts>();
   const proposed = new Map<string, number>();
-  let sub: Subscription | null = null;
+  const storedRecords = createRecordReader(log);
+  // The last update sent: plain NATS keeps nothing for a scorer that is down, so until the stored version
+  // reaches it, tuning goes on from it and an interval that changes nothing sends it again.
+  let lastSent: WeightsUpdate | null = null;
+  let running = false;
   let timer: NodeJS.Timeout | null = null;
   let pass: Promise<unknown> = Promise.resolve();
 
   async function currentWeights(): Promise<{ weights: Record<string, number>; version: number }> {
-    // One layout with the scorer (its weights-store.ts): version, weights (JSON), reason, frozen, at.
-    const stored = await deps.redis.hgetall(deps.keys.weights);
+    // The scorer's record (WeightsRecordV1); an unreadable one is logged once and read as none stored.
+    const hash = await deps.redis.hgetall(deps.keys.weights);
+    const stored = Object.keys(hash).length > 0 ? storedRecords.value("weights", WeightsRecordV1, hash) : undefined;
     const weights: Record<string, number> = { ...cfg.initialWeights };
-    let parsed: Record<string, unknown> = {};
-    try { parsed = stored.weights ? (JSON.parse(stored.weights) as Record<string, unknown>) : {}; } catch { parsed = {}; }
     for (const plugin of Object.keys(weights)) {
-      const v = Number(parsed[plugin]);
-      if (parsed[plugin] !== undefined && Number.isFinite(v) && v >= 0) weights[plugin] = v;
+      const v = stored?.weights[plugin];
+      if (v !== undefined) weights[plugin] = v;
     }
-    return { weights, version: Number(stored.version ?? 0) || 0 };
+    return { weights, version: stored?.version ?? 0 };
+  }
+
+  function remember(decisionId: string): void {
+    learned.add(decisionId);
+    if (learned.size > cfg.maxDecisions) learned.delete(learned.values().next().value as string);
+  }
+
+  /** The per-class counts behind trust proposals, and the LLM calls per day. */
+  function countDecision(d: JoinableDecision, decidedAt: number): void {
+    const c = classes.get(d.jobClass) ?? { tier: d.tier, decisions: 0, approved: 0, rejected: 0, timedOut: 0 };
+    c.tier = d.tier;
+    c.decisions += 1;
+    if (d.approval?.state === "approved") c.approved += 1;
+    else if (d.approval?.state === "rejected") c.rejected += 1;
+    else if (d.approval?.state === "timed-out") c.timedOut += 1;
+    classes.set(d.jobClass, c);
+    if (d.llm?.asked) {
+      llmCalls.push(decidedAt);
+      while (llmCalls.length > 0 && (llmCalls.length > 100_000 || now() - llmCalls[0]! > 24 * 3600_000)) llmCalls.shift();
+    }
   }
 
   function evidence(regret: ClassRegret[]): TrustEvidence[] {
@@ -102,36 +131,20 @@ export function createLearner(deps: LearnerDeps): Learner {
   }
 
   const learner: Learner = {
-    observeDecision(d) {
-      if (decisions.size >= cfg.maxDecisions) {
-        const oldest = decisions.keys().next().value as string;
-        byJob.delete(decisions.get(oldest)!.jobId);
-        decisions.delete(oldest);
-      }
-      decisions.set(d.decisionId, d);
-      byJob.set(d.jobId, d.decisionId);
-      const c = classes.get(d.jobClass) ?? { tier: d.tier, decisions: 0, approved: 0, rejected: 0, timedOut: 0 };
-      c.tier = d.tier;
-      c.decisions += 1;
-      if (d.approval?.state === "approved") c.approved += 1;
-      else if (d.approval?.state === "rejected") c.rejected += 1;
-      else if (d.approval?.state === "timed-out") c.timedOut += 1;
-      classes.set(d.jobClass, c);
-      if (d.llm?.asked) {
-        llmCalls.push(d.decidedAt);
-        while (llmCalls.length > 0 && (llmCalls.length > 100_000 || now() - llmCalls[0]! > 24 * 3600_000)) llmCalls.shift();
-      }
-    },
     observeOutcome(o) {
-      if (o.phase !== "finished" || o.runSeconds === null) return;
-      const decisionId = o.decisionId ?? byJob.get(o.jobId);
-      const decision = decisionId ? decisions.get(decisionId) : undefined;
-      const finished = o as JobOutcome & { runSeconds: number };
+      if (o.phase !== "finished") return;
+      const decision = decisionOfOutcome(o);
+      if (decision) {
+        if (learned.has(decision.decisionId)) return; // the same outcome delivered again
+        remember(decision.decisionId);
+        countDecision(decision, o.decision?.decidedAt ?? o.at);
+      }
+      // Only a run its runner reported has a run time (runner-less ends carry none).
+      if (o.runSeconds === null || o.runnerId === null) return;
+      const finished = o as JobOutcome & { runSeconds: number; runnerId: string };
       if (decision) {
         records.push(joinRecord(decision, finished, history));
         if (records.length > cfg.maxRecords) records.shift();
-        decisions.delete(decision.decisionId);
-        byJob.delete(decision.jobId);
       }
       history.add(o.runnerId, decision?.jobClass ?? o.jobClass ?? "unclassified", o.runSeconds);
     },
@@ -147,18 +160,25 @@ export function createLearner(deps: LearnerDeps): Learner {
     },
     async tune() {
       const frozen = cfg.freezeWeights || (await deps.redis.exists(deps.keys.weightsFrozen)) === 1;
-      const { weights, version } = await currentWeights();
+      const stored = await currentWeights();
+      const unstored = lastSent && lastSent.version > stored.version ? lastSent : null;
+      const { weights, version } = unstored ? { weights: { ...stored.weights, ...unstored.weights }, version: unstored.version } : stored;
       const result = tuneWeights({
         current: weights, accuracy: pluginAccuracy(records), bounds: cfg.weightBounds, maxStep: cfg.maxStepPerInterval,
         minSamples: cfg.minSamples, deadband: cfg.deadband, frozen,
       });
-      if (result.changes.length === 0) return { ...result, version, published: false };
-      const next = version + 1;
-      const at = now();
-      await deps.redis.hset(deps.keys.weights, { version: String(next), weights: JSON.stringify(result.weights), reason: result.reason.slice(0, 1000), frozen: "false", at: String(at) });
-      deps.publish(contracts.weightsUpdate, deps.subjects.weightsUpdate, { v: 1, version: next, weights: result.weights, reason: result.reason.slice(0, 1000), frozen: false, at });
-      log.info({ version: next, changes: result.changes }, "weights tuned");
-      return { ...result, version: next, published: true };
+      if (result.changes.length === 0) {
+        // Frozen: nothing goes out, not even an update decided before the freeze; it is sent once unfrozen.
+        if (!unstored || frozen) return { ...result, version, published: false };
+        deps.publish(contracts.weightsUpdate, deps.subjects.weightsUpdate, unstored);
+        log.info({ version: unstored.version, stored: stored.version }, "weights update sent again: no scorer has stored it");
+        return { ...result, version, published: true };
+      }
+      const update: WeightsUpdate = { v: 1, version: version + 1, weights: result.weights, reason: result.reason.slice(0, 1000), frozen: false, at: now() };
+      deps.publish(contracts.weightsUpdate, deps.subjects.weightsUpdate, update);
+      lastSent = update;
+      log.info({ version: update.version, changes: result.changes }, "weights tuned");
+      return { ...result, version: update.version, published: true };
     },
     async proposeTrust() {
       const at = now();
@@ -181,32 +201,21 @@ export function createLearner(deps: LearnerDeps): Learner {
       return published;
     },
     start() {
-      if (sub) return;
-      sub = deps.nc.subscribe(deps.subjects.decisionAll, {
-        callback: (err, msg) => {
-          if (err) return;
-          try {
-            learner.observeDecision(decode(contracts.decision, msg.string()));
-          } catch (e) {
-            if (!(e instanceof ContractViolation)) throw e;
-            log.debug({ subject: msg.subject, reason: e.reason }, "invalid decision ignored");
-          }
-        },
-      });
+      if (running) return;
+      running = true;
       const loop = () => {
         timer = setTimeout(() => {
           pass = (async () => {
             await learner.tune();
             await learner.proposeTrust();
             await deps.redis.set(deps.keys.learningReport, JSON.stringify(await learner.report()));
-          })().catch((e: unknown) => log.warn({ err: (e as Error).message }, "learning pass failed")).finally(() => { if (sub) loop(); });
+          })().catch((e: unknown) => log.warn({ err: (e as Error).message }, "learning pass failed")).finally(() => { if (running) loop(); });
         }, cfg.intervalMs);
       };
       loop();
     },
     async stop() {
-      sub?.unsubscribe();
-      sub = null;
+      running = false;
       if (timer) clearTimeout(timer);
       timer = null;
       await pass;

@@ -14,7 +14,7 @@ export const learningConfigSchema = z.object({
   maxStepPerInterval: z.number().positive().default(0.05).describe("largest change of one weight per interval"),
   minSamples: z.number().int().positive().default(30).describe("joined outcomes a plugin needs before its weight moves"),
   deadband: z.number().min(0).max(1).default(0.1).describe("rank correlations closer to 0 than this are noise"),
-  maxDecisions: z.number().int().positive().default(20_000).describe("decisions kept while awaiting their outcome"),
+  maxDecisions: z.number().int().positive().default(20_000).describe("decision ids remembered as learned from, so an outcome JetStream delivers twice is learned once"),
   maxRecords: z.number().int().positive().default(5_000).describe("joined decision+outcome records kept for the reports"),
   trust: z.object({
     minDecisions: z.number().int().positive().default(50),

@@ -1,3 +1,4 @@
+import { saysAboutRunner } from "@switchyard/decision";
 import type { JoinedRecord } from "./joined-record.js";
 
 /** How well one plugin's score of the runner that ran a job predicted the outcome's quality. */
@@ -11,12 +12,13 @@ export interface PluginAccuracy {
 /**
  * Per plugin, the Spearman rank correlation between its score for the runner that ran the job and the
  * outcome's goodness (0 failed, higher = faster than the class median). Positive: the plugin's opinion
- * predicted good outcomes, so it deserves more weight; negative: less. Canceled jobs are skipped.
+ * predicted good outcomes, so it deserves more weight; negative: less. Outcomes that say nothing about the
+ * runner (canceled, or failed by the job itself: libs/decision judgeOutcome, the scorer's reading too) are skipped.
  */
 export function pluginAccuracy(records: readonly JoinedRecord[]): PluginAccuracy[] {
   const pairs = new Map<string, [number[], number[]]>();
   for (const r of records) {
-    if (r.status === "canceled") continue;
+    if (!saysAboutRunner(r.verdict)) continue;
     for (const [plugin, score] of Object.entries(r.pluginScores)) {
       const p = pairs.get(plugin) ?? [[], []];
       p[0].push(score);

@@ -1,5 +1,6 @@
 import type { Floor } from "./floor.js";
 import type { LatencyStats } from "./latency-stats.js";
+import type { RunnerWork } from "@switchyard/gitlab-sim";
 import type { ProcUsage } from "./proc-stats.js";
 
 /** Schema id of bench-results/live.json (documented in tools/bench/README.md). */
@@ -43,6 +44,8 @@ export interface LiveStep {
   modes: Record<string, number>;
   utilization: { meanRunning: number; slots: number; ratio: number };
   processes: Record<string, ProcUsage>;
+  /** CPU % of one core summed over the four agents, and over the load driver (sim GitLab + sim runners). */
+  cpuPercent: { agents: number; simulators: number };
 }
 
 /** The whole result file. */
@@ -52,7 +55,11 @@ export interface LiveResults {
   machine: { cpus: number; cpuModel: string; memoryMb: number; node: string };
   /** NATS and Redis round trips on this machine, measured at start: no figure can beat these. */
   floor: Floor;
-  config: { runners: number; pools: number; limit: number; slots: number; speed: number; jobSeconds: number; stepSeconds: number; rates: number[]; warmupSeconds: number };
+  config: {
+    runners: number; pools: number; limit: number; slots: number; speed: number; jobSeconds: number; stepSeconds: number; rates: number[]; warmupSeconds: number;
+    /** What the sim runners did per job (SIM_RUNNER_WORK). */
+    runnerWork: RunnerWork;
+  };
   steps: LiveStep[];
   stoppedBecause: string;
   summary: {
@@ -63,6 +70,12 @@ export interface LiveResults {
     maxRssMb: Record<string, number>;
     goals: { name: string; figure: number | null; goal: string; met: boolean | null }[];
   };
+}
+
+/** Sums a step's per-process CPU into the agents' share and the simulators' share (each % of one core). */
+export function cpuSplit(processes: Record<string, ProcUsage>, agents: readonly string[], simulators: readonly string[]): LiveStep["cpuPercent"] {
+  const sum = (names: readonly string[]) => Math.round(names.reduce((n, name) => n + (processes[name]?.cpuPercent ?? 0), 0) * 10) / 10;
+  return { agents: sum(agents), simulators: sum(simulators) };
 }
 
 /** Summary and goal verdicts from the steps. */

@@ -1,17 +1,26 @@
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generateFleet, type Fleet, type PoolTemplate } from "@switchyard/gitlab-sim";
-import { connectNats, connectRedis, deletePrefixKeys, deleteStream, type Logger, type NatsConnection } from "@switchyard/runtime";
+import { generateFleet, type Fleet, type PoolTemplate, type RunnerWork } from "@switchyard/gitlab-sim";
+import { connectNats, connectRedis, deletePrefixKeys, deleteStream, freePort, type Logger, type NatsConnection } from "@switchyard/runtime";
 import { subjects } from "@switchyard/contracts";
-import { startChild, type Child } from "../../../start/dist/children.js";
+import { agentExecArgv, startChild, type Child } from "../../../start/dist/children.js";
 import { writeDemoConfig } from "../../../start/dist/demo-config.js";
 import { findOrStartNats } from "../../../start/dist/local-nats.js";
-import { findOrStartRedis, freePort, type LocalService } from "../../../start/dist/local-services.js";
+import { findOrStartRedis, type LocalService } from "../../../start/dist/local-services.js";
 import { measureFloor, type Floor } from "./floor.js";
 
 /** The agents the live bench measures, each its own process. */
 export const AGENTS = ["scorer", "optimizer", "monitor", "assigner"] as const;
 export type AgentName = (typeof AGENTS)[number];
+/** The load driver's processes: their CPU is the bench's, not Switchyard's, and is reported apart. */
+export const SIMULATORS = ["sim-gitlab", "sim-runners"] as const;
+
+/** One line naming what the sim runners do per job, for every bench's output. */
+export function describeRunnerWork(work: RunnerWork): string {
+  return work === "light"
+    ? "light runners (PUT running, then the final PUT at once: 2 job updates per job, no trace, no simulated work; --full-runners for gitlab-runner's 7)"
+    : "full runners (gitlab-runner's 7 job calls per job: PUT running, 5 trace PATCHes, final PUT, with the simulated run time)";
+}
 
 /** Shape of the system under test. */
 export interface LiveSystemOptions {
@@ -30,6 +39,17 @@ export interface LiveSystemOptions {
   redisUrl?: string;
   /** Agents started with `node --cpu-prof` (profiles land in workDir/profiles). */
   profile?: readonly string[];
+  /**
+   * `broker` (default): the runners ask Switchyard. `direct`: no agent runs, and each runner is registered
+   * with the simulated GitLab under its own token and asks it straight, as a fleet without Switchyard does.
+   */
+  mode?: "broker" | "direct";
+  /**
+   * What the sim runners do with a job (SIM_RUNNER_WORK). `light` (default): PUT running, then the final PUT
+   * at once, two calls the broker proxies per job; `full`: gitlab-runner's seven (trace PATCHes, simulated
+   * work), which makes the bench measure the simulator's traffic as much as the agents' decisions.
+   */
+  runnerWork?: RunnerWork;
   log: Logger;
 }
 
@@ -43,16 +63,35 @@ export interface LiveSystem {
   readonly nc: NatsConnection;
   /** Process ids by name: the four agents plus sim-gitlab and sim-runners. */
   readonly pids: Record<string, number>;
+  /** The sim runners' own server: `/received` maps each job id to when a runner got it (wall ms). */
+  readonly runnersUrl: string;
   readonly logDir: string;
   readonly profileDir: string;
   /** NATS and Redis round trips measured before the agents started. */
   readonly floor: Floor;
+  readonly runnerWork: RunnerWork;
   stop(): Promise<void>;
 }
 
 /** Pool templates for a bench fleet: `pool-1`..`pool-n`, each with its own tag. */
 export function benchPools(count: number): PoolTemplate[] {
   return Array.from({ length: count }, (_, i) => ({ name: `pool-${i + 1}`, tags: [`bench-${i + 1}`] }));
+}
+
+/**
+ * The fleet file for a run without Switchyard: every runner registered with GitLab under its own token,
+ * with its pool's tags, unpaused (instance runners, like the pools' own registrations).
+ */
+function writeDirectFleet(file: string, fleet: Fleet): void {
+  const pools = new Map(fleet.pools.map((p) => [p.name, p]));
+  let id = Math.max(0, ...fleet.pools.map((p) => p.upstreamRunnerId), ...fleet.runners.map((r) => r.gitlabRunnerId ?? 0), ...fleet.directRunners.map((d) => d.gitlabRunnerId)) + 1;
+  const directFleet: Fleet = {
+    ...fleet,
+    runners: fleet.runners.map(({ gitlabRunnerId: _id, ...r }) => r),
+    directRunners: fleet.runners.map((r) => ({ gitlabRunnerId: id++, token: r.token, tags: pools.get(r.pool)!.tags, runUntagged: pools.get(r.pool)!.runUntagged ?? false, paused: false })),
+  };
+  // JSON is YAML too: the sim reads it with its YAML parser.
+  writeFileSync(file, JSON.stringify(directFleet, null, 2));
 }
 
 /** Starts everything in npm start's order and waits until each process says it is up. */
@@ -78,11 +117,18 @@ export async function startLiveSystem(options: LiveSystemOptions): Promise<LiveS
     const nc = await connectNats(nats.urlFor("cli"), "switchyard-bench", options.log);
     const redis = await connectRedis(redisService.url, "switchyard-bench", options.log);
     cleanups.push(async () => {
-      await deletePrefixKeys(redis, options.prefix);
-      await redis.quit();
-      await deleteStream(nc, subjects(options.prefix).outcomeStream);
-      await deleteStream(nc, subjects(options.prefix).deadLetterStream);
-      await nc.drain();
+      try {
+        await deletePrefixKeys(redis, options.prefix);
+        // Nobody may delete a stream under the shipped permissions (a refused delete is an error on the
+        // connection): on the bench's own nats-server they go with it; without users they are removed here.
+        if (!nats.authenticated) {
+          for (const stream of [subjects(options.prefix).outcomeStream, subjects(options.prefix).deadLetterStream]) await deleteStream(nc, stream);
+        }
+      } finally {
+        await redis.quit().catch(() => redis.disconnect());
+        // Closed before the server stops, so the bench logs no disconnect of its own connection.
+        await nc.drain().catch(() => undefined);
+      }
     });
 
     // The floor, before any agent listens: the assigner's identity may publish and subscribe the wake
@@ -97,9 +143,13 @@ export async function startLiveSystem(options: LiveSystemOptions): Promise<LiveS
     fleet.runners = fleet.runners.slice(0, options.runners);
     const ports = { gitlab: await freePort(), broker: await freePort(), runnersMetrics: await freePort() };
     const layout = writeDemoConfig(options.workDir, fleet, ports, { speed: options.speed });
+    const direct = options.mode === "direct";
+    const runnerWork = options.runnerWork ?? "light";
+    if (direct) writeDirectFleet(layout.fleetFile, fleet);
     const onImportantLine = (name: string, line: string) => options.log.warn({ process: name }, line.slice(0, 400));
     const child = (name: string, script: string, env: Record<string, string>) => {
-      const execArgv = options.profile?.includes(name) ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+      const profile = options.profile?.includes(name) ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+      const execArgv = [...agentExecArgv(name), ...profile];
       const c = startChild({ name, script: join(options.root, script), env, execArgv, logFile: join(logDir, `${name}.log`), onImportantLine });
       children.push(c);
       return c;
@@ -116,14 +166,16 @@ export async function startLiveSystem(options: LiveSystemOptions): Promise<LiveS
     const configs: Record<AgentName, string> = {
       scorer: layout.scorerConfig, optimizer: layout.optimizerConfig, monitor: layout.monitorConfig, assigner: layout.assignerConfig,
     };
-    // Scorer, optimizer and monitor do not depend on each other; the assigner comes last, as in npm start.
-    const early = AGENTS.filter((a) => a !== "assigner").map((name) => child(name, `services/${name}/dist/main.js`, agentEnv(name, configs[name])));
-    await Promise.all(early.map((c) => c.waitForLine(new RegExp(`${c.name} listening`), 30_000)));
-    const assigner = child("assigner", "services/assigner/dist/main.js", agentEnv("assigner", configs.assigner));
-    await assigner.waitForLine(/assigner listening/, 30_000);
+    if (!direct) {
+      // Scorer, optimizer and monitor do not depend on each other; the assigner comes last, as in npm start.
+      const early = AGENTS.filter((a) => a !== "assigner").map((name) => child(name, `services/${name}/dist/main.js`, agentEnv(name, configs[name])));
+      await Promise.all(early.map((c) => c.waitForLine(new RegExp(`${c.name} listening`), 30_000)));
+      const assigner = child("assigner", "services/assigner/dist/main.js", agentEnv("assigner", configs.assigner));
+      await assigner.waitForLine(/assigner listening/, 30_000);
+    }
     const runners = child("sim-runners", "libs/gitlab-sim/dist/runners-main.js", {
-      SIM_BROKER_URL: layout.brokerUrl, SIM_FLEET_FILE: layout.fleetFile, SIM_SPEED: String(options.speed),
-      SIM_METRICS_PORT: String(ports.runnersMetrics), SIM_LOG_LEVEL: "warn",
+      SIM_BROKER_URL: direct ? `http://127.0.0.1:${ports.gitlab}` : layout.brokerUrl, SIM_FLEET_FILE: layout.fleetFile, SIM_SPEED: String(options.speed),
+      SIM_METRICS_PORT: String(ports.runnersMetrics), SIM_LOG_LEVEL: "warn", SIM_RUNNER_WORK: runnerWork,
     });
     await runners.waitForLine(/sim-runners started/, 30_000);
 
@@ -131,7 +183,8 @@ export async function startLiveSystem(options: LiveSystemOptions): Promise<LiveS
     for (const c of children) if (c.process.pid !== undefined) pids[c.name] = c.process.pid;
     return {
       gitlabUrl: `http://127.0.0.1:${ports.gitlab}`, adminToken: fleet.gitlab.adminToken, fleet,
-      poolTags: fleet.pools.map((p) => p.tags), natsUrl: nats.url, nc, pids, logDir, profileDir, floor, stop,
+      poolTags: fleet.pools.map((p) => p.tags), natsUrl: nats.url, nc, pids, logDir, profileDir, floor, runnerWork, stop,
+      runnersUrl: `http://127.0.0.1:${ports.runnersMetrics}`,
     };
   } catch (err) {
     await stop();

@@ -1,4 +1,4 @@
-import { AGENTS } from "./live-system.js";
+import { AGENTS, SIMULATORS, describeRunnerWork } from "./live-system.js";
 import type { LatencyStats } from "./latency-stats.js";
 import type { LiveResults } from "./live-results.js";
 import { formatSpread, type RepeatSummary } from "./repeat-summary.js";
@@ -23,13 +23,13 @@ export function liveTables(results: LiveResults): string {
       Object.entries(s.modes).map(([m, n]) => `${m} ${n}`).join(", ") || "-", `${(s.utilization.ratio * 100).toFixed(1)}%`,
     ]),
   );
-  const names = [...AGENTS, "sim-gitlab", "sim-runners"];
+  const names = [...AGENTS, ...SIMULATORS];
   const cost = table(
-    ["jobs/s", ...names.map((n) => `${n} MB/CPU%`)],
+    ["jobs/s", ...names.map((n) => `${n} MB/CPU%`), "agents CPU%", "simulators CPU%"],
     results.steps.map((s) => [String(s.rate), ...names.map((n) => {
       const u = s.processes[n];
       return u ? `${u.maxRssMb.toFixed(0)}/${u.cpuPercent.toFixed(0)}%` : "-";
-    })]),
+    }), `${s.cpuPercent.agents.toFixed(0)}%`, `${s.cpuPercent.simulators.toFixed(0)}%`]),
   );
   const goals = table(
     ["goal", "figure", "target", "met"],
@@ -41,13 +41,14 @@ export function liveTables(results: LiveResults): string {
     + `Redis EVALSHA ${fine(f.redisEvalMs.p50)}/${fine(f.redisEvalMs.p99)} ms; so a rule path of 1 NATS hop + 2 Redis round trips cannot beat p50 ${fine(f.shortChainMs.p50)}, p99 ${fine(f.shortChainMs.p99)} ms.`;
   return [
     `Live bench: ${c.runners} runners × ${c.limit} slots in ${c.pools} pool(s), jobs of ${c.jobSeconds} simulated s at speed ${c.speed}; ${results.machine.cpus} CPUs (${results.machine.cpuModel}).`,
+    `Load driver: ${describeRunnerWork(c.runnerWork)}.`,
     "Latencies in ms. queued→decided = decidedAt − queuedAt (broker took the job from GitLab → decision published);",
     "decide = the decision's latencyMs (score + choose once a runner was free); hand-off = job offered to GitLab → runner accepted it.",
     floor,
     "",
     latency,
     "",
-    "Agent cost per step (peak RSS MB / CPU % of one core):",
+    "Cost per step (peak RSS MB / CPU % of one core); agents = the four agents, simulators = sim GitLab + sim runners (the load driver, not Switchyard):",
     cost,
     "",
     `Sustained rate: ${results.summary.sustainedRate ?? "none"} jobs/s (p99 queued→decided ≤ 50 ms and kept up). Stopped: ${results.stoppedBecause}.`,
@@ -59,8 +60,11 @@ export function liveTables(results: LiveResults): string {
 export function repeatTables(summary: RepeatSummary): string {
   const s = formatSpread;
   const rates = table(
-    ["jobs/s", "decided/s", "queued→decided p50", "queued→decided p99", "rule p99", "hand-off p50", "hand-off p99", "kept up"],
-    summary.rates.map((r) => [String(r.rate), s(r.decisionsPerSec), s(r.queuedToDecidedP50), s(r.queuedToDecidedP99), s(r.ruleP99), s(r.handoffP50), s(r.handoffP99), r.keptUp]),
+    ["jobs/s", "decided/s", "queued→decided p50", "queued→decided p99", "rule p99", "hand-off p50", "hand-off p99", "agents CPU%", "simulators CPU%", "kept up"],
+    summary.rates.map((r) => [
+      String(r.rate), s(r.decisionsPerSec), s(r.queuedToDecidedP50), s(r.queuedToDecidedP99), s(r.ruleP99), s(r.handoffP50), s(r.handoffP99),
+      s(r.agentsCpuPercent), s(r.simulatorsCpuPercent), r.keptUp,
+    ]),
   );
   const rss = table(["process", "peak RSS MB"], Object.entries(summary.maxRssMb).map(([n, v]) => [n, s(v)]));
   const goals = table(
@@ -69,7 +73,8 @@ export function repeatTables(summary: RepeatSummary): string {
   );
   const f = summary.floor;
   return [
-    `Over ${summary.runs} run(s): each figure is the median (min–max); a goal is met when most runs met it. Latencies in ms.`,
+    `Over ${summary.runs} run(s): each figure is the median (min–max); a goal is met when most runs met it. Latencies in ms; CPU in % of one core.`,
+    `Load driver: ${summary.runnerWork ? describeRunnerWork(summary.runnerWork) : "-"}.`,
     `Floor: NATS request/reply p50 ${s(f.natsP50)}, p99 ${s(f.natsP99)}; Redis EVALSHA p50 ${s(f.redisP50)}, p99 ${s(f.redisP99)}.`,
     "",
     rates,

@@ -1,3 +1,4 @@
+import type { RunnerWork } from "@switchyard/gitlab-sim";
 import type { LiveResults } from "./live-results.js";
 
 /** A figure over repeated runs: the median is reported, min and max show the spread. */
@@ -26,11 +27,16 @@ export interface RateSpread {
   ruleP99: Spread;
   handoffP50: Spread;
   handoffP99: Spread;
+  /** CPU % of one core: the four agents together, and the sim GitLab + sim runners together. */
+  agentsCpuPercent: Spread;
+  simulatorsCpuPercent: Spread;
   keptUp: string;
 }
 
 export interface RepeatSummary {
   runs: number;
+  /** What the sim runners did per job in these runs (one value: the CLI runs them alike). */
+  runnerWork: RunnerWork | null;
   goals: { name: string; goal: string; figure: Spread; met: boolean | null }[];
   rates: RateSpread[];
   maxRssMb: Record<string, Spread>;
@@ -57,13 +63,15 @@ export function summarizeRuns(runs: readonly LiveResults[]): RepeatSummary {
       ruleP99: spread(steps.map((s) => s.latencyMs.ruleQueuedToDecided.p99)),
       handoffP50: spread(steps.map((s) => s.latencyMs.handoff.p50)),
       handoffP99: spread(steps.map((s) => s.latencyMs.handoff.p99)),
+      agentsCpuPercent: spread(steps.map((s) => s.cpuPercent.agents)),
+      simulatorsCpuPercent: spread(steps.map((s) => s.cpuPercent.simulators)),
       keptUp: `${steps.filter((s) => s.keptUp).length}/${steps.length}`,
     };
   });
   const names = [...new Set(runs.flatMap((r) => Object.keys(r.summary.maxRssMb)))];
   const maxRssMb = Object.fromEntries(names.map((n) => [n, spread(runs.map((r) => r.summary.maxRssMb[n]))]));
   return {
-    runs: runs.length, goals, rates, maxRssMb,
+    runs: runs.length, runnerWork: runs[0]?.config.runnerWork ?? null, goals, rates, maxRssMb,
     floor: {
       natsP50: spread(runs.map((r) => r.floor.natsRequestMs.p50)), natsP99: spread(runs.map((r) => r.floor.natsRequestMs.p99)),
       redisP50: spread(runs.map((r) => r.floor.redisEvalMs.p50)), redisP99: spread(runs.map((r) => r.floor.redisEvalMs.p99)),

@@ -2,8 +2,8 @@ import { cpus, totalmem } from "node:os";
 import type { Logger } from "@switchyard/runtime";
 import { createJobOfferer } from "./job-offerer.js";
 import { latencyStats } from "./latency-stats.js";
-import { AGENTS, startLiveSystem, type LiveSystemOptions } from "./live-system.js";
-import { LIVE_GOALS, LIVE_SCHEMA, summarize, type LiveResults, type LiveStep } from "./live-results.js";
+import { AGENTS, SIMULATORS, describeRunnerWork, startLiveSystem, type LiveSystemOptions } from "./live-system.js";
+import { LIVE_GOALS, LIVE_SCHEMA, cpuSplit, summarize, type LiveResults, type LiveStep } from "./live-results.js";
 import { createObserver } from "./observer.js";
 import { waitUntilPlacing } from "./placing-probe.js";
 import { createProcSampler } from "./proc-stats.js";
@@ -34,6 +34,7 @@ export async function runLiveBench(options: LiveBenchOptions, deps: LiveBenchDep
   const began = now();
   deps.progress(`starting NATS/Redis, sim GitLab, 4 agents and ${options.runners} sim runners (${options.pools} pool(s), ${options.limit} slots each)…`);
   const system = await startLiveSystem({ ...options, log: deps.log });
+  deps.progress(`load driver: ${describeRunnerWork(system.runnerWork)}`);
   deps.progress(`system up in ${((now() - began) / 1000).toFixed(1)} s; logs in ${system.logDir}`);
   const f = system.floor;
   deps.progress(`floor: NATS request/reply p50 ${f.natsRequestMs.p50} p99 ${f.natsRequestMs.p99} ms, Redis EVALSHA p50 ${f.redisEvalMs.p50} p99 ${f.redisEvalMs.p99} ms`);
@@ -87,7 +88,7 @@ export async function runLiveBench(options: LiveBenchOptions, deps: LiveBenchDep
     floor: system.floor,
     config: {
       runners: system.fleet.runners.length, pools: options.pools, limit: options.limit, slots, speed: options.speed, jobSeconds: options.jobSeconds,
-      stepSeconds: options.stepSeconds, rates: options.rates, warmupSeconds: options.warmupSeconds,
+      stepSeconds: options.stepSeconds, rates: options.rates, warmupSeconds: options.warmupSeconds, runnerWork: system.runnerWork,
     },
     steps,
     stoppedBecause,
@@ -127,9 +128,10 @@ export async function runLiveBench(options: LiveBenchOptions, deps: LiveBenchDep
       modes: w.byMode,
       utilization: { meanRunning: round1(meanRunning), slots, ratio: Math.round((meanRunning / slots) * 1000) / 1000 },
       processes,
+      cpuPercent: cpuSplit(processes, AGENTS, SIMULATORS),
     };
     const l = step.latencyMs;
-    deps.progress(`step ${rate} jobs/s: ${step.decisionsPerSec} decisions/s, queued→decided p50 ${l.queuedToDecided.p50} p99 ${l.queuedToDecided.p99} ms, hand-off p99 ${l.handoff.p99} ms${step.keptUp ? "" : " (fell behind)"}`);
+    deps.progress(`step ${rate} jobs/s: ${step.decisionsPerSec} decisions/s, queued→decided p50 ${l.queuedToDecided.p50} p99 ${l.queuedToDecided.p99} ms, hand-off p99 ${l.handoff.p99} ms, CPU agents ${step.cpuPercent.agents}% simulators ${step.cpuPercent.simulators}%${step.keptUp ? "" : " (fell behind)"}`);
     return step;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Slurm-style reservation: while a pool's backlog is deep, keep a few slots free for the top class
- * so its next job starts at once instead of waiting for the earliest finish. Pure functions, so the
- * lead can move them into libs/decision unchanged.
+ * so its next job starts at once instead of waiting for the earliest finish. Pure, like the warm
+ * reserve in libs/decision, whose mayTakeSlot keeps other jobs off the held-back slots.
  */
 export interface HeadroomConfig {
   /** Jobs of at least this class weight may use the held-back slots. */
@@ -44,7 +44,6 @@ export function reservedSlots(s: HeadroomState, cfg: HeadroomConfig): number {
   return Math.min(s.totalSlots - 1, Math.max(1, Math.ceil(cfg.fraction * s.totalSlots)));
 }
 
-/** True when a job of this weight may take a slot with `freeSlots` free while `reserved` are held back. */
-export function mayTakeSlot(weight: number, freeSlots: number, reserved: number, cfg: HeadroomConfig): boolean {
-  return weight >= cfg.minWeight || freeSlots > reserved;
-}
+// Who may take a held-back slot is libs/decision's mayTakeSlot (the warm reserve's rule): weight ≥
+// minWeight, or more free slots than held back. Its extra `freeSlots > 0` always holds here, since the
+// replay asks for a job only while a runner of the pool is open; this file only sizes the hold.

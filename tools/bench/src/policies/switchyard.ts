@@ -5,7 +5,8 @@ import {
 } from "@switchyard/decision";
 import { median } from "../sim/run-times.js";
 import type { DispatchPolicy, PoolView, SimJob, SimRunner } from "../sim/types.js";
-import { mayTakeSlot, reservedSlots, type HeadroomConfig } from "./headroom.js";
+import { mayTakeSlot } from "@switchyard/decision";
+import { reservedSlots, type HeadroomConfig } from "./headroom.js";
 
 /** Switchyard's decision code with a given config. */
 export interface SwitchyardPolicyOptions {
@@ -27,7 +28,7 @@ export const BENCH_TIE_BREAK_OFF = "replay: tie-break off";
 
 /**
  * Switchyard as the assigner runs it, minus the network: jobs held in the static order of
- * `queueKey`, the dispatcher's `pickNext` over the first `lookaheadK`, then the dispatcher's
+ * `queueKey`, the dispatcher's `pickNext` over the first `headSize`, then the dispatcher's
  * placement policy (`placeJob`) with its questions answered in-process: the scorer by `scoreJob`
  * over the pool's runners with a free slot, a supervised job's human by an approval at once; the
  * LLM tie-break is off, as without an API key. A job the policy skips or holds back leaves the
@@ -59,15 +60,21 @@ export function createSwitchyardPolicy(opts: SwitchyardPolicyOptions): DispatchP
     next(view) {
       const q = queues.get(view.pool);
       if (!q?.length || view.open.length === 0) return undefined;
-      let head = q.slice(0, opts.order.lookaheadK);
+      let head = q.slice(0, opts.order.headSize);
+      if (view.reserved && view.reserved.slots > 0) {
+        // The warm reserve: the agents' own rule (mayTakeSlot); urgent jobs behind the head may take it.
+        const { slots, minWeight } = view.reserved;
+        head = q.filter((j) => mayTakeSlot(j.weight, view.freeSlots, slots, minWeight)).slice(0, opts.order.headSize);
+        if (head.length === 0) return undefined;
+      }
       if (opts.headroom) {
         const hr = opts.headroom;
         const reserved = reservedSlots({
           totalSlots: view.totalSlots, waiting: q.length, lastTopClassArrivalAt: lastTopArrival.get(view.pool) ?? null, now: view.now,
         }, hr);
-        head = head.filter((j) => mayTakeSlot(j.weight, view.freeSlots, reserved, hr));
+        head = head.filter((j) => mayTakeSlot(j.weight, view.freeSlots, reserved, hr.minWeight));
         // Held-back slots go to the top class even when aged work fills the head of the order.
-        if (head.length === 0 && reserved > 0) head = q.filter((j) => j.weight >= hr.minWeight).slice(0, opts.order.lookaheadK);
+        if (head.length === 0 && reserved > 0) head = q.filter((j) => j.weight >= hr.minWeight).slice(0, opts.order.headSize);
         if (head.length === 0) return undefined;
       }
       const byId = new Map(head.map((j) => [j.jobId, j]));

@@ -1,6 +1,7 @@
 import { waitSeconds } from "./summarize.js";
 import { cdfPoints } from "./stats.js";
 import type { LoadRun } from "../bench/policy-bench.js";
+import { escapeXml } from "./svg-text.js";
 
 const COLORS = ["#d62728", "#ff7f0e", "#9467bd", "#1f77b4", "#2ca02c", "#8c564b", "#17becf"];
 const TICKS: [number, string][] = [[0, "0"], [10, "10s"], [60, "1m"], [300, "5m"], [900, "15m"], [3600, "1h"], [14400, "4h"], [43200, "12h"]];
@@ -21,9 +22,9 @@ export function cdfSvg(load: LoadRun, notice: string): string {
   const height = rowsN * H + 60;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="10">`,
-    `<desc>${esc(notice)}</desc>`,
+    `<desc>${escapeXml(notice)}</desc>`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="8" y="16" font-size="13" font-weight="bold">Wait-time CDF per class, load "${esc(load.name)}" (arrivals ×${load.compression.toFixed(2)})</text>`,
+    `<text x="8" y="16" font-size="13" font-weight="bold">Wait-time CDF per class, load "${escapeXml(load.name)}" (arrivals ×${load.compression.toFixed(2)})</text>`,
   ];
   classes.forEach((cls, i) => {
     const ox = (i % cols) * W, oy = 24 + Math.floor(i / cols) * H;
@@ -32,7 +33,7 @@ export function cdfSvg(load: LoadRun, notice: string): string {
     const xMax = Math.log10(1 + maxWait);
     const px = (w: number): number => ox + PAD.l + (Math.log10(1 + w) / xMax) * (W - PAD.l - PAD.r);
     const py = (f: number): number => oy + PAD.t + (1 - f) * (H - PAD.t - PAD.b);
-    parts.push(`<text x="${ox + PAD.l}" y="${oy + 18}" font-size="12" font-weight="bold">${esc(cls)}</text>`);
+    parts.push(`<text x="${ox + PAD.l}" y="${oy + 18}" font-size="12" font-weight="bold">${escapeXml(cls)}</text>`);
     for (const f of [0, 0.25, 0.5, 0.75, 0.95, 1]) {
       parts.push(`<line x1="${px(0)}" x2="${px(maxWait)}" y1="${py(f)}" y2="${py(f)}" stroke="#eee"/>`,
         `<text x="${ox + PAD.l - 4}" y="${py(f) + 3}" text-anchor="end">${f}</text>`);
@@ -55,12 +56,8 @@ export function cdfSvg(load: LoadRun, notice: string): string {
   load.runs.forEach((run, k) => {
     const x = 10 + k * 160;
     parts.push(`<line x1="${x}" x2="${x + 20}" y1="${legendY}" y2="${legendY}" stroke="${COLORS[k % COLORS.length]}" stroke-width="3"/>`,
-      `<text x="${x + 25}" y="${legendY + 4}">${esc(run.summary.policy)}</text>`);
+      `<text x="${x + 25}" y="${legendY + 4}">${escapeXml(run.summary.policy)}</text>`);
   });
-  parts.push(`<text x="10" y="${height - 8}" fill="#555">${esc(notice)}</text>`, "</svg>");
+  parts.push(`<text x="10" y="${height - 8}" fill="#555">${escapeXml(notice)}</text>`, "</svg>");
   return parts.join("\n") + "\n";
-}
-
-function esc(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }

@@ -1,3 +1,4 @@
+import type { AutoscaleRun } from "../bench/autoscale-bench.js";
 import type { LoadRun } from "../bench/policy-bench.js";
 import type { GoalLine } from "./goal.js";
 import type { PolicySummary } from "./summarize.js";
@@ -15,11 +16,13 @@ export interface HalfJson {
     policies: (PolicySummary & { elapsedMs: number })[];
     goal: { policy: string; lines: GoalLine[] }[];
   }[];
+  /** Autoscaled replays at the same loads: the cost/wait frontier (absent with --no-autoscale). */
+  autoscaling?: (AutoscaleRun & { load: string; chosenKnob?: string })[];
 }
 
-/** The bench's JSON output (schema "switchyard.bench.policy/v2"); documented in tools/bench/README.md. */
+/** The bench's JSON output (schema "switchyard.bench.policy/v3"); documented in tools/bench/README.md. */
 export interface PolicyBenchJson {
-  schema: "switchyard.bench.policy/v2";
+  schema: "switchyard.bench.policy/v3";
   generatedAt: string;
   trace: { source: string; jobs: number; injectedJobs: number; seed: number; notice: string };
   fleet: { runnersPerPool: Record<string, number>; shapes: unknown };
@@ -44,5 +47,5 @@ export function halfJson(half: HalfJson["half"], jobs: number, loads: readonly L
 
 /** Builds the JSON document from both halves. */
 export function resultsJson(halves: HalfJson[], meta: Omit<PolicyBenchJson, "schema" | "generatedAt" | "halves">, now: Date): PolicyBenchJson {
-  return { schema: "switchyard.bench.policy/v2", generatedAt: now.toISOString(), ...meta, halves };
+  return { schema: "switchyard.bench.policy/v3", generatedAt: now.toISOString(), ...meta, halves };
 }

@@ -1,12 +1,7 @@
-/**
- * The nearest-rank percentile of sorted values: the smallest value with at least p% of the values
- * at or below it (p in 0..100); 0 for no values. p50 of [1,2,3,4] is 2, p95 of 1..100 is 95.
- */
-export function percentile(sortedAsc: readonly number[], p: number): number {
-  if (sortedAsc.length === 0) return 0;
-  const rank = Math.max(1, Math.ceil((p / 100) * sortedAsc.length));
-  return sortedAsc[Math.min(rank, sortedAsc.length) - 1]!;
-}
+import { percentile } from "@switchyard/decision";
+
+// The one nearest-rank percentile, shared with the optimizer's shadow FIFO summary.
+export { percentile };
 
 /** Wait statistics of one group of jobs, in seconds. */
 export interface WaitStats {

@@ -1,3 +1,4 @@
+import type { AutoscaleRun } from "../bench/autoscale-bench.js";
 import type { LoadRun } from "../bench/policy-bench.js";
 import type { WaitStats } from "./stats.js";
 
@@ -55,4 +56,25 @@ export function goalTable(load: LoadRun): string {
     for (const l of g.lines) lines.push(`    ${l.goal.padEnd(62)} ${l.figure.padStart(18)}  target ${l.target.padEnd(10)} [${mark(l.met)}]`);
   }
   return lines.join("\n");
+}
+
+/** One autoscaled load: every frontier point (cost and waits), then the autoscaling goal. */
+export function autoscaleTable(loadName: string, run: AutoscaleRun, topClass: string): string {
+  const cols = ["policy", "knob", "machines", "machine-h", `${topClass} p95`, "protected p95", "p95", "mean"];
+  const rows = run.lines.flatMap((line) => line.points.map((p, i) => [
+    i === 0 ? line.name : "", p.knob, String(p.machines), p.machineHours.toFixed(0), formatWait(p.topP95),
+    formatWait(p.protectedP95), formatWait(p.overallP95), formatWait(p.overallMean),
+  ]));
+  const widths = cols.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (r: readonly string[]): string => r.map((v, i) => (i < 2 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join("  ");
+  const f = run.fleet;
+  const caps = Object.entries(f.maxMachinesPerPool).map(([p, n]) => `${p} ≤ ${n}`).join(", ");
+  const mark = (ok: boolean | null): string => (ok === null ? "not measured" : ok ? "met" : "NOT met");
+  return [
+    `== autoscaled, load "${loadName}": arrivals ×${run.compression.toFixed(2)}; machines of ${f.shape.limit} slots (speed ${f.shape.speed}), ` +
+      `boot ${f.bootSeconds} s, planned every ${f.intervalSeconds} s, idle_time ${f.idleTimeSeconds} s, max machines ${caps}`,
+    fmt(cols), ...rows.map(fmt),
+    `Autoscaling goal at load "${loadName}" (reported, not asserted):`,
+    ...run.goal.map((l) => `    ${l.goal.padEnd(74)} ${l.figure.padStart(44)}  target ${l.target.padEnd(8)} [${mark(l.met)}]`),
+  ].join("\n");
 }

@@ -1,5 +1,6 @@
 import { classify, deploymentOf, type ClassRules } from "@switchyard/decision";
 import type { RunnerSpec } from "../fleet/fleet.js";
+import { createMachineScaler, type AutoscalingInput, type SimMachine } from "./machine-scaler.js";
 import { ciVariablesOf } from "../trace/ci-variables.js";
 import type { TraceJob } from "../trace/trace-job.js";
 import { createEventQueue } from "./event-queue.js";
@@ -14,6 +15,8 @@ export interface SimulationInput {
   rules: ClassRules;
   /** Arrivals are squeezed by this factor (2 = the trace's day in half a day); run times are not. */
   compression: number;
+  /** Pools whose machines the optimizer's planner creates and removes as the replay goes (absent: a fixed fleet). */
+  autoscaling?: AutoscalingInput;
 }
 
 /** Every job with its start and finish, the runners with their busy time, and the replay's span (ms). */
@@ -22,9 +25,15 @@ export interface SimulationResult {
   jobs: SimJob[];
   runners: SimRunner[];
   spanMs: number;
+  /** Every machine the autoscaler created, with when it booted and was removed (empty for a fixed fleet). */
+  machines: SimMachine[];
 }
 
-type SimEvent = { kind: "arrive"; job: SimJob } | { kind: "finish"; job: SimJob; runner: SimRunner };
+type SimEvent =
+  | { kind: "arrive"; job: SimJob }
+  | { kind: "finish"; job: SimJob; runner: SimRunner }
+  | { kind: "scale" }
+  | { kind: "ready"; machine: SimMachine };
 
 /**
  * Replays the trace as a discrete-event simulation: jobs arrive at their compressed created time
@@ -65,12 +74,18 @@ export function simulate(input: SimulationInput): SimulationResult {
     for (const job of list) events.push(((job.trace.createdAt - t0) * 1000) / input.compression, { kind: "arrive", job });
   }
 
+  /** Jobs pending per pool (arrived, not started): the autoscaler's backlog. */
+  const waiting = new Map<string, Set<SimJob>>();
+  const scaler = input.autoscaling ? createMachineScaler(input.autoscaling, byPool) : null;
+  if (scaler) events.push(0, { kind: "scale" });
+
   let now = 0;
   let last = 0;
   while (events.size > 0) {
     now = events.peekTime()!;
     const touched = new Set<string>();
     const arrived: SimJob[] = [];
+    let scaleTick = false;
     while (events.peekTime() === now) {
       const ev = events.pop()!.item;
       if (ev.kind === "arrive") {
@@ -78,16 +93,29 @@ export function simulate(input: SimulationInput): SimulationResult {
         arrived.push(ev.job);
         input.policy.enqueue(ev.job, now);
         touched.add(ev.job.pool);
-      } else {
+        (waiting.get(ev.job.pool) ?? waiting.set(ev.job.pool, new Set()).get(ev.job.pool)!).add(ev.job);
+      } else if (ev.kind === "finish") {
         finish(ev.job, ev.runner);
         touched.add(ev.runner.spec.pool);
+      } else if (ev.kind === "ready") {
+        scaler!.ready(ev.machine, now);
+        touched.add(ev.machine.pool);
+      } else {
+        scaleTick = true;
       }
     }
     for (const job of arrived) job.unavoidableMs = unavoidable(byPool.get(job.pool) ?? [], now);
     for (const pool of [...touched].sort()) dispatchRound(pool);
+    // Planned after this instant's dispatches, so a machine that just booted and took a job is not free.
+    if (scaleTick && scaler) {
+      for (const machine of scaler.tick(now, waiting)) events.push(machine.readyAt, { kind: "ready", machine });
+      // Ticks go on while anything is left to happen: arrivals, finishes, boots or waiting jobs.
+      if (events.size > 0 || [...waiting.values()].some((w) => w.size > 0)) events.push(now + input.autoscaling!.intervalMs, { kind: "scale" });
+    }
     last = now;
   }
-  return { policy: input.policy.name, jobs, runners, spanMs: last };
+  if (scaler) scaler.close(last);
+  return { policy: input.policy.name, jobs, runners: [...runners, ...(scaler?.runners() ?? [])], spanMs: last, machines: scaler?.machines() ?? [] };
 
   function finish(job: SimJob, runner: SimRunner): void {
     job.finishedAt = now;
@@ -115,6 +143,7 @@ export function simulate(input: SimulationInput): SimulationResult {
       const view: PoolView = {
         pool, now, open, totalSlots, freeSlots: open.reduce((s, r) => s + r.spec.limit - r.running, 0),
         runningByProject: load, fleetMedian: (name) => runTimes.fleetMedian(name),
+        reserved: scaler?.reserved(pool, now) ?? { slots: 0, minWeight: Infinity },
       };
       const d = input.policy.next(view);
       if (!d) return;
@@ -124,6 +153,8 @@ export function simulate(input: SimulationInput): SimulationResult {
       const runMs = (d.job.trace.durationS * 1000) / d.runner.spec.speed;
       d.job.startedAt = now;
       d.job.runnerId = d.runner.spec.runnerId;
+      waiting.get(pool)?.delete(d.job);
+      scaler?.started(d.runner, d.job.weight, now);
       d.runner.running++;
       d.runner.freeSince.shift();
       d.runner.finishes.push(now + runMs);

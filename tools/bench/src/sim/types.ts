@@ -57,6 +57,8 @@ export interface PoolView {
   readonly freeSlots: number;
   /** Jobs each project runs in this pool now. */
   readonly runningByProject: ReadonlyMap<number, number>;
+  /** Free slots held for urgent classes (weight ≥ minWeight) by the warm reserve; slots 0 = none. */
+  readonly reserved?: { readonly slots: number; readonly minWeight: number };
   /** The fleet's recent median run time (s) for a job name, if any ran yet. */
   fleetMedian(name: string): number | undefined;
 }

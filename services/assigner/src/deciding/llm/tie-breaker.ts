@@ -10,13 +10,10 @@ import type { LlmConfig } from "./config.js";
 import { createLlmMetrics, type TieBreakOutcome } from "./llm-metrics.js";
 import { buildQuestion, type TieBreakInput } from "./question.js";
 
-/** The record of one tie-break: same shape as LlmTieBreakV1 in libs/contracts. */
-export type TieBreakRecord = LlmTieBreak;
-
 /** Asks the LLM to choose between two near-tied runners; never throws, returns within the budget plus a little slack. */
 export interface TieBreaker {
   readonly enabled: boolean;
-  tieBreak(input: TieBreakInput): Promise<TieBreakRecord>;
+  tieBreak(input: TieBreakInput): Promise<LlmTieBreak>;
 }
 
 export interface TieBreakerDeps {
@@ -64,7 +61,7 @@ export function createTieBreaker(deps: TieBreakerDeps): TieBreaker {
   client?.catch((err: unknown) => log.error({ err: clean(String(err)) }, "could not load @anthropic-ai/sdk; tie-break off"));
   const clean = (text: string) => scrubSecrets(apiKey ? text.split(apiKey).join("[REDACTED]") : text).slice(0, 4_000);
 
-  const skipped = (skippedReason: string, outcome: TieBreakOutcome): TieBreakRecord => {
+  const skipped = (skippedReason: string, outcome: TieBreakOutcome): LlmTieBreak => {
     metrics?.tieBreaks.inc({ outcome });
     return { asked: false, skippedReason, model: null, choice: null, accepted: false, reason: null, latencyMs: null, auditId: null };
   };
@@ -106,7 +103,7 @@ export function createTieBreaker(deps: TieBreakerDeps): TieBreaker {
     clearTimeout(timer);
   }
 
-  async function ask(input: TieBreakInput): Promise<TieBreakRecord> {
+  async function ask(input: TieBreakInput): Promise<LlmTieBreak> {
     const candidates: [string, string] = [input.first.runnerId, input.second.runnerId];
     if (candidates[0] === candidates[1]) return skipped("both candidates are the same runner", "skipped_invalid");
     const refusal = limits.refusal(now());
