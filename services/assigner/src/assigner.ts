@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import { jetstream } from "@nats-io/jetstream";
 import { contracts } from "@switchyard/contracts";
 import { createReplicaWait, createRunnerRegistry, ensureDeadLetterStream, ensureOutcomeStream, redisKeys, type AgentRuntime } from "@switchyard/runtime";
-import type { AssignerConfig } from "./config.js";
+import { deriveAssignerSettings, type AssignerConfig } from "./config.js";
 import { createAssignerMetrics } from "./assigner-metrics.js";
 import { createDurationEstimates } from "./deciding/duration-estimates.js";
 import { createJobClassifier } from "./deciding/job-classifier.js";
@@ -49,6 +49,7 @@ export interface AssignerDeps {
 
 export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, deps: AssignerDeps = {}): Promise<Assigner> {
   const log = rt.log;
+  const derived = deriveAssignerSettings(config);
   const keys = redisKeys(config.keyPrefix);
   const metrics = createAssignerMetrics(rt.metrics.registry, { pools: config.pools.map((p) => p.name) });
   // Take-ins and hand-offs wait for a Redis replica and are repaired after a failover (durable-writes.ts).
@@ -121,7 +122,7 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
     queue, classifier, scorer, tieBreaker, placeable: health.placeable, approvals, recorder, log, wake,
     placement: { marginRatio: config.marginRatio, maxCandidates: config.maxCandidates },
     reservationTtlMs: config.reservationTtlMs, approvalWindowMs: config.approvalWindowMs,
-    pollFreshMs: config.longPollMs + 30_000, headSize: config.headSize, warmReserve: warmReserve.read,
+    pollFreshMs: derived.pollFreshMs, headSize: config.headSize, warmReserve: warmReserve.read,
   });
 
   const outbox = createOutcomeOutbox({
@@ -182,7 +183,7 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
   const keeper = startHeldKeeper({
     queue, api, pools, log, keepAliveIntervalMs: config.keepAliveIntervalMs, maxHoldMs: config.maxHoldSeconds * 1000,
     handoffAckTimeoutMs: config.handoffAckTimeoutMs, sweepIntervalMs: config.sweepIntervalMs, events: metrics.heldEvents,
-    pollFreshMs: config.longPollMs + 30_000,
+    pollFreshMs: derived.pollFreshMs,
     minRunSecondsLeft: config.minRunSecondsLeft, gitlabClockSpeed: config.gitlabClockSpeed,
     async onDropped(pool, jobId, end) {
       if (end.end === "token-expiring") {

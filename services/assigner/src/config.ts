@@ -80,3 +80,20 @@ export const assignerConfigSchema = baseConfigSchema.extend({
   llm: llmConfigSchema.prefault({}).describe("LLM tie-break settings (env SWITCHYARD_LLM as JSON)"),
 });
 export type AssignerConfig = z.infer<typeof assignerConfigSchema>;
+
+/**
+ * Settings derived from the validated config, computed once here rather than at each use. (Not a zod
+ * transform: loadConfig needs the schema's shape to name unknown keys.)
+ */
+export interface AssignerDerived {
+  /**
+   * A runner counts as asking if it polled within this window: one long poll (longPollMs) plus 30 s for the
+   * runner to send its next request after the broker's 204 (gitlab-runner asks again at once, but a loaded
+   * host or a proxy in between can take seconds).
+   */
+  pollFreshMs: number;
+}
+
+export function deriveAssignerSettings(config: Pick<AssignerConfig, "longPollMs">): AssignerDerived {
+  return { pollFreshMs: config.longPollMs + 30_000 };
+}
