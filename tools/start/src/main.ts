@@ -41,7 +41,10 @@ async function stopAll(code: number): Promise<never> {
   if (stopping) process.exit(code);
   stopping = true;
   say("\nstopping…");
-  for (const child of [...children].reverse()) await child.stop();
+  // The monitor first, then the rest in reverse start order: it watches the simulated runners and the
+  // assigner, and would log each runner's metrics failing (and its watchdog react) as they go.
+  const order = [...children].reverse().sort((a, b) => Number(b.name === "monitor") - Number(a.name === "monitor"));
+  for (const child of order) await child.stop();
   await closeReader?.().catch(() => undefined);
   for (const service of services.reverse()) await service.stop();
   say(`stopped; logs kept in ${join(workDir, "logs")}`);
