@@ -72,7 +72,7 @@ export async function startAgentRuntime(options: StartAgentOptions): Promise<Age
   const nc = await connectNats(config.natsUrl, instanceId, log, { ...(config.natsNkeySeed ? { nkeySeed: config.natsNkeySeed } : {}), user: agent });
   lifecycle.onShutdown("nats", async () => { await nc.drain(); });
   const natsConnected = natsConnectionState(nc, guard.background("nats status"));
-  const redis = await connectRedis(config, instanceId, log);
+  const redis = await connectRedis(config, instanceId, log, { registry: metrics.registry });
   lifecycle.onShutdown("redis", async () => { await redis.quit().catch(() => redis.disconnect()); });
   const bus = createBus({ nc, prefix: config.subjectPrefix, agent, log, metrics });
   let ready = false;

@@ -1,9 +1,12 @@
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
+import type { Registry } from "prom-client";
 import { redisClientOptions, type RedisTarget } from "./redis-options.js";
+import { dropStaleFailoverDetector, reviveWhenEnded } from "./redis-revive.js";
 
 export { Redis } from "ioredis";
 export { parseSentinels, reconnectOnReadonly, redisClientOptions, type RedisTarget } from "./redis-options.js";
+export { dropStaleFailoverDetector, reviveWhenEnded, type RedisRevival, type ReviveDeps } from "./redis-revive.js";
 
 /** The Redis found is one Switchyard cannot run on (a Cluster node, or a Sentinel given as REDIS_URL): never retried. */
 export class RedisModeUnsupported extends Error {
@@ -18,10 +21,12 @@ export class RedisModeUnsupported extends Error {
 /**
  * Connects to Redis (one URL, or the primary the Sentinels name) with endless reconnects and a
  * bounded command queue while offline; refuses a Redis Cluster or a Sentinel as the data node.
+ * A client that ends by itself later is connected again (redis-revive.ts), counted on `registry`.
  */
-export async function connectRedis(target: RedisTarget | string, name: string, log: Logger): Promise<Redis> {
+export async function connectRedis(target: RedisTarget | string, name: string, log: Logger, options: { registry?: Registry } = {}): Promise<Redis> {
   const resolved = typeof target === "string" ? { redisUrl: target } : target;
   const redis = resolved.redisSentinels ? new Redis(redisClientOptions(resolved, name)) : new Redis(resolved.redisUrl, redisClientOptions(resolved, name));
+  dropStaleFailoverDetector(redis);
   let lastError = "";
   redis.on("error", (err: Error) => {
     if (err.message !== lastError) log.warn({ err: err.message }, "redis error");
@@ -35,6 +40,8 @@ export async function connectRedis(target: RedisTarget | string, name: string, l
     redis.disconnect();
     throw err;
   }
+  // Only once connected: a client whose first connect failed is its caller's to retry or give up.
+  reviveWhenEnded(redis, { log, ...(options.registry ? { registry: options.registry } : {}) });
   return redis;
 }
 

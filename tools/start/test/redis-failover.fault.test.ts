@@ -135,6 +135,8 @@ describe("Redis primary killed under load, Sentinel fails over", () => {
     const metrics = http ? await (await fetch(`${http}/metrics`)).text() : "";
     const waited = (result: string) => Number(new RegExp(`^switchyard_redis_replica_waits_total\\{[^}]*result="${result}"[^}]*\\} (\\d+)`, "m").exec(metrics)?.[1] ?? 0);
     console.log(`replica waits: acked ${waited("acked")}, timeout ${waited("timeout")}, error ${waited("error")}`);
+    // A Redis client ioredis gave up on and redis-revive.ts connected again (the stall of issue 13 when 0 would not hold).
+    console.log(`redis client revivals: ${/^switchyard_redis_client_revivals_total(?:\{[^}]*\})? (\d+)/m.exec(metrics)?.[1] ?? "absent"}`);
     expect(waited("acked")).toBeGreaterThan(JOBS / 3);
     console.log(`redis sentinel failover: ${JSON.stringify(row)}`);
     const unfinished = chains.filter((c) => last(c).status !== "success")
