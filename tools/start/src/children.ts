@@ -73,19 +73,34 @@ export function startChild(options: ChildOptions): Child {
 }
 
 /**
- * Old-space limit (MB) for the four agents when npm start or the bench runs them: their live heap is
- * 36–38 MB under the bench (issue 16), and V8's default lets the heap grow to ~250 MB RSS of slack;
- * 96 keeps the largest (assigner) at 157–163 MB against 253 (monitor 146–154 against 227–255); at
- * saturation (100 jobs/s offered on 2 cores) it decides ~12% fewer jobs per second (51 vs 58/s, more GC),
- * at 50 jobs/s no difference was measured; 64 thrashed. Compose and Kubernetes set the same figure in
- * NODE_OPTIONS (tools/start/test/agent-heap.test.ts checks they agree), so the bench measures what ships.
+ * The V8 heap of the four agents, sized for their live set (issue 16 item 4). Under the live bench (50
+ * jobs/s, 500 runners) the assigner's heap in use is 35–55 MB; V8's defaults let the heap grow far past
+ * that. The old space is capped at 96 MB (64 thrashed). The young generation matters as much: V8 reserves
+ * up to three semi-spaces for it (two semi-spaces and the young large-object space), 16 MB each on Node
+ * 20 and 64 MB on Node 24, which the image runs: with only the old-space cap the assigner reached 266 MB
+ * RSS on Node 24, and 152–158 on Node 20 with 33.6 MB of young generation committed. An 8 MB semi-space
+ * (16.8 committed) brought the assigner to 139–143 MB and the monitor to 127–131 on Node 20, with CPU per
+ * decision and decisions/s within the runs' spread; 4 MB saved 10 MB more but cost about 25% more of the
+ * assigner's CPU per decision (scavenges promote more, so more full GCs). Figures: tools/bench/README.md,
+ * "Memory". Compose, Kubernetes and the image set the same flags in NODE_OPTIONS
+ * (tools/start/test/agent-heap.test.ts checks they agree), so the bench measures what ships.
  */
 export const AGENT_MAX_OLD_SPACE_MB = 96;
+export const AGENT_MAX_SEMI_SPACE_MB = 8;
+
+/** The agents' node flags, in the form NODE_OPTIONS takes them (compose, Kubernetes). */
+export const AGENT_NODE_FLAGS: readonly string[] = [
+  `--max-old-space-size=${AGENT_MAX_OLD_SPACE_MB}`,
+  `--max-semi-space-size=${AGENT_MAX_SEMI_SPACE_MB}`,
+];
 
 const AGENTS: ReadonlySet<string> = new Set(AGENT_NAMES);
 
-/** The node flags an agent runs with: the heap limit, unless NODE_OPTIONS already sets one. */
+/** The node flags an agent runs with: each heap flag unless NODE_OPTIONS already sets that flag. */
 export function agentExecArgv(name: string, env: NodeJS.ProcessEnv = process.env): string[] {
-  if (!AGENTS.has(name) || /--max-old-space-size/.test(env.NODE_OPTIONS ?? "")) return [];
-  return [`--max-old-space-size=${AGENT_MAX_OLD_SPACE_MB}`];
+  if (!AGENTS.has(name)) return [];
+  const operator = env.NODE_OPTIONS ?? "";
+  // V8 takes `_` for `-` in flag names, and node a value after a space.
+  const setByOperator = (flag: string) => new RegExp(`--${flag.slice(2).split("=")[0]!.replace(/-/g, "[-_]")}(=|\\s|$)`).test(operator);
+  return AGENT_NODE_FLAGS.filter((flag) => !setByOperator(flag));
 }
