@@ -122,7 +122,7 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
     queue, classifier, scorer, tieBreaker, placeable: health.placeable, approvals, recorder, log, wake,
     placement: { marginRatio: config.marginRatio, maxCandidates: config.maxCandidates },
     reservationTtlMs: config.reservationTtlMs, approvalWindowMs: config.approvalWindowMs,
-    pollFreshMs: derived.pollFreshMs, headSize: config.headSize, warmReserve: warmReserve.read,
+    pollFreshMs: derived.pollFreshMs, headSize: config.headSize, warmReserve: warmReserve.parse,
   });
 
   const outbox = createOutcomeOutbox({

@@ -4,7 +4,7 @@ import type { BackgroundFailure, Bus, Logger } from "@switchyard/runtime";
 import type { Redis } from "ioredis";
 import type { Counter, Histogram } from "prom-client";
 import type { Placement } from "@switchyard/decision";
-import type { HeldJobMeta } from "./queue/dispatch-queue.js";
+import type { HeldJobMeta } from "./queue/held-jobs.js";
 
 /** Builds decision records and publishes them (NATS subject, metrics, the dashboard's recent list). */
 export interface DecisionRecorder {

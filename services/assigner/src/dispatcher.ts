@@ -7,7 +7,8 @@ import { NO_API_KEY } from "./deciding/llm/index.js";
 import type { ScorerClient } from "./deciding/scorer-client.js";
 import type { WarmReserve } from "./deciding/warm-reserve.js";
 import type { DecisionRecorder } from "./decision-recorder.js";
-import type { DispatchQueue, HeldJobMeta } from "./queue/dispatch-queue.js";
+import type { DispatchRound } from "./queue/dispatch-round.js";
+import type { HeldJobMeta, HeldJobs } from "./queue/held-jobs.js";
 
 /** The LLM tie-breaker as the dispatcher uses it: never throws, bounded in time. */
 export interface TieBreakerPort {
@@ -25,7 +26,8 @@ export interface Dispatcher {
 }
 
 export interface DispatcherDeps {
-  queue: DispatchQueue;
+  /** A round's read and its placements (two Redis steps), and the meta its side questions update. */
+  queue: DispatchRound & Pick<HeldJobs, "meta" | "updateMeta">;
   classifier: JobClassifier;
   scorer: ScorerClient;
   tieBreaker: TieBreakerPort;
@@ -44,10 +46,11 @@ export interface DispatcherDeps {
   pollFreshMs: number;
   headSize: number;
   /**
-   * The optimizer's warm reserve of a pool (deciding/warm-reserve.ts): jobs below its `minWeight` do not
-   * take the pool's last `slots` free slots. Never throws; null = no reserve. Absent = no reserve ever.
+   * The optimizer's warm reserve of a pool (deciding/warm-reserve.ts), from its record as the round read
+   * it: jobs below its `minWeight` do not take the pool's last `slots` free slots. Never throws; null = no
+   * reserve. Absent = no reserve ever.
    */
-  warmReserve?: (pool: string) => Promise<WarmReserve | null>;
+  warmReserve?: (pool: string, raw: string | null) => WarmReserve | null;
   now?: () => number;
 }
 
@@ -87,14 +90,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     for (;;) {
       if (stopped) return;
       const at = now();
-      // One read of everything a pick needs, in parallel: each Redis hop is latency on a busy box.
-      const [polling, headAll, runningByProject, highClassUsedByProject, warm] = await Promise.all([
-        deps.queue.pollingRunners(pool, at - deps.pollFreshMs),
-        deps.queue.head(pool, deps.headSize),
-        deps.queue.projectLoad(pool),
-        deps.queue.highClassUsage(pool, at),
-        deps.warmReserve?.(pool) ?? null,
-      ]);
+      // One Redis step reads everything a pick needs (queue/dispatch-round.ts): each round trip is latency on a busy box.
+      const view = await deps.queue.readRound(pool, { since: at - deps.pollFreshMs, headSize: deps.headSize, now: at });
+      const { polling, head: headAll, projectLoad: runningByProject, highClassUsage: highClassUsedByProject } = view;
+      const warm = deps.warmReserve?.(pool, view.warmReserve) ?? null;
       // A runner holding several polls (request_concurrency, managers sharing a token) has as many slots.
       const slots = new Map(polling.filter((r) => deps.placeable(r.runnerId)).map((r) => [r.runnerId, r.slots]));
       const open = [...slots.keys()];
@@ -107,7 +106,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       if (picks.length === 0) return;
       // Score the batch in one request, then place in priority order: each job takes its best
       // candidate whose slots earlier jobs of the batch have not used up.
-      const assessed = await assessBatch(picks, open);
+      const assessed = await assessBatch(picks, open, view.laterDeploys);
       const available = [...open];
       let progress = false;
       for (const [i, job] of picks.entries()) {
@@ -154,14 +153,14 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   /**
    * Everything about the batch's jobs that can be worked out before runners are handed out: the slow
-   * part (deploy order in Redis, one score request for every job the policy wants scored).
+   * part (one score request for every job the policy wants scored; the deploy order came with the round's read).
    */
-  async function assessBatch(jobs: readonly HeldJobMeta[], open: string[]): Promise<Assessment[]> {
+  async function assessBatch(jobs: readonly HeldJobMeta[], open: string[], laterDeploys: ReadonlySet<number>): Promise<Assessment[]> {
     const started = now();
-    const inputs = await Promise.all(jobs.map(async (job): Promise<PlacementInput> => ({
-      job, available: open, scores: { kind: "not-asked" }, oldestDeploy: job.isDeploy ? await deps.queue.isOldestDeploy(job) : true,
+    const inputs = jobs.map((job): PlacementInput => ({
+      job, available: open, scores: { kind: "not-asked" }, oldestDeploy: !(job.isDeploy && laterDeploys.has(job.jobId)),
       tieBreakerOff: deps.tieBreaker.enabled ? null : NO_API_KEY, config: deps.placement,
-    })));
+    }));
     const asks = inputs.flatMap((input, i) => {
       const step = placeJob(input);
       return step.kind === "ask-scorer" ? [{ i, request: step.request }] : [];
@@ -222,21 +221,20 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   /** Reserves the job for the runner; the runner taken, or null when another replica placed the job first. */
   async function reserve(job: HeldJobMeta, runnerId: string, started: number, placement: Placement): Promise<string | null> {
     const decision = deps.recorder.build(job, runnerId, started, placement);
-    // Sent together on one connection, so the explanation is in Redis before the reservation
-    // (the hand-off reads it) without waiting a round trip in between.
-    const explained = deps.queue.updateMeta({
+    // One Redis step: the reservation with the explanation the hand-off reads and, for a top-class job,
+    // its dispatch on the project's budget; nothing is written when another replica placed the job first.
+    const decided = {
       ...job, decisionId: decision.decisionId, decisionRationale: decision.rationale, decisionMode: decision.mode, decisionSummary: summarizeDecision(decision),
-    });
-    const reserved = deps.queue.reserve(job.pool, job.jobId, runnerId, now() + deps.reservationTtlMs);
-    // Awaited together: awaiting one first would leave the other's rejection (Redis gone) unhandled.
-    const [, ok] = await Promise.all([explained, reserved]);
+    };
+    const at = now();
+    const ok = await deps.queue.reserve(job.pool, job.jobId, runnerId, at + deps.reservationTtlMs,
+      { meta: decided, highClass: deps.classifier.isHighClass(job), now: at });
     if (!ok) {
       log.debug({ jobId: job.jobId, runnerId }, "job already placed elsewhere");
       return null;
     }
     // One wake per reservation: it frees one held poll; the reservation itself uses up that poll's slot.
     deps.wake(runnerId);
-    if (deps.classifier.isHighClass(job)) await deps.queue.recordHighClass(job.pool, job.projectId, job.jobId, job.weight, now());
     deps.recorder.publish(decision, now() - started);
     return runnerId;
   }

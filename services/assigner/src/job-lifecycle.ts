@@ -3,7 +3,8 @@ import type { Logger } from "@switchyard/runtime";
 import type { OutcomeOutbox } from "./outcome-outbox.js";
 import { isFinalJobStatus, isNotRunning, isSuccess, isUpdatePending, speaksOfJob } from "./protocol/job-status.js";
 import type { ObservedJobUpdate } from "./protocol/job-update.js";
-import type { DispatchQueue } from "./queue/dispatch-queue.js";
+import type { Handoffs } from "./queue/handoffs.js";
+import type { HeldJobs } from "./queue/held-jobs.js";
 
 /** Turns job updates seen by the proxy into outcomes, and frees the runner's slot at the end. */
 export interface JobLifecycle {
@@ -37,7 +38,7 @@ export interface RunnerlessEnd {
 }
 
 export interface JobLifecycleDeps {
-  queue: DispatchQueue;
+  queue: Pick<HeldJobs, "meta" | "forget" | "end"> & Pick<Handoffs, "handoffOf" | "markAcked">;
   /** Where outcomes go: Redis first, JetStream when it acknowledges (at least once). */
   outbox: Pick<OutcomeOutbox, "entry" | "add" | "written">;
   log: Logger;

@@ -3,7 +3,7 @@ import type { Logger } from "@switchyard/runtime";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { Redis } from "ioredis";
 import type { Counter, Gauge } from "prom-client";
-import type { OutboxWrite } from "./queue/dispatch-queue.js";
+import type { OutboxWrite } from "./queue/held-jobs.js";
 import { OUTBOX_ADD } from "./queue/lua.js";
 
 /**

@@ -52,7 +52,7 @@ function dispatcher(scorer: ScorerClient, placed: number[]) {
       publish: () => undefined,
     },
     placeable: () => true, log, wake: () => undefined, placement: defaultPlacementConfig,
-    reservationTtlMs: 60_000, approvalWindowMs: 1_000, pollFreshMs: 60_000, headSize: 32, warmReserve: reader.read,
+    reservationTtlMs: 60_000, approvalWindowMs: 1_000, pollFreshMs: 60_000, headSize: 32, warmReserve: reader.parse,
   });
 }
 

@@ -3,7 +3,7 @@ import {
   type ClassRules, type PickContext, type QueueEntry, type QueueOrderConfig,
 } from "@switchyard/decision";
 import type { TrustTier } from "@switchyard/contracts";
-import type { HeldJobMeta } from "../queue/dispatch-queue.js";
+import type { HeldJobMeta } from "../queue/held-jobs.js";
 
 /** The assigner's view of the decision library: class, tier and queue order of held jobs. */
 export interface JobClassifier {
@@ -11,7 +11,7 @@ export interface JobClassifier {
   /** The learned run time of the job's name (s), or null when unknown. */
   expectedDuration(meta: Pick<HeldJobMeta, "projectId" | "name">): number | null;
   /** The static queue key; reads `meta.expectedDurationS` (set it first with expectedDuration). */
-  queueKey(meta: HeldJobMeta): number;
+  queueKey(meta: Omit<HeldJobMeta, "fifoSeq">): number;
   pickNext(head: readonly HeldJobMeta[], ctx: PickContext): HeldJobMeta | undefined;
   /** Whether the job counts against its project's top-class budget. */
   isHighClass(meta: HeldJobMeta): boolean;
@@ -29,7 +29,7 @@ export function createJobClassifier(
   expected: (projectId: number, jobName: string) => number | null = () => null,
 ): JobClassifier {
   const rules: ClassRules = compileClassRules(ruleSpecs ?? defaultClassRules);
-  const entryOf = (m: HeldJobMeta): QueueEntry => ({
+  const entryOf = (m: Omit<HeldJobMeta, "fifoSeq">): QueueEntry => ({
     jobId: m.jobId, projectId: m.projectId, jobClass: m.jobClass, weight: m.weight,
     arrivedAt: m.arrivedAt, environment: m.environment, isDeploy: m.isDeploy, expectedDurationS: m.expectedDurationS ?? null,
   });

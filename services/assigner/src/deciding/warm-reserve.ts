@@ -15,6 +15,8 @@ export interface WarmReserve {
  */
 export interface WarmReserveReader {
   read(pool: string): Promise<WarmReserve | null>;
+  /** The reserve from a record read elsewhere (the dispatcher's round read); null = none or unreadable. */
+  parse(pool: string, raw: string | null): WarmReserve | null;
   /** Records that failed WarmReserveV1 so far. */
   unreadable(): number;
 }
@@ -23,6 +25,11 @@ const RECORD = "warm-reserve" satisfies SharedRecordName;
 
 export function createWarmReserveReader(redis: Redis, keys: RedisKeys, log: Logger, records: RecordReader = createRecordReader(log)): WarmReserveReader {
   let failing = false;
+  function parse(pool: string, raw: string | null): WarmReserve | null {
+    const record = records.json(RECORD, WarmReserveV1, raw);
+    if (!record || record.pool !== pool || record.slots === 0) return null;
+    return { slots: record.slots, minWeight: record.minWeight };
+  }
   return {
     async read(pool) {
       let raw: string | null;
@@ -34,10 +41,9 @@ export function createWarmReserveReader(redis: Redis, keys: RedisKeys, log: Logg
         failing = true;
         return null;
       }
-      const record = records.json(RECORD, WarmReserveV1, raw);
-      if (!record || record.pool !== pool || record.slots === 0) return null;
-      return { slots: record.slots, minWeight: record.minWeight };
+      return parse(pool, raw);
     },
+    parse,
     unreadable: () => records.unreadable().get(RECORD) ?? 0,
   };
 }

@@ -3,8 +3,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Logger } from "@switchyard/runtime";
 import type { Counter, Histogram } from "prom-client";
-import type { DispatchQueue, RunnerPoll } from "../queue/dispatch-queue.js";
-import { rewriteForHandoff } from "../protocol/job-payload.js";
+import type { Handoffs } from "../queue/handoffs.js";
+import type { RunnerPoll, RunnerPresence } from "../queue/runner-presence.js";
+import { handoffPayload } from "../protocol/job-payload.js";
 import { HEADER, headerValue } from "../protocol/headers.js";
 import { matchJobRoute, RUNNER_API } from "../protocol/paths.js";
 import { lastUpdateOf, runnerTokenOf, systemIdOf } from "../protocol/runner-request.js";
@@ -21,7 +22,7 @@ export interface BrokerMetrics {
 
 export interface BrokerServerDeps {
   registry: RunnerRegistry;
-  queue: DispatchQueue;
+  queue: Pick<Handoffs, "collect" | "undoHandoff"> & Pick<RunnerPresence, "runnerVersion">;
   waiters: PollWaiters;
   proxy: JobProxy;
   log: Logger;
@@ -204,7 +205,7 @@ export async function startBrokerServer(deps: BrokerServerDeps, host: string, po
     const holdSeconds = job.meta ? Math.max(0, (now() - job.meta.arrivedAt) / 1000) : 0;
     const explanation = job.meta?.decisionRationale
       ? `${job.meta.decisionMode ?? "rule"}: ${job.meta.decisionRationale}`.slice(0, 1000) : null;
-    const body = rewriteForHandoff(job.payload, holdSeconds, explanation);
+    const body = handoffPayload(job.payload, job.meta?.handoffSlots, holdSeconds, explanation);
     res.once("close", () => {
       if (!res.writableFinished) {
         // The runner never got the job: put it back so another runner can take it.

@@ -1,6 +1,9 @@
 import type { Logger, ReplicaSettle, ReplicaWait } from "@switchyard/runtime";
 import type { Counter } from "prom-client";
-import type { CollectedJob, DispatchQueue, HeldJobMeta, RunnerPoll } from "./dispatch-queue.js";
+import type { FairnessLedger } from "./fairness-ledger.js";
+import type { CollectedJob, Handoffs } from "./handoffs.js";
+import type { ArrivingJob, HeldJobMeta, HeldJobs } from "./held-jobs.js";
+import type { RunnerPoll, RunnerPresence } from "./runner-presence.js";
 
 /**
  * The two queue writes whose loss in a Redis failover loses or doubles a job, made to survive one:
@@ -17,8 +20,12 @@ import type { CollectedJob, DispatchQueue, HeldJobMeta, RunnerPoll } from "./dis
  * What remains possible is a replica that acknowledged nothing in time and is promoted afterwards
  * (WAIT is not a consensus: docs/OPERATING.md §11); reconcile is the backstop for that.
  */
-export interface DurableWritesDeps {
-  queue: DispatchQueue;
+/** The parts of the queue whose writes are made durable here, or that are read around them. */
+export type DurableTarget = Pick<HeldJobs, "enqueue" | "restoreTakeIn"> & Pick<Handoffs, "collect" | "restoreHandoff" | "undoHandoff">
+  & Pick<RunnerPresence, "runnerVersion"> & Partial<Pick<FairnessLedger, "nextFifoSeq">>;
+
+export interface DurableWritesDeps<Q extends DurableTarget> {
+  queue: Q;
   replica: ReplicaWait;
   /** Records written again after a failover lost them, by record. */
   repairs: Counter<"record">;
@@ -40,7 +47,7 @@ const needsCheck = (settled: ReplicaSettle) => settled.reconnected || settled.re
 const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** The queue with its take-in and hand-off made failover-safe; every other call passes through. */
-export function withDurableWrites(deps: DurableWritesDeps): DispatchQueue {
+export function withDurableWrites<Q extends DurableTarget>(deps: DurableWritesDeps<Q>): Q {
   const { queue, replica, log } = deps;
   const deadlineMs = deps.checkDeadlineMs ?? 15_000;
   const sleep = deps.sleep ?? pause;
@@ -59,26 +66,30 @@ export function withDurableWrites(deps: DurableWritesDeps): DispatchQueue {
     }
   }
 
-  async function enqueue(meta: HeldJobMeta, payload: string): Promise<void> {
+  // After a repair the meta keeps the fifoSeq it came with (the repair draws one in Redis when it has none):
+  // nothing in the assigner reads it back from the take-in's answer.
+  async function enqueue(meta: ArrivingJob, payload: string): Promise<HeldJobMeta> {
     const since = replica.epoch();
+    let stored: HeldJobMeta;
     try {
-      await queue.enqueue(meta, payload);
+      stored = await queue.enqueue(meta, payload);
     } catch (err) {
       // GitLab handed the job over while Redis fails over: it is running there and only this process
       // has it. Written where it is missing once Redis answers (the first try may have landed).
       log.warn({ jobId: meta.jobId, err: (err as Error).message }, "take-in failed; writing it again once Redis answers");
       if (await retrying("take-in", () => queue.restoreTakeIn(meta, payload))) deps.repairs.inc({ record: "take_in" });
       await replica.settle(replica.epoch());
-      return;
+      return { ...meta, fifoSeq: meta.fifoSeq ?? 0 };
     }
     const settled = await replica.settle(since);
-    if (!needsCheck(settled)) return;
+    if (!needsCheck(settled)) return stored;
     const again = replica.epoch();
     if (await retrying("take-in", () => queue.restoreTakeIn(meta, payload))) {
       deps.repairs.inc({ record: "take_in" });
       log.warn({ jobId: meta.jobId, pool: meta.pool, wait: settled.result }, "take-in missing on the Redis primary after a failover: written again");
       await replica.settle(again);
     }
+    return stored;
   }
 
   async function collect(runnerId: string, poll?: RunnerPoll): Promise<CollectedJob | null> {
@@ -105,13 +116,13 @@ export function withDurableWrites(deps: DurableWritesDeps): DispatchQueue {
 
   return {
     ...queue, enqueue, collect,
-    // Read by the intake right before the take-in: a failover there must not cost the job either.
-    nextFifoSeq: (pool) => retrying("fifo sequence", () => queue.nextFifoSeq(pool)),
+    // A sequence drawn alone (the take-in draws its own in its script) waits out a failover too.
+    ...(queue.nextFifoSeq ? { nextFifoSeq: (pool: string) => retrying("fifo sequence", () => queue.nextFifoSeq!(pool)) } : {}),
     // Read between the collect and the runner's answer: failing there answered 500 to a runner whose job
     // was already collected, and the undo below failed too while Redis switched, so the job waited for the
     // unacknowledged hand-off sweep (handoffAckTimeoutMs) with its token running out.
-    runnerVersion: (runnerId) => retrying("runner version", () => queue.runnerVersion(runnerId)),
+    runnerVersion: (runnerId: string) => retrying("runner version", () => queue.runnerVersion(runnerId)),
     // A hand-off whose answer never reached the runner goes back to the queue once Redis answers.
-    undoHandoff: (jobId, runnerId) => retrying("undo hand-off", () => queue.undoHandoff(jobId, runnerId)),
+    undoHandoff: (jobId: number, runnerId: string) => retrying("undo hand-off", () => queue.undoHandoff(jobId, runnerId)),
   };
 }

@@ -1,26 +1,123 @@
 /**
- * Lua scripts that make each queue transition atomic in Redis, so two broker
- * replicas (or a broker killed half-way) can never hand one job to two runners.
+ * Lua scripts that make each queue transition atomic in Redis: one script per transition, so two
+ * broker replicas (or a broker killed half-way) can never hand one job to two runners or leave a
+ * transition half-done (a hand-off without its project load, a forgotten job still first in its
+ * deploy order).
+ *
+ * Keys: every key TypeScript can name before the call is passed in KEYS. Keys that depend on what the
+ * script reads (a held job's pool, project and environment from its meta; the runners of the polling set)
+ * are built in the script from the key prefixes in ARGV (key-prefixes.ts, from redis-keys.ts), so the
+ * layout is still defined in one place. Redis Cluster is refused at start-up (docs/OPERATING.md §11).
  */
 
 /**
- * KEYS: queue, reserved(runner), reservations, runnerVersions; ARGV: jobId, runnerId, deadlineMs.
- * → 1 reserved, 0 gone (another replica took it). Bumps the runner's long-poll version.
+ * Shared helpers. `raw_number` reads a top-level number of a meta JSON as written by JSON.stringify,
+ * unchanged: cjson would print it back with 14 digits and move a fractional queue key.
+ */
+const PRELUDE = `
+local function raw_number(json, name)
+  return string.match(json, '"' .. name .. '":(%-?[%d%.eE%+%-]+)')
+end
+local function deploy_key(prefix, m)
+  if m.isDeploy == true and type(m.environment) == 'string' and m.environment ~= '' then
+    return prefix .. string.format('%d', m.projectId) .. ':' .. m.environment
+  end
+  return nil
+end
+local function project_field(m) return string.format('%d', m.projectId) end
+`;
+
+/**
+ * KEYS: sequence(pool), jobs, jobMeta, queue(pool), held(pool), handoffs[, deployOrder];
+ * ARGV: jobId, payload, meta JSON without fifoSeq, queueKey, arrivedAt, '1' = only where missing, fifoSeq ('' = next).
+ * The take-in: the FIFO sequence, payload, meta, queue and held entries and the deploy order in one step.
+ * With ARGV[6] = '1' it is the failover repair: a job Redis still holds or has handed off is left as it is.
+ * → the job's fifoSeq when written, 0 when present (repair only).
+ */
+export const TAKE_IN = `
+if ARGV[6] == '1' and (redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 or redis.call('HEXISTS', KEYS[6], ARGV[1]) == 1) then return 0 end
+local seq = tonumber(ARGV[7])
+if not seq then seq = redis.call('INCR', KEYS[1]) end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[3], ARGV[1], string.sub(ARGV[3], 1, -2) .. ',"fifoSeq":' .. seq .. '}')
+redis.call('ZADD', KEYS[4], ARGV[4], ARGV[1])
+redis.call('ZADD', KEYS[5], ARGV[5], ARGV[1])
+-- GitLab job ids grow with creation time: the lower id is the earlier commit's deploy.
+if KEYS[7] then redis.call('ZADD', KEYS[7], ARGV[1], ARGV[1]) end
+return seq`;
+
+/**
+ * KEYS: polling(pool), queue(pool), jobMeta, projectLoad(pool), highClassDispatches(pool), warmReserve(pool);
+ * ARGV: polls since (ms), head size, high-class window start (ms), reserved prefix, deploy-order prefix.
+ * Everything a dispatch round reads, in one step: the asking runners with their free slots (held polls
+ * less reservations), the head's metas with whether each is the oldest held deploy of its project and
+ * environment, the project load, the top-class dispatches of the last hour and the warm reserve record.
+ * → {{runnerId, slots, ...}, {meta JSON, ...}, {1 oldest / 0 not, ...}, {projectId, load, ...}, {dispatch, ...}, warm or ''}.
+ */
+export const READ_ROUND = PRELUDE + `
+local counts, order = {}, {}
+for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf')) do
+  local bar = string.find(member, '|', 1, true)
+  local runner = bar and string.sub(member, 1, bar - 1) or member
+  if not counts[runner] then counts[runner] = 0; order[#order + 1] = runner end
+  counts[runner] = counts[runner] + 1
+end
+local runners = {}
+for _, runner in ipairs(order) do
+  local free = counts[runner] - redis.call('LLEN', ARGV[4] .. runner)
+  if free > 0 then runners[#runners + 1] = runner; runners[#runners + 1] = free end
+end
+local metas, oldest = {}, {}
+local ids = redis.call('ZRANGE', KEYS[2], 0, tonumber(ARGV[2]) - 1)
+if #ids > 0 then
+  local raws = redis.call('HMGET', KEYS[3], unpack(ids))
+  for i = 1, #ids do
+    local raw = raws[i]
+    if raw then
+      metas[#metas + 1] = raw
+      local first = 1
+      if string.find(raw, '"isDeploy":true', 1, true) then
+        local key = deploy_key(ARGV[5], cjson.decode(raw))
+        local head = key and redis.call('ZRANGE', key, 0, 0)[1]
+        if head and head ~= ids[i] then first = 0 end
+      end
+      oldest[#oldest + 1] = first
+    end
+  end
+end
+return {runners, metas, oldest, redis.call('HGETALL', KEYS[4]), redis.call('ZRANGEBYSCORE', KEYS[5], ARGV[3], '+inf'),
+  redis.call('GET', KEYS[6]) or ''}`;
+
+/**
+ * KEYS: queue(pool), reserved(runner), reservations, runnerVersions, jobMeta, highClassDispatches(pool);
+ * ARGV: jobId, runnerId, deadlineMs, decided meta JSON ('' = unchanged), top-class dispatch member ('' = none),
+ * nowMs, top-class retention start (ms).
+ * A placement: the job leaves the queue for the runner's reservations with the decision in its meta
+ * (the hand-off reads it) and, for a top-class job, its dispatch on the project's budget; the runner's
+ * long-poll version is bumped. → 1 reserved, 0 gone (another replica took it; nothing written).
  */
 export const RESERVE = `
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[5], ARGV[1], ARGV[4]) end
 redis.call('RPUSH', KEYS[2], ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1] .. '|' .. ARGV[2])
 redis.call('HINCRBY', KEYS[4], ARGV[2], 1)
+if ARGV[5] ~= '' then
+  -- Kept a day, not the budget's hour: the optimizer's warm reserve sizes itself from these starts.
+  redis.call('ZADD', KEYS[6], ARGV[6], ARGV[5])
+  redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', ARGV[7])
+end
 return 1`;
 
 /**
- * KEYS: reserved(runner), reservations, handoffs, jobs, load, jobMeta, polling(pool); ARGV: runnerId, nowMs, poll member.
+ * KEYS: reserved(runner), reservations, handoffs, jobs, load, jobMeta, polling(pool), held(pool), projectLoad(pool);
+ * ARGV: runnerId, nowMs, poll member ('' = none), pool of KEYS 7–9, held prefix, project-load prefix, deploy-order prefix.
  * Pops the runner's oldest reservation that is still unclaimed and records the hand-off; the poll that
  * collects it leaves the polling set in the same step, so its slot is never counted free and taken at once.
- * → the job payload, or false when nothing is reserved.
+ * The job counts on its project's load and leaves the held set and its deploy order (it is the runner's now).
+ * → {jobId, payload, meta JSON or ''}, or false when nothing is reserved.
  */
-export const COLLECT = `
+export const COLLECT = PRELUDE + `
 while true do
   local jobId = redis.call('LPOP', KEYS[1])
   if not jobId then return false end
@@ -30,36 +127,61 @@ while true do
     if payload then
       redis.call('HINCRBY', KEYS[5], ARGV[1], 1)
       if ARGV[3] ~= '' then redis.call('ZREM', KEYS[7], ARGV[3]) end
-      return {jobId, payload, redis.call('HGET', KEYS[6], jobId) or ''}
+      local raw = redis.call('HGET', KEYS[6], jobId)
+      if raw then
+        local m = cjson.decode(raw)
+        local own = m.pool == ARGV[4]
+        redis.call('HINCRBY', own and KEYS[9] or (ARGV[6] .. m.pool), project_field(m), 1)
+        redis.call('ZREM', own and KEYS[8] or (ARGV[5] .. m.pool), jobId)
+        local deploys = deploy_key(ARGV[7], m)
+        if deploys then redis.call('ZREM', deploys, jobId) end
+      end
+      return {jobId, payload, raw or ''}
     end
     redis.call('HDEL', KEYS[3], jobId)
   end
 end`;
 
 /**
- * KEYS: reservations, reserved(runner), queue; ARGV: member ("jobId|runnerId"), jobId, queueKey.
- * Returns an uncollected reservation to its queue. → 1 requeued, 0 already collected.
+ * KEYS: reservations, jobMeta; ARGV: nowMs, reserved prefix, queue prefix.
+ * Returns every uncollected reservation past its deadline to its queue. → how many went back.
  */
-export const EXPIRE_RESERVATION = `
-redis.call('ZREM', KEYS[1], ARGV[1])
-if redis.call('LREM', KEYS[2], 0, ARGV[2]) == 0 then return 0 end
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
-return 1`;
+export const EXPIRE_RESERVATIONS = PRELUDE + `
+local requeued = 0
+for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])) do
+  local bar = string.find(member, '|', 1, true)
+  local jobId, runner = string.sub(member, 1, bar - 1), string.sub(member, bar + 1)
+  redis.call('ZREM', KEYS[1], member)
+  local raw = redis.call('HGET', KEYS[2], jobId)
+  if raw and redis.call('LREM', ARGV[2] .. runner, 0, jobId) > 0 then
+    redis.call('ZADD', ARGV[3] .. cjson.decode(raw).pool, raw_number(raw, 'queueKey'), jobId)
+    requeued = requeued + 1
+  end
+end
+return requeued`;
 
 /**
- * KEYS: handoffs, load, queue; ARGV: jobId, runnerId, queueKey.
- * Undoes a hand-off the runner never received (its response failed). → 1 requeued, 0 not (gone,
- * another runner's, or acknowledged: a runner that spoke for the job has it, even if it spoke just
- * after the caller decided to undo; requeuing it then would run it twice).
+ * KEYS: handoffs, load, jobMeta; ARGV: jobId, runnerId, queue prefix, held prefix, project-load prefix, deploy-order prefix.
+ * Undoes a hand-off the runner never received (its response failed): back in its queue, held set and
+ * deploy order, off its runner's and project's load. → 1 requeued, 0 not (no meta, gone, another
+ * runner's, or acknowledged: a runner that spoke for the job has it, even if it spoke just after the
+ * caller decided to undo; requeuing it then would run it twice).
  */
-export const UNDO_HANDOFF = `
+export const UNDO_HANDOFF = PRELUDE + `
+local raw = redis.call('HGET', KEYS[3], ARGV[1])
+if not raw then return 0 end
 local h = redis.call('HGET', KEYS[1], ARGV[1])
 if not h then return 0 end
 if string.sub(h, 1, string.len(ARGV[2]) + 1) ~= ARGV[2] .. '|' then return 0 end
 if string.sub(h, -2) == '|1' then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('HINCRBY', KEYS[2], ARGV[2], -1)
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+local m = cjson.decode(raw)
+redis.call('ZADD', ARGV[3] .. m.pool, raw_number(raw, 'queueKey'), ARGV[1])
+redis.call('ZADD', ARGV[4] .. m.pool, raw_number(raw, 'arrivedAt'), ARGV[1])
+redis.call('HINCRBY', ARGV[5] .. m.pool, project_field(m), -1)
+local deploys = deploy_key(ARGV[6], m)
+if deploys then redis.call('ZADD', deploys, ARGV[1], ARGV[1]) end
 return 1`;
 
 /**
@@ -80,11 +202,13 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1`;
 
 /**
- * KEYS: queue, held, jobs, jobMeta, handoffs, load, outbox; ARGV: jobId, msgId, outcome JSON, max outbox entries.
- * Forgets a job everywhere (finished, cancelled, failed by us) and, when msgId is not empty, writes its
- * outcome to the outbox in the same step. → {the runner it was handed to or '', 1 outcome written / 0 not}.
+ * KEYS: queue(pool), held(pool), jobs, jobMeta, handoffs, load, outbox, projectLoad(pool);
+ * ARGV: jobId, msgId, outcome JSON, max outbox entries, deploy-order prefix.
+ * Forgets a job everywhere (finished, cancelled, failed by us): off its project's load when it was
+ * handed off, out of its deploy order, and, when msgId is not empty, its outcome in the outbox, in the
+ * same step. → {the runner it was handed to or '', 1 outcome written / 0 not}.
  */
-export const FORGET = `
+export const FORGET = PRELUDE + `
 local added = 0
 if ARGV[2] ~= '' then
   if redis.call('HEXISTS', KEYS[7], ARGV[2]) == 1 or redis.call('HLEN', KEYS[7]) < tonumber(ARGV[4]) then
@@ -92,11 +216,18 @@ if ARGV[2] ~= '' then
     added = 1
   end
 end
+local raw = redis.call('HGET', KEYS[4], ARGV[1])
+local h = redis.call('HGET', KEYS[5], ARGV[1])
+if raw then
+  local m = cjson.decode(raw)
+  if h then redis.call('HINCRBY', KEYS[8], project_field(m), -1) end
+  local deploys = deploy_key(ARGV[5], m)
+  if deploys then redis.call('ZREM', deploys, ARGV[1]) end
+end
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
 redis.call('HDEL', KEYS[4], ARGV[1])
-local h = redis.call('HGET', KEYS[5], ARGV[1])
 if h then
   local runner = string.match(h, '^([^|]+)')
   redis.call('HDEL', KEYS[5], ARGV[1])
@@ -106,25 +237,12 @@ end
 return {'', added}`;
 
 /**
- * KEYS: jobs, jobMeta, queue, held, handoffs; ARGV: jobId, payload, meta JSON, queueKey, arrivedAt.
- * Writes a take-in again where it is missing (a failover promoted a replica that never received it).
- * A job Redis still holds or has handed off is left as it is. → 1 written again, 0 present.
- */
-export const RESTORE_TAKE_IN = `
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 or redis.call('HEXISTS', KEYS[5], ARGV[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
-redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
-redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1])
-return 1`;
-
-/**
- * KEYS: handoffs, jobs, jobMeta, load, queue, reserved(runner), reservations, held, projectLoad;
+ * KEYS: handoffs, jobs, jobMeta, load, queue, reserved(runner), reservations, held, projectLoad[, deployOrder];
  * ARGV: jobId, runnerId, handedAt, payload, meta JSON ('' = none), projectId ('' = unknown).
  * Writes a hand-off again where a failover lost it, before its runner is answered: the job leaves the
- * queue and the runner's reservations (where the promoted replica still had it there) and counts as the
- * runner's, as COLLECT would have left it; a take-in lost with it is written too.
- * → 1 present for this runner, 2 written again, 0 another runner has it (this one must not get it).
+ * queue, the runner's reservations, the held set and its deploy order (where the promoted replica still
+ * had it there) and counts as the runner's, as COLLECT would have left it; a take-in lost with it is
+ * written too. → 1 present for this runner, 2 written again, 0 another runner has it (this one must not get it).
  */
 export const RESTORE_HANDOFF = `
 local h = redis.call('HGET', KEYS[1], ARGV[1])
@@ -141,4 +259,5 @@ redis.call('LREM', KEYS[6], 0, ARGV[1])
 redis.call('ZREM', KEYS[7], ARGV[1] .. '|' .. ARGV[2])
 redis.call('ZREM', KEYS[8], ARGV[1])
 if ARGV[6] ~= '' then redis.call('HINCRBY', KEYS[9], ARGV[6], 1) end
+if KEYS[10] then redis.call('ZREM', KEYS[10], ARGV[1]) end
 return 2`;

@@ -1,7 +1,9 @@
 import { startPeriodic, type Logger } from "@switchyard/runtime";
 import type { Counter } from "prom-client";
 import type { RunnerlessEnd } from "../job-lifecycle.js";
-import type { DispatchQueue } from "../queue/dispatch-queue.js";
+import type { Handoffs } from "../queue/handoffs.js";
+import type { HeldJobs } from "../queue/held-jobs.js";
+import type { RunnerPresence } from "../queue/runner-presence.js";
 import type { GitLabRunnerApi } from "./gitlab-runner-api.js";
 import { isCanceling, isGoneForHolder, isNotRunning, isStoppedJobStatus, isUnsettled } from "../protocol/job-status.js";
 import { readStoredPayload } from "../protocol/job-payload.js";
@@ -19,7 +21,8 @@ export interface HeldKeeper {
 }
 
 export interface HeldKeeperDeps {
-  queue: DispatchQueue;
+  queue: Pick<HeldJobs, "heldJobs" | "dropHeld" | "payload"> & Pick<RunnerPresence, "prunePolling">
+    & Pick<Handoffs, "handoffOf" | "expireReservations" | "unackedHandoffs" | "markAcked" | "undoHandoff">;
   api: GitLabRunnerApi;
   pools: readonly string[];
   log: Logger;

@@ -1,15 +1,16 @@
 import type { Logger } from "@switchyard/runtime";
 import type { GitLabRunnerApi } from "./gitlab-runner-api.js";
-import type { DispatchQueue, HeldJobMeta } from "../queue/dispatch-queue.js";
+import type { ArrivingJob, HeldJobMeta, HeldJobs } from "../queue/held-jobs.js";
 import { variablesOf } from "@switchyard/decision";
-import { GitLabJobPayload, jobIdentity } from "../protocol/job-payload.js";
+import { GitLabJobPayload, jobIdentity, storedPayload } from "../protocol/job-payload.js";
 import type { JobClassifier } from "../deciding/job-classifier.js";
 
 /** Turns a job body taken from GitLab into a held, classified, queued job. */
 export type Intake = (pool: string, body: string) => Promise<HeldJobMeta | null>;
 
 export interface IntakeDeps {
-  queue: DispatchQueue;
+  /** The take-in: one Redis step (sequence, queue, held set, meta, payload, deploy order). */
+  queue: Pick<HeldJobs, "enqueue">;
   classifier: JobClassifier;
   log: Logger;
   now?: () => number;
@@ -42,7 +43,7 @@ export function createIntake(deps: IntakeDeps): Intake {
     const arrivedAt = now();
     const envName = vars.CI_ENVIRONMENT_NAME ?? null;
     const pipelineId = Number(vars.CI_PIPELINE_ID);
-    const meta: HeldJobMeta = {
+    const meta: ArrivingJob = {
       jobId: job.id,
       pool,
       projectId: job.job_info.project_id,
@@ -62,16 +63,18 @@ export function createIntake(deps: IntakeDeps): Intake {
       timeoutSeconds: job.runner_info?.timeout ?? null,
       isDeploy: envName !== null && (vars.CI_ENVIRONMENT_ACTION ?? "start") !== "stop",
       arrivedAt,
-      fifoSeq: await deps.queue.nextFifoSeq(pool),
       queueKey: 0,
       gitlabQueueSeconds: job.job_info.time_in_queue_seconds ?? 0,
       projectJobsRunning: job.job_info.project_jobs_running_on_instance_runners_count ?? null,
     };
     meta.expectedDurationS = deps.classifier.expectedDuration(meta);
     meta.queueKey = deps.classifier.queueKey(meta);
-    await deps.queue.enqueue(meta, body);
+    // Stored with its hand-off slots: the hand-off splices them instead of parsing the payload again.
+    const { payload, slots } = storedPayload(json as Record<string, unknown>);
+    meta.handoffSlots = slots;
+    const held = await deps.queue.enqueue(meta, payload);
     deps.log.debug({ jobId: meta.jobId, pool, jobClass: meta.jobClass }, "job held");
-    return meta;
+    return held;
   };
 }
 

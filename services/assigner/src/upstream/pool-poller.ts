@@ -1,6 +1,6 @@
 import type { Logger } from "@switchyard/runtime";
 import type { Counter } from "prom-client";
-import type { DispatchQueue } from "../queue/dispatch-queue.js";
+import type { HeldJobs } from "../queue/held-jobs.js";
 import { honoursRetryAfter, isQueueContention } from "../protocol/job-status.js";
 import { createSignal, type Signal } from "../signal.js";
 import type { GitLabRunnerApi, RunnerFeatures } from "./gitlab-runner-api.js";
@@ -18,7 +18,7 @@ export interface PoolPollerDeps {
   api: GitLabRunnerApi;
   /** The `info.features` to send on the next request (learned from the pool's runners). */
   features: () => RunnerFeatures;
-  queue: DispatchQueue;
+  queue: Pick<HeldJobs, "heldCount">;
   intake: Intake;
   /** Free downstream slots of the pool right now (runners asking for work). */
   freeSlots: () => Promise<number>;

@@ -3,7 +3,8 @@ import type { AgentRuntime } from "@switchyard/runtime";
 import { createLease, redisKeys } from "@switchyard/runtime";
 import type { Counter } from "prom-client";
 import type { AssignerConfig } from "../config.js";
-import type { DispatchQueue } from "../queue/dispatch-queue.js";
+import type { Handoffs } from "../queue/handoffs.js";
+import type { HeldJobs } from "../queue/held-jobs.js";
 import type { GitLabRunnerApi } from "./gitlab-runner-api.js";
 import { createJobSightings } from "./job-sightings.js";
 import { startReconciler, type ReconcilerDeps } from "./reconciler.js";
@@ -20,7 +21,7 @@ export interface ReconcileHandle {
 export interface ReconcileWiringDeps {
   rt: AgentRuntime;
   config: AssignerConfig;
-  queue: DispatchQueue;
+  queue: Pick<HeldJobs, "meta" | "forget"> & Pick<Handoffs, "handoffOf" | "handoffsBefore">;
   api: GitLabRunnerApi;
   recovered: Counter<"pool" | "result">;
   onRetried: NonNullable<ReconcilerDeps["onRetried"]>;

@@ -1,7 +1,8 @@
 import { startPeriodic, type Logger } from "@switchyard/runtime";
 import type { Counter } from "prom-client";
 import type { RunnerlessEnd } from "../job-lifecycle.js";
-import type { DispatchQueue } from "../queue/dispatch-queue.js";
+import type { Handoffs } from "../queue/handoffs.js";
+import type { HeldJobs } from "../queue/held-jobs.js";
 import type { GitLabRunnerApi } from "./gitlab-runner-api.js";
 import { isFinalJobStatus, isNotRunning } from "../protocol/job-status.js";
 import { readStoredPayload } from "../protocol/job-payload.js";
@@ -22,7 +23,7 @@ export interface SilentHandoffs {
 }
 
 export interface SilentHandoffsDeps {
-  queue: DispatchQueue;
+  queue: Pick<HeldJobs, "meta" | "payload"> & Pick<Handoffs, "handoffsBefore">;
   api: Pick<GitLabRunnerApi, "traceSize">;
   sightings: Pick<JobSightings, "lastSeen">;
   log: Logger;

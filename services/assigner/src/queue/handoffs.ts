@@ -1,0 +1,99 @@
+import type { Redis } from "ioredis";
+import { decodeHandoff } from "@switchyard/contracts";
+import type { RedisKeys } from "@switchyard/runtime";
+import { deployKeyOf, parseMeta, type HeldJobMeta } from "./held-jobs.js";
+import { keyPrefixes } from "./key-prefixes.js";
+import { COLLECT, EXPIRE_RESERVATIONS, MARK_ACKED, RESTORE_HANDOFF, UNDO_HANDOFF } from "./lua.js";
+import { pollMember, type RunnerPoll } from "./runner-presence.js";
+
+/** A job collected by a runner: the GitLab payload to hand down and its metadata. */
+export interface CollectedJob {
+  jobId: number;
+  payload: string;
+  meta: HeldJobMeta | null;
+}
+
+/** A hand-off as recorded: which runner, when, and whether the runner has spoken for the job since. */
+export interface HandoffRecord {
+  runnerId: string;
+  at: number;
+  acked: boolean;
+}
+
+/** Reservations becoming hand-offs, exactly once per job, and their way back when a runner never got one. */
+export interface Handoffs {
+  /** Atomically takes the runner's next reservation as its hand-off (exactly once); the collecting poll stops counting as a slot. */
+  collect(runnerId: string, poll?: RunnerPoll): Promise<CollectedJob | null>;
+  /** Returns reservations past their deadline to their queue; → how many. */
+  expireReservations(now: number): Promise<number>;
+  /** Puts back a job whose hand-off response never reached the runner. */
+  undoHandoff(jobId: number, runnerId: string): Promise<boolean>;
+  /** Marks the hand-off acknowledged; → the runner it was handed to, or null when there is none. */
+  markAcked(jobId: number): Promise<string | null>;
+  /**
+   * Writes a collected job's hand-off again where Redis lost it (failover), before the runner is answered:
+   * "present" (this runner's, as it should be), "restored", or "taken" (another runner has it now).
+   */
+  restoreHandoff(runnerId: string, job: CollectedJob): Promise<"present" | "restored" | "taken">;
+  handoffOf(jobId: number): Promise<HandoffRecord | null>;
+  /** Jobs handed off but not acknowledged by their runner before `olderThan`. */
+  unackedHandoffs(olderThan: number): Promise<{ jobId: number; runnerId: string }[]>;
+  /** Every hand-off made before `olderThan`, acknowledged or not. */
+  handoffsBefore(olderThan: number): Promise<({ jobId: number } & HandoffRecord)[]>;
+}
+
+export function createHandoffs(redis: Redis, keys: RedisKeys, now: () => number = Date.now): Handoffs {
+  const prefixes = keyPrefixes(keys);
+
+  async function handoffsBefore(olderThan: number): Promise<({ jobId: number } & HandoffRecord)[]> {
+    const out: ({ jobId: number } & HandoffRecord)[] = [];
+    for (const [jobId, h] of Object.entries(await redis.hgetall(keys.handoffs))) {
+      const handoff = decodeHandoff(h);
+      if (handoff && handoff.handedAt < olderThan) out.push({ jobId: Number(jobId), runnerId: handoff.runnerId, at: handoff.handedAt, acked: handoff.acked });
+    }
+    return out;
+  }
+
+  return {
+    async collect(runnerId, poll) {
+      const pool = poll?.pool ?? "";
+      const result = (await redis.eval(COLLECT, 9, keys.reserved(runnerId), keys.reservationDeadlines, keys.handoffs,
+        keys.jobs, keys.runnerLoad, keys.jobMeta, keys.polling(pool), keys.held(pool), keys.projectLoad(pool),
+        runnerId, String(now()), poll ? pollMember(poll) : "", pool, prefixes.held, prefixes.projectLoad,
+        prefixes.deployOrder)) as [string, string, string] | null;
+      if (!result) return null;
+      return { jobId: Number(result[0]), payload: result[1], meta: parseMeta(result[2]) };
+    },
+    async expireReservations(at) {
+      return Number(await redis.eval(EXPIRE_RESERVATIONS, 2, keys.reservationDeadlines, keys.jobMeta, String(at),
+        prefixes.reserved, prefixes.queue));
+    },
+    async undoHandoff(jobId, runnerId) {
+      const ok = await redis.eval(UNDO_HANDOFF, 3, keys.handoffs, keys.runnerLoad, keys.jobMeta, String(jobId), runnerId,
+        prefixes.queue, prefixes.held, prefixes.projectLoad, prefixes.deployOrder);
+      return ok === 1;
+    },
+    async markAcked(jobId) {
+      const raw = (await redis.eval(MARK_ACKED, 1, keys.handoffs, String(jobId))) as string | null;
+      return (raw ? decodeHandoff(raw) : undefined)?.runnerId ?? null;
+    },
+    async restoreHandoff(runnerId, job) {
+      const pool = job.meta?.pool ?? "";
+      const deploys = job.meta ? deployKeyOf(keys, job.meta) : null;
+      const keyList = [keys.handoffs, keys.jobs, keys.jobMeta, keys.runnerLoad, keys.queue(pool), keys.reserved(runnerId),
+        keys.reservationDeadlines, keys.held(pool), keys.projectLoad(pool), ...(deploys ? [deploys] : [])];
+      const found = await redis.eval(RESTORE_HANDOFF, keyList.length, ...keyList, String(job.jobId), runnerId, String(now()),
+        job.payload, job.meta ? JSON.stringify(job.meta) : "", job.meta ? String(job.meta.projectId) : "");
+      return found === 2 ? "restored" : found === 1 ? "present" : "taken";
+    },
+    async handoffOf(jobId) {
+      const raw = await redis.hget(keys.handoffs, String(jobId));
+      const h = raw ? decodeHandoff(raw) : undefined;
+      return h ? { runnerId: h.runnerId, at: h.handedAt, acked: h.acked } : null;
+    },
+    async unackedHandoffs(olderThan) {
+      return (await handoffsBefore(olderThan)).filter((h) => !h.acked).map(({ jobId, runnerId }) => ({ jobId, runnerId }));
+    },
+    handoffsBefore,
+  };
+}
