@@ -29,6 +29,7 @@ export const redisRecords: readonly RedisRecordEntry[] = [
   e("<p>:held:<pool>", ["held"], "assigner"),
   e("<p>:reserved:<runner>", ["reserved"], "assigner"),
   e("<p>:reservations", ["reservationDeadlines"], "assigner"),
+  e("<p>:collected:<poll>", ["collected"], "assigner"),
   e("<p>:handoffs", ["handoffs"], "assigner", ["dashboard"], "HandoffV1 (decodeHandoff)"),
   e("<p>:outbox:outcomes", ["outcomeOutbox"], "assigner"),
   e("<p>:polling:<pool>", ["polling"], "assigner"),

@@ -10,18 +10,26 @@ import type { Metrics } from "./metrics.js";
 /** Receives a payload that already passed its contract. */
 export type Handler<T> = (payload: T, msg: Msg) => void | Promise<void>;
 
+/**
+ * How a payload is sent. `built`: the sender built it itself from typed values on a hot path (a score
+ * request, a decision), so it goes out without being validated again; the receiver still validates it.
+ */
+export interface SendOptions {
+  built?: boolean;
+}
+
 /** Validated publish, subscribe and request over NATS; bad input is dead-lettered, never thrown at the loop. */
 export interface Bus {
   readonly subjects: Subjects;
   readonly nc: NatsConnection;
-  publish<T>(contract: Contract<T>, subject: string, payload: T): void;
+  publish<T>(contract: Contract<T>, subject: string, payload: T, options?: SendOptions): void;
   /**
    * Delivers payloads that pass their contract and look plausible: no sender time (`at`, `updatedAt`)
    * ahead of this agent's clock by more than the allowed skew, and whatever `plausible`
    * adds (a reason string refuses the message). Refused messages are counted and dead-lettered.
    */
   subscribe<T>(contract: Contract<T>, subject: string, handler: Handler<T>, options?: { queue?: string; plausible?: (payload: T) => string | null }): Subscription;
-  request<Q, R>(contract: Contract<Q>, subject: string, payload: Q, reply: Contract<R>, timeoutMs: number): Promise<R>;
+  request<Q, R>(contract: Contract<Q>, subject: string, payload: Q, reply: Contract<R>, timeoutMs: number, options?: SendOptions): Promise<R>;
   respond<T>(msg: Msg, contract: Contract<T>, payload: T): void;
 }
 
@@ -65,8 +73,8 @@ export function createBus(deps: BusDeps): Bus {
   const log = deps.log.child({ component: "bus" });
   const firstTime = createOnceFilter();
 
-  function encode<T>(contract: Contract<T>, payload: T): string {
-    return JSON.stringify(validate(contract, payload));
+  function encode<T>(contract: Contract<T>, payload: T, options?: SendOptions): string {
+    return JSON.stringify(options?.built ? payload : validate(contract, payload));
   }
 
   /** Counts, logs once per contract and subject, and copies the raw bytes to the dead-letter subject. */
@@ -86,8 +94,8 @@ export function createBus(deps: BusDeps): Bus {
   return {
     subjects,
     nc: deps.nc,
-    publish(contract, subject, payload) {
-      deps.nc.publish(subject, encode(contract, payload));
+    publish(contract, subject, payload, options) {
+      deps.nc.publish(subject, encode(contract, payload, options));
     },
     subscribe(contract, subject, handler, options) {
       // Created at 0 once the agent receives this contract, so the first violation shows in increase().
@@ -119,9 +127,9 @@ export function createBus(deps: BusDeps): Bus {
         },
       });
     },
-    async request(contract, subject, payload, reply, timeoutMs) {
+    async request(contract, subject, payload, reply, timeoutMs, options) {
       deps.metrics.invalidMessages.inc({ contract: reply.name, agent: deps.agent }, 0);
-      const msg = await deps.nc.request(subject, encode(contract, payload), { timeout: timeoutMs });
+      const msg = await deps.nc.request(subject, encode(contract, payload, options), { timeout: timeoutMs });
       try {
         return decode(reply, msg.string());
       } catch (violation) {

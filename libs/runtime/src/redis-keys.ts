@@ -24,6 +24,8 @@ export function redisKeys(prefix: string) {
     reserved: (runnerId: string) => `${p}:reserved:${runnerId}`,
     /** ZSET: reservations by deadline; an uncollected one goes back to its queue. */
     reservationDeadlines: `${p}:reservations`,
+    /** STRING with TTL per poll (its `polling` member): the job that poll collected, so a collect re-sent after its answer was lost returns the same job. */
+    collected: (poll: string) => `${p}:collected:${poll}`,
     /** HASH jobId → runnerId: every hand-off, exactly one per job. */
     handoffs: `${p}:handoffs`,
     /** ZSET per pool: runners with an open long poll (free-slot signal), scored by last poll time. */

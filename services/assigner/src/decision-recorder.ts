@@ -52,7 +52,8 @@ export function createDecisionRecorder(deps: DecisionRecorderDeps): DecisionReco
       deps.decisions.inc({ pool: decision.pool, mode: decision.mode, tier: decision.tier });
       deps.decisionSeconds.observe({ mode: decision.mode }, latencyMs / 1000);
       try {
-        deps.bus.publish(contracts.decision, deps.bus.subjects.decision(decision.pool), decision);
+        // Built by build() above from typed values; its readers validate it.
+        deps.bus.publish(contracts.decision, deps.bus.subjects.decision(decision.pool), decision, { built: true });
       } catch (err) {
         deps.log.warn({ err: (err as Error).message }, "decision publish failed");
       }

@@ -100,7 +100,9 @@ export function createScorerClient(deps: ScorerClientDeps): ScorerClient {
   }
 
   async function requestScores(batch: JobBatchQueued, signal: AbortSignal): Promise<JobBatchScored> {
-    const reply = deps.bus.request(contracts.jobBatchQueued, deps.bus.subjects.jobBatchQueued(batch.pool), batch, contracts.jobBatchScored, deps.budgetMs + 50);
+    // Built here from the held jobs' metas (toJobQueued): not validated again on the rule path; the scorer validates it.
+    const reply = deps.bus.request(contracts.jobBatchQueued, deps.bus.subjects.jobBatchQueued(batch.pool), batch, contracts.jobBatchScored,
+      deps.budgetMs + 50, { built: true });
     return await new Promise<JobBatchScored>((resolve, reject) => {
       signal.addEventListener("abort", () => reject(new TaskCancelledError()), { once: true });
       reply.then(resolve, reject);

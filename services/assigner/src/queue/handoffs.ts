@@ -42,6 +42,9 @@ export interface Handoffs {
   handoffsBefore(olderThan: number): Promise<({ jobId: number } & HandoffRecord)[]>;
 }
 
+/** How long a poll's collect marker lasts: far beyond a reconnect's resend, far below a hand-off's life. */
+const COLLECTED_TTL_MS = 60_000;
+
 export function createHandoffs(redis: Redis, keys: RedisKeys, now: () => number = Date.now): Handoffs {
   const prefixes = keyPrefixes(keys);
 
@@ -57,10 +60,10 @@ export function createHandoffs(redis: Redis, keys: RedisKeys, now: () => number 
   return {
     async collect(runnerId, poll) {
       const pool = poll?.pool ?? "";
-      const result = (await redis.eval(COLLECT, 9, keys.reserved(runnerId), keys.reservationDeadlines, keys.handoffs,
-        keys.jobs, keys.runnerLoad, keys.jobMeta, keys.polling(pool), keys.held(pool), keys.projectLoad(pool),
-        runnerId, String(now()), poll ? pollMember(poll) : "", pool, prefixes.held, prefixes.projectLoad,
-        prefixes.deployOrder)) as [string, string, string] | null;
+      const keyList = [keys.reserved(runnerId), keys.reservationDeadlines, keys.handoffs, keys.jobs, keys.runnerLoad, keys.jobMeta,
+        keys.polling(pool), keys.held(pool), keys.projectLoad(pool), ...(poll ? [keys.collected(pollMember(poll))] : [])];
+      const result = (await redis.eval(COLLECT, keyList.length, ...keyList, runnerId, String(now()), poll ? pollMember(poll) : "", pool,
+        prefixes.held, prefixes.projectLoad, prefixes.deployOrder, String(COLLECTED_TTL_MS))) as [string, string, string] | null;
       if (!result) return null;
       return { jobId: Number(result[0]), payload: result[1], meta: parseMeta(result[2]) };
     },

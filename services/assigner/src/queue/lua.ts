@@ -110,14 +110,28 @@ end
 return 1`;
 
 /**
- * KEYS: reserved(runner), reservations, handoffs, jobs, load, jobMeta, polling(pool), held(pool), projectLoad(pool);
- * ARGV: runnerId, nowMs, poll member ('' = none), pool of KEYS 7–9, held prefix, project-load prefix, deploy-order prefix.
+ * KEYS: reserved(runner), reservations, handoffs, jobs, load, jobMeta, polling(pool), held(pool), projectLoad(pool)[, collected(poll)];
+ * ARGV: runnerId, nowMs, poll member ('' = none), pool of KEYS 7–9, held prefix, project-load prefix, deploy-order prefix,
+ * marker TTL (ms).
  * Pops the runner's oldest reservation that is still unclaimed and records the hand-off; the poll that
  * collects it leaves the polling set in the same step, so its slot is never counted free and taken at once.
  * The job counts on its project's load and leaves the held set and its deploy order (it is the runner's now).
+ * A poll collects once: its marker names the job, and the same collect sent again (its answer lost with the
+ * connection) returns that job, still this runner's, instead of taking another.
  * → {jobId, payload, meta JSON or ''}, or false when nothing is reserved.
  */
 export const COLLECT = PRELUDE + `
+if KEYS[10] then
+  local done = redis.call('GET', KEYS[10])
+  if done then
+    local h = redis.call('HGET', KEYS[3], done)
+    local payload = redis.call('HGET', KEYS[4], done)
+    if h and payload and string.sub(h, 1, string.len(ARGV[1]) + 1) == ARGV[1] .. '|' then
+      return {done, payload, redis.call('HGET', KEYS[6], done) or ''}
+    end
+    return false
+  end
+end
 while true do
   local jobId = redis.call('LPOP', KEYS[1])
   if not jobId then return false end
@@ -136,6 +150,7 @@ while true do
         local deploys = deploy_key(ARGV[7], m)
         if deploys then redis.call('ZREM', deploys, jobId) end
       end
+      if KEYS[10] then redis.call('SET', KEYS[10], jobId, 'PX', ARGV[8]) end
       return {jobId, payload, raw or ''}
     end
     redis.call('HDEL', KEYS[3], jobId)
