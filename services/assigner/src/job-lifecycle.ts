@@ -91,40 +91,53 @@ export function createJobLifecycle(deps: JobLifecycleDeps): JobLifecycle {
     if (acked.size > 50_000) acked.delete(acked.values().next().value as number);
   }
 
+  // A job's updates are observed one after the other, in the order the proxy saw them: the runner's
+  // "running" and its final update may arrive milliseconds apart, and the shorter end path (one
+  // script) must not publish the finished outcome before the started one.
+  const inFlight = new Map<number, Promise<void>>();
+  function inOrder(jobId: number, step: () => Promise<void>): Promise<void> {
+    const next = (inFlight.get(jobId) ?? Promise.resolve()).catch(() => undefined).then(step);
+    inFlight.set(jobId, next);
+    next.finally(() => { if (inFlight.get(jobId) === next) inFlight.delete(jobId); }).catch(() => undefined);
+    return next;
+  }
+
+  async function observe(update: ObservedJobUpdate): Promise<void> {
+    // Only what GitLab accepted changes Switchyard's state: a 2xx, or a 403 that says (Job-Status)
+    // the job is no longer running. A bare 403 (wrong JOB-TOKEN) says nothing about the job.
+    if (!speaksOfJob(update)) return;
+    const accepted = isSuccess(update.status);
+    if (update.state === "running" && accepted) {
+      const handoff = await deps.queue.handoffOf(update.jobId);
+      rememberAcked(update.jobId);
+      if (handoff && !handoff.acked) {
+        await deps.queue.markAcked(update.jobId);
+        const outcome = await outcomeOf(update.jobId, "started", "running", null, null);
+        if (outcome) deps.outbox.written(outcome, await deps.outbox.add(outcome));
+      }
+      return;
+    }
+    if (isUpdatePending(update.status)) return; // accepted, not finished yet: the runner asks again
+    // GitLab's status wins over the runner's: a canceling job the runner reports failed ends canceled.
+    const gitlab = isFinalJobStatus(update.jobStatus) ? update.jobStatus : null;
+    const runner = isFinalJobStatus(update.state) && accepted ? update.state : null;
+    const status: JobOutcome["status"] | null = gitlab ?? (isNotRunning(update) ? "canceled" : runner);
+    if (status === null) return;
+    const failureReason = status === "failed" ? update.failureReason : null;
+    const outcome = await outcomeOf(update.jobId, "finished", status, failureReason, "runner");
+    if (!outcome) return;
+    // The outcome is written in the same Redis step that forgets the job: it cannot end unrecorded.
+    deps.outbox.written(outcome, await deps.queue.end(outcome.pool, update.jobId, deps.outbox.entry(outcome)));
+    deps.onSlotFreed(outcome.pool);
+  }
+
   return {
     seen(jobId) {
       if (acked.has(jobId)) return;
       rememberAcked(jobId);
       void deps.queue.markAcked(jobId).catch(() => acked.delete(jobId));
     },
-    async observe(update) {
-      // Only what GitLab accepted changes Switchyard's state: a 2xx, or a 403 that says (Job-Status)
-      // the job is no longer running. A bare 403 (wrong JOB-TOKEN) says nothing about the job.
-      if (!speaksOfJob(update)) return;
-      const accepted = isSuccess(update.status);
-      if (update.state === "running" && accepted) {
-        const handoff = await deps.queue.handoffOf(update.jobId);
-        rememberAcked(update.jobId);
-        if (handoff && !handoff.acked) {
-          await deps.queue.markAcked(update.jobId);
-          const outcome = await outcomeOf(update.jobId, "started", "running", null, null);
-          if (outcome) deps.outbox.written(outcome, await deps.outbox.add(outcome));
-        }
-        return;
-      }
-      if (isUpdatePending(update.status)) return; // accepted, not finished yet: the runner asks again
-      // GitLab's status wins over the runner's: a canceling job the runner reports failed ends canceled.
-      const gitlab = isFinalJobStatus(update.jobStatus) ? update.jobStatus : null;
-      const runner = isFinalJobStatus(update.state) && accepted ? update.state : null;
-      const status: JobOutcome["status"] | null = gitlab ?? (isNotRunning(update) ? "canceled" : runner);
-      if (status === null) return;
-      const failureReason = status === "failed" ? update.failureReason : null;
-      const outcome = await outcomeOf(update.jobId, "finished", status, failureReason, "runner");
-      if (!outcome) return;
-      // The outcome is written in the same Redis step that forgets the job: it cannot end unrecorded.
-      deps.outbox.written(outcome, await deps.queue.end(outcome.pool, update.jobId, deps.outbox.entry(outcome)));
-      deps.onSlotFreed(outcome.pool);
-    },
+    observe: (update) => inOrder(update.jobId, () => observe(update)),
     async lostAndRetried(pool, job) {
       const at = now();
       const holdSeconds = job.startedAt === null ? 0 : Math.max(0, (at - job.startedAt) / 1000);
