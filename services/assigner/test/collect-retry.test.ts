@@ -36,8 +36,9 @@ describe("a collect sent again", () => {
   it("returns nothing once the job is no longer this runner's (undone, or ended)", async () => {
     await queue.enqueue(meta(3), '{"id":3}');
     await queue.reserve("linux", 3, "r-001", Date.now() + 60_000);
-    expect((await queue.collect("r-001", poll("b:3")))?.jobId).toBe(3);
-    expect(await queue.undoHandoff(3, "r-001")).toBe(true);
+    const first = await queue.collect("r-001", poll("b:3"));
+    expect(first?.jobId).toBe(3);
+    expect(await queue.undoHandoff(3, "r-001", first!.handedAt)).toBe(true);
     expect(await queue.collect("r-001", poll("b:3"))).toBeNull();
     expect(await queue.depth("linux")).toBe(1);
   });

@@ -39,10 +39,10 @@ describe("the dispatch queue in Redis", () => {
   it("puts back a hand-off the runner never received, once", async () => {
     await queue.enqueue(meta(3), '{"id":3}');
     await queue.reserve("linux", 3, "r-001", Date.now() + 10_000);
-    await queue.collect("r-001");
-    expect(await queue.undoHandoff(3, "r-002")).toBe(false);
-    expect(await queue.undoHandoff(3, "r-001")).toBe(true);
-    expect(await queue.undoHandoff(3, "r-001")).toBe(false);
+    const at = (await queue.collect("r-001"))!.handedAt;
+    expect(await queue.undoHandoff(3, "r-002", at)).toBe(false);
+    expect(await queue.undoHandoff(3, "r-001", at)).toBe(true);
+    expect(await queue.undoHandoff(3, "r-001", at)).toBe(false);
     expect(await queue.depth("linux")).toBe(1);
     expect(await queue.heldCount("linux")).toBe(1);
   });
@@ -52,16 +52,16 @@ describe("the dispatch queue in Redis", () => {
     // lands in between means a runner runs the job, so the undo must refuse (a double run otherwise).
     await queue.enqueue(meta(4), '{"id":4}');
     await queue.reserve("linux", 4, "r-001", Date.now() + 10_000);
-    await queue.collect("r-001");
+    const at4 = (await queue.collect("r-001"))!.handedAt;
     expect(await queue.markAcked(4)).toBe("r-001");
-    expect(await queue.undoHandoff(4, "r-001")).toBe(false);
+    expect(await queue.undoHandoff(4, "r-001", at4)).toBe(false);
     expect(await queue.depth("linux")).toBe(0);
     expect(await queue.handoffOf(4)).toMatchObject({ runnerId: "r-001", acked: true });
     // Undone first: a late acknowledgement finds nothing to mark and writes nothing back.
     await queue.enqueue(meta(5), '{"id":5}');
     await queue.reserve("linux", 5, "r-001", Date.now() + 10_000);
-    await queue.collect("r-001");
-    expect(await queue.undoHandoff(5, "r-001")).toBe(true);
+    const at5 = (await queue.collect("r-001"))!.handedAt;
+    expect(await queue.undoHandoff(5, "r-001", at5)).toBe(true);
     expect(await queue.markAcked(5)).toBeNull();
     expect(await queue.handoffOf(5)).toBeNull();
   });
@@ -103,9 +103,9 @@ describe("deploy order", () => {
     expect(await queue.isOldestDeploy(deploy(10))).toBe(true);
     expect(await queue.isOldestDeploy(meta(12, { isDeploy: true, environment: "staging" }))).toBe(true);
     await queue.reserve("linux", 10, "r-001", Date.now() + 10_000);
-    await queue.collect("r-001");
+    const at10 = (await queue.collect("r-001"))!.handedAt;
     expect(await queue.isOldestDeploy(deploy(11))).toBe(true);
-    await queue.undoHandoff(10, "r-001");
+    await queue.undoHandoff(10, "r-001", at10);
     expect(await queue.isOldestDeploy(deploy(11))).toBe(false);
     await queue.forget("linux", 10);
     expect(await queue.isOldestDeploy(deploy(11))).toBe(true);

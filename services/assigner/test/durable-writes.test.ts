@@ -169,16 +169,17 @@ describe("around a hand-off while Redis is failing over", () => {
     const flaky: DispatchQueue = {
       ...plain,
       runnerVersion: (r) => failing(() => plain.runnerVersion(r)),
-      undoHandoff: (j, r) => failing(() => plain.undoHandoff(j, r)),
+      undoHandoff: (j, r, at) => failing(() => plain.undoHandoff(j, r, at)),
     };
     const queue = withDurableWrites({ queue: flaky, replica, repairs, log, sleep: async () => undefined });
     await plain.enqueue(meta(18), '{"id":18}');
     await plain.reserve("linux", 18, "r-001", Date.now() + 10_000);
-    expect((await queue.collect("r-001"))?.jobId).toBe(18);
+    const collected = await queue.collect("r-001");
+    expect(collected?.jobId).toBe(18);
     down = 2;
     expect(await queue.runnerVersion("r-001")).toBe("v1");
     down = 2;
-    expect(await queue.undoHandoff(18, "r-001")).toBe(true);
+    expect(await queue.undoHandoff(18, "r-001", collected!.handedAt)).toBe(true);
     expect(await queue.depth("linux")).toBe(1);
   });
 });

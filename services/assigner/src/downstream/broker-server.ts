@@ -210,7 +210,7 @@ export async function startBrokerServer(deps: BrokerServerDeps, host: string, po
       if (!res.writableFinished) {
         // The runner never got the job: put it back so another runner can take it.
         // If Redis is down too, the sweeper returns the unacknowledged hand-off later.
-        deps.queue.undoHandoff(job.jobId, runner.id).then((undone) => {
+        deps.queue.undoHandoff(job.jobId, runner.id, job.handedAt).then((undone) => {
           if (undone) log.warn({ jobId: job.jobId, runner: runner.id }, "hand-off response failed; job requeued");
         }).catch(deps.background("undo hand-off"));
       }

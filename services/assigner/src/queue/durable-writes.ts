@@ -101,8 +101,8 @@ export function withDurableWrites<Q extends DurableTarget>(deps: DurableWritesDe
     const again = replica.epoch();
     const found = await retrying("hand-off", () => queue.restoreHandoff(runnerId, job));
     if (found === "taken") {
-      // The promoted replica lost this hand-off and another runner collected the job there since:
-      // that runner has it, so this one is answered without a job.
+      // The promoted replica lost this hand-off and another poll (another runner's, or this runner's
+      // after an undo) collected the job there since: that poll has it, so this one is answered without a job.
       log.warn({ jobId: job.jobId, runner: runnerId }, "hand-off lost in a Redis failover and the job collected by another runner since: not handed out here");
       return null;
     }
@@ -123,6 +123,6 @@ export function withDurableWrites<Q extends DurableTarget>(deps: DurableWritesDe
     // unacknowledged hand-off sweep (handoffAckTimeoutMs) with its token running out.
     runnerVersion: (runnerId: string) => retrying("runner version", () => queue.runnerVersion(runnerId)),
     // A hand-off whose answer never reached the runner goes back to the queue once Redis answers.
-    undoHandoff: (jobId: number, runnerId: string) => retrying("undo hand-off", () => queue.undoHandoff(jobId, runnerId)),
+    undoHandoff: (jobId: number, runnerId: string, handedAt: number) => retrying("undo hand-off", () => queue.undoHandoff(jobId, runnerId, handedAt)),
   };
 }

@@ -11,6 +11,8 @@ export interface CollectedJob {
   jobId: number;
   payload: string;
   meta: HeldJobMeta | null;
+  /** When this hand-off was recorded (ms): with the runner, it names this hand-off and no later one of the job. */
+  handedAt: number;
 }
 
 /** A hand-off as recorded: which runner, when, and whether the runner has spoken for the job since. */
@@ -26,13 +28,17 @@ export interface Handoffs {
   collect(runnerId: string, poll?: RunnerPoll): Promise<CollectedJob | null>;
   /** Returns reservations past their deadline to their queue; → how many. */
   expireReservations(now: number): Promise<number>;
-  /** Puts back a job whose hand-off response never reached the runner. */
-  undoHandoff(jobId: number, runnerId: string): Promise<boolean>;
+  /**
+   * Puts back a job whose hand-off (to `runnerId` at `handedAt`) never reached the runner; a later hand-off of
+   * the job, even to the same runner, is left alone.
+   */
+  undoHandoff(jobId: number, runnerId: string, handedAt: number): Promise<boolean>;
   /** Marks the hand-off acknowledged; → the runner it was handed to, or null when there is none. */
   markAcked(jobId: number): Promise<string | null>;
   /**
    * Writes a collected job's hand-off again where Redis lost it (failover), before the runner is answered:
-   * "present" (this runner's, as it should be), "restored", or "taken" (another runner has it now).
+   * "present" (this very hand-off, as it should be), "restored", or "taken" (another hand-off has it now:
+   * another runner's, or another poll's of this runner after an undo).
    */
   restoreHandoff(runnerId: string, job: CollectedJob): Promise<"present" | "restored" | "taken">;
   handoffOf(jobId: number): Promise<HandoffRecord | null>;
@@ -63,16 +69,16 @@ export function createHandoffs(redis: Redis, keys: RedisKeys, now: () => number 
       const keyList = [keys.reserved(runnerId), keys.reservationDeadlines, keys.handoffs, keys.jobs, keys.runnerLoad, keys.jobMeta,
         keys.polling(pool), keys.held(pool), keys.projectLoad(pool), ...(poll ? [keys.collected(pollMember(poll))] : [])];
       const result = (await redis.eval(COLLECT, keyList.length, ...keyList, runnerId, String(now()), poll ? pollMember(poll) : "", pool,
-        prefixes.held, prefixes.projectLoad, prefixes.deployOrder, String(COLLECTED_TTL_MS))) as [string, string, string] | null;
+        prefixes.held, prefixes.projectLoad, prefixes.deployOrder, String(COLLECTED_TTL_MS))) as [string, string, string, string] | null;
       if (!result) return null;
-      return { jobId: Number(result[0]), payload: result[1], meta: parseMeta(result[2]) };
+      return { jobId: Number(result[0]), payload: result[1], meta: parseMeta(result[2]), handedAt: Number(result[3]) };
     },
     async expireReservations(at) {
       return Number(await redis.eval(EXPIRE_RESERVATIONS, 2, keys.reservationDeadlines, keys.jobMeta, String(at),
         prefixes.reserved, prefixes.queue));
     },
-    async undoHandoff(jobId, runnerId) {
-      const ok = await redis.eval(UNDO_HANDOFF, 3, keys.handoffs, keys.runnerLoad, keys.jobMeta, String(jobId), runnerId,
+    async undoHandoff(jobId, runnerId, handedAt) {
+      const ok = await redis.eval(UNDO_HANDOFF, 3, keys.handoffs, keys.runnerLoad, keys.jobMeta, String(jobId), runnerId, String(handedAt),
         prefixes.queue, prefixes.held, prefixes.projectLoad, prefixes.deployOrder);
       return ok === 1;
     },
@@ -85,7 +91,7 @@ export function createHandoffs(redis: Redis, keys: RedisKeys, now: () => number 
       const deploys = job.meta ? deployKeyOf(keys, job.meta) : null;
       const keyList = [keys.handoffs, keys.jobs, keys.jobMeta, keys.runnerLoad, keys.queue(pool), keys.reserved(runnerId),
         keys.reservationDeadlines, keys.held(pool), keys.projectLoad(pool), ...(deploys ? [deploys] : [])];
-      const found = await redis.eval(RESTORE_HANDOFF, keyList.length, ...keyList, String(job.jobId), runnerId, String(now()),
+      const found = await redis.eval(RESTORE_HANDOFF, keyList.length, ...keyList, String(job.jobId), runnerId, String(job.handedAt),
         job.payload, job.meta ? JSON.stringify(job.meta) : "", job.meta ? String(job.meta.projectId) : "");
       return found === 2 ? "restored" : found === 1 ? "present" : "taken";
     },

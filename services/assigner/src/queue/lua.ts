@@ -116,18 +116,25 @@ return 1`;
  * Pops the runner's oldest reservation that is still unclaimed and records the hand-off; the poll that
  * collects it leaves the polling set in the same step, so its slot is never counted free and taken at once.
  * The job counts on its project's load and leaves the held set and its deploy order (it is the runner's now).
- * A poll collects once: its marker names the job, and the same collect sent again (its answer lost with the
- * connection) returns that job, still this runner's, instead of taking another.
- * → {jobId, payload, meta JSON or ''}, or false when nothing is reserved.
+ * A poll collects once: its marker names the job and the hand-off's time, and the same collect sent again
+ * (its answer lost with the connection) returns that job while that very hand-off stands, instead of
+ * taking another. The time matters: a job undone and collected again by another poll of the same runner
+ * is that poll's, and returning it here too would hand it down twice.
+ * → {jobId, payload, meta JSON or '', handedAt}, or false when nothing is reserved.
  */
 export const COLLECT = PRELUDE + `
 if KEYS[10] then
   local done = redis.call('GET', KEYS[10])
   if done then
-    local h = redis.call('HGET', KEYS[3], done)
-    local payload = redis.call('HGET', KEYS[4], done)
-    if h and payload and string.sub(h, 1, string.len(ARGV[1]) + 1) == ARGV[1] .. '|' then
-      return {done, payload, redis.call('HGET', KEYS[6], done) or ''}
+    -- 'jobId|handedAt'; a marker without the time (written before it carried one) matches nothing.
+    local jobId, at = string.match(done, '^([^|]+)|(.+)$')
+    if jobId then
+      local record = ARGV[1] .. '|' .. at .. '|'
+      local h = redis.call('HGET', KEYS[3], jobId)
+      local payload = redis.call('HGET', KEYS[4], jobId)
+      if h and payload and string.sub(h, 1, string.len(record)) == record then
+        return {jobId, payload, redis.call('HGET', KEYS[6], jobId) or '', at}
+      end
     end
     return false
   end
@@ -150,8 +157,8 @@ while true do
         local deploys = deploy_key(ARGV[7], m)
         if deploys then redis.call('ZREM', deploys, jobId) end
       end
-      if KEYS[10] then redis.call('SET', KEYS[10], jobId, 'PX', ARGV[8]) end
-      return {jobId, payload, raw or ''}
+      if KEYS[10] then redis.call('SET', KEYS[10], jobId .. '|' .. ARGV[2], 'PX', ARGV[8]) end
+      return {jobId, payload, raw or '', ARGV[2]}
     end
     redis.call('HDEL', KEYS[3], jobId)
   end
@@ -176,26 +183,30 @@ end
 return requeued`;
 
 /**
- * KEYS: handoffs, load, jobMeta; ARGV: jobId, runnerId, queue prefix, held prefix, project-load prefix, deploy-order prefix.
- * Undoes a hand-off the runner never received (its response failed): back in its queue, held set and
- * deploy order, off its runner's and project's load. → 1 requeued, 0 not (no meta, gone, another
- * runner's, or acknowledged: a runner that spoke for the job has it, even if it spoke just after the
- * caller decided to undo; requeuing it then would run it twice).
+ * KEYS: handoffs, load, jobMeta; ARGV: jobId, runnerId, handedAt, queue prefix, held prefix, project-load prefix, deploy-order prefix.
+ * Undoes one hand-off the runner never received (its response failed, or it stayed unacknowledged):
+ * back in its queue, held set and deploy order, off its runner's and project's load. The hand-off is
+ * named by runner and time: the caller decided about that one, and the job may have been undone and
+ * collected again since, by the same runner, which then has it (a second sweep's undo, decided on the
+ * first hand-off, took it from that runner and ran it twice).
+ * → 1 requeued, 0 not (no meta, gone, another hand-off, or acknowledged: a runner that spoke for the job
+ * has it, even if it spoke just after the caller decided to undo; requeuing it then would run it twice).
  */
 export const UNDO_HANDOFF = PRELUDE + `
 local raw = redis.call('HGET', KEYS[3], ARGV[1])
 if not raw then return 0 end
 local h = redis.call('HGET', KEYS[1], ARGV[1])
 if not h then return 0 end
-if string.sub(h, 1, string.len(ARGV[2]) + 1) ~= ARGV[2] .. '|' then return 0 end
+local record = ARGV[2] .. '|' .. ARGV[3] .. '|'
+if string.sub(h, 1, string.len(record)) ~= record then return 0 end
 if string.sub(h, -2) == '|1' then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('HINCRBY', KEYS[2], ARGV[2], -1)
 local m = cjson.decode(raw)
-redis.call('ZADD', ARGV[3] .. m.pool, raw_number(raw, 'queueKey'), ARGV[1])
-redis.call('ZADD', ARGV[4] .. m.pool, raw_number(raw, 'arrivedAt'), ARGV[1])
-redis.call('HINCRBY', ARGV[5] .. m.pool, project_field(m), -1)
-local deploys = deploy_key(ARGV[6], m)
+redis.call('ZADD', ARGV[4] .. m.pool, raw_number(raw, 'queueKey'), ARGV[1])
+redis.call('ZADD', ARGV[5] .. m.pool, raw_number(raw, 'arrivedAt'), ARGV[1])
+redis.call('HINCRBY', ARGV[6] .. m.pool, project_field(m), -1)
+local deploys = deploy_key(ARGV[7], m)
 if deploys then redis.call('ZADD', deploys, ARGV[1], ARGV[1]) end
 return 1`;
 
@@ -257,12 +268,15 @@ return {'', added}`;
  * Writes a hand-off again where a failover lost it, before its runner is answered: the job leaves the
  * queue, the runner's reservations, the held set and its deploy order (where the promoted replica still
  * had it there) and counts as the runner's, as COLLECT would have left it; a take-in lost with it is
- * written too. → 1 present for this runner, 2 written again, 0 another runner has it (this one must not get it).
+ * written too, with the collect's time, so the runner's undo still names it.
+ * → 1 present (this very hand-off), 2 written again, 0 another hand-off has it (another runner, or another
+ * poll of this runner after an undo): this poll must not get it.
  */
 export const RESTORE_HANDOFF = `
 local h = redis.call('HGET', KEYS[1], ARGV[1])
 if h then
-  if string.sub(h, 1, string.len(ARGV[2]) + 1) == ARGV[2] .. '|' then return 1 end
+  local record = ARGV[2] .. '|' .. ARGV[3] .. '|'
+  if string.sub(h, 1, string.len(record)) == record then return 1 end
   return 0
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '|' .. ARGV[3] .. '|0')

@@ -130,7 +130,9 @@ export function startHeldKeeper(deps: HeldKeeperDeps): HeldKeeper {
           await deps.queue.markAcked(jobId);
           deps.events.inc({ event: "handoff_acked_by_gitlab" });
           log.warn({ jobId, runnerId }, "hand-off acknowledgement was lost, but GitLab shows a runner has the job; kept");
-        } else if (await deps.queue.undoHandoff(jobId, runnerId)) {
+        } else if (await deps.queue.undoHandoff(jobId, runnerId, handoff.at)) {
+          // Named by its time: the hand-off judged here, not one made since (another sweep, here or on another
+          // replica, may have undone it while GitLab was asked, and the job gone to the same runner again).
           deps.events.inc({ event: "handoff_unacked_requeued" });
           log.warn({ jobId, runnerId }, "runner never acknowledged its job; requeued");
         }
