@@ -21,8 +21,8 @@ const STALE_WINDOW_MS = STALE_RUNNING_MS / SPEED;
 const UPSTREAM_CONCURRENCY = 2;
 const UPSTREAM_BURST = 6;
 // Recovery must beat GitLab's drop (STALE_WINDOW_MS, 30 s here). Worst case, the killed broker held the
-// reconcile lease: it lapses after 2 × interval + grace, the other broker suspects the job at its next
-// pass and recovers it a grace later: 4 × 1 s + 2 × 6 s = 16 s. The grace rule (at least twice the longest
+// reconcile lease: it lapses within 2 × interval (reconcileLeaseTtlMs), the other broker suspects the job
+// at its next pass and recovers it a grace later: 3 × 1 s + 6 s = 9 s, plus the passes' own time. The grace rule (at least twice the longest
 // gap between a runner's calls for a job): here a runner's calls for a job come within its 2 s network-retry
 // back-off, except while its broker restarts (under STALE_WINDOW_MS / 3, asserted below); then Redis still
 // holds the job's hand-off, which alone keeps reconcile off it (a sighting matters only for a job Redis

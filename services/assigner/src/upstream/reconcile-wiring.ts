@@ -7,7 +7,7 @@ import type { Handoffs } from "../queue/handoffs.js";
 import type { HeldJobs } from "../queue/held-jobs.js";
 import type { GitLabRunnerApi } from "./gitlab-runner-api.js";
 import { createJobSightings } from "./job-sightings.js";
-import { startReconciler, type ReconcilerDeps } from "./reconciler.js";
+import { reconcileLeaseTtlMs, startReconciler, type ReconcilerDeps } from "./reconciler.js";
 
 /** Reconcile as the assigner runs it: sightings always recorded, the loop only with a REST token. */
 export interface ReconcileHandle {
@@ -52,8 +52,7 @@ export function startReconcile({ rt, config, queue, api, recovered, onRetried }:
       },
     },
     sightings,
-    // Outlasts the gap between two passes, so the holder keeps it; a dead holder's lapses within two intervals.
-    lease: createLease({ redis: rt.redis, key: keys.lease("reconcile"), ttlMs: 2 * config.reconcileIntervalMs + config.reconcileGraceMs, holder: rt.instanceId }),
+    lease: createLease({ redis: rt.redis, key: keys.lease("reconcile"), ttlMs: reconcileLeaseTtlMs(config.reconcileIntervalMs), holder: rt.instanceId }),
     intervalMs: config.reconcileIntervalMs, graceMs: config.reconcileGraceMs, log: rt.log, recovered, onRetried,
   });
   return { seen: sightings.seen, lastSeen: sightings.lastSeen, stop: () => reconciler.stop() };

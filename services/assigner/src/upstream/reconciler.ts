@@ -46,6 +46,17 @@ export interface ReconcilerDeps {
 /** A job cancelled gracefully (`canceling`) is not retryable (Ci::Build#retryable?) until GitLab drops it to canceled. */
 interface AwaitingCancel { pool: string; job: GitLabRunnerJob & { projectId: number }; since: number }
 
+/**
+ * The reconcile lease's TTL: it outlasts the gap between two passes (an interval plus a pass shorter than
+ * one), and a dead holder's lapses within two intervals. Its successor suspects a job lost when the holder
+ * died at its next pass and recovers it a grace later: within 3 × interval + grace of the loss, 25 minutes
+ * with the defaults, inside GitLab's 30-minute stale-job rule. (With a grace added to the TTL, as before,
+ * that was 35 minutes: a broker killed while reconciling lost the jobs in its own requests.) A short TTL
+ * cannot make two replicas act on one job: a new holder acts only on jobs it has itself suspected for a
+ * whole grace, and a holder that lost the lease forgets its suspects at its next pass.
+ */
+export const reconcileLeaseTtlMs = (intervalMs: number): number => 2 * intervalMs;
+
 const GIVE_UP_AWAITING_MS = 2 * 60 * 60_000;
 /** How soon a cancelled lost job whose retry failed (or that GitLab still cancels) is tried again. */
 export const AWAITING_RETRY_MS = 30_000;
