@@ -101,6 +101,14 @@ describe("two brokers, 50 runners, 10,000 jobs, brokers killed at random", () =>
     const terminal = () => { const c = sim.state.counts(); return c.success + c.failed + c.canceled; };
     const restartsMs: number[] = [];
     const killedAtMs: number[] = [];
+    // Who holds the reconcile lease, sampled: each change is a takeover, after which the new holder
+    // suspects a lost job afresh (a grace period more before it is retried).
+    const holders: { token: string; at: number }[] = [];
+    const sampler = setInterval(() => {
+      void env.redis.get(env.keys.lease("reconcile")).then((token) => {
+        if (token !== null && token !== holders[holders.length - 1]?.token) holders.push({ token, at: Date.now() });
+      }, () => undefined);
+    }, 50);
     let seed = 12345;
     const random = () => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
     for (let k = 0; k < KILLS; k++) {
@@ -130,6 +138,7 @@ describe("two brokers, 50 runners, 10,000 jobs, brokers killed at random", () =>
     const isTerminal = (status: string) => ["success", "failed", "canceled"].includes(status);
     await waitFor(() => ids.every((id) => isTerminal(last(chainOf(id)).status)), { timeoutMs: 300_000, intervalMs: 500, what: "every job (or its retried copy) terminal" })
       .catch(() => undefined); // the row below says what is not
+    clearInterval(sampler);
 
     // Runs counted where they happen, at the runners.
     const runs = new Map<number, number>();
@@ -163,6 +172,9 @@ describe("two brokers, 50 runners, 10,000 jobs, brokers killed at random", () =>
       "retried s after kill": retriedAfterS.length === 0 ? [] : [Math.min(...retriedAfterS), Math.max(...retriedAfterS)],
     };
     console.log(`broker chaos: ${JSON.stringify(row)}`);
+    console.log(`retried s after kill, each: ${retriedAfterS.sort((a, b) => a - b).join(" ")}`);
+    const sinceKill = (at: number) => Math.round((at - Math.max(0, ...killedAtMs.filter((k) => k <= at))) / 100) / 10;
+    console.log(`reconcile lease holders: ${holders.map((h) => `${h.token.split(":")[0]}@${killedAtMs.some((k) => k <= h.at) ? `${sinceKill(h.at)}s` : "start"}`).join(" ")}`);
     const unfinished = chains.filter((c) => last(c).status !== "success")
       .map((c) => c.map((j) => `${j.id} ${j.status} ${j.failureReason ?? ""} runs=${runs.get(j.id) ?? 0}`).join(" -> "));
     if (unfinished.length > 0 || row["run twice"] > 0 || cancelledWhileRun.length > 0 || cancelledWhileHeld.length > 0) {
