@@ -72,8 +72,8 @@ export const assignerConfigSchema = baseConfigSchema.extend({
   uploadIdleTimeoutMs: z.coerce.number().int().positive().default(60_000).describe("a trace or artifact upload that sends no byte for this long is ended (408); no limit while it moves"),
   gitlabApiToken: z.string().min(1).optional()
     .describe("REST token (scope api; Maintainer of the pools' runners and Developer on their projects) for reconcile: lists running jobs per pool registration, cancels and retries jobs Switchyard lost (secret; env SWITCHYARD_GITLAB_API_TOKEN or _FILE); absent = reconcile off"),
-  reconcileIntervalMs: z.coerce.number().int().min(1_000).default(5 * 60_000)
-    .describe("how often the assigner compares what GitLab runs on each pool registration with what Redis holds"),
+  reconcileIntervalMs: z.coerce.number().int().min(1_000).default(2 * 60_000)
+    .describe("how often the assigner compares what GitLab runs on each pool registration with what Redis holds; a lost job is retried within 3 intervals plus the grace at worst (a dead lease holder), which must stay under GitLab's 30-minute stale rule"),
   reconcileGraceMs: z.coerce.number().int().min(1_000).default(10 * 60_000)
     .describe("a running job unknown to Redis and with no runner call through a broker for this long is cancelled and retried; keep it at least twice the longest gap between a runner's job calls and well under GitLab's 30-minute stale rule"),
   anthropicApiKey: z.string().min(1).optional().describe("API key for the LLM tie-break (env ANTHROPIC_API_KEY; secret); absent = tie-break off"),
