@@ -15,6 +15,7 @@ export * from "./heartbeat.js";
 export * from "./lifecycle.js";
 export * from "./agent.js";
 export * from "./redis-keys.js";
+export * from "./redis-script.js";
 export * from "./streams.js";
 export * from "./dead-letter.js";
 export * from "./runner-registry.js";

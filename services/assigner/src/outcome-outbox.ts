@@ -1,3 +1,4 @@
+import { runScript } from "@switchyard/runtime";
 import { contracts, type JobOutcome, type Subjects } from "@switchyard/contracts";
 import type { Logger } from "@switchyard/runtime";
 import type { JetStreamClient } from "@nats-io/jetstream";
@@ -137,7 +138,7 @@ export function createOutcomeOutbox(deps: OutcomeOutboxDeps): OutcomeOutbox {
     entry,
     async add(outcome) {
       const e = entry(outcome);
-      return (await deps.redis.eval(OUTBOX_ADD, 1, e.key, e.msgId, e.json, String(e.maxEntries))) === 1;
+      return (await runScript(deps.redis, OUTBOX_ADD, 1, e.key, e.msgId, e.json, String(e.maxEntries))) === 1;
     },
     written(outcome, added) {
       deps.metrics.outcomes.inc({ pool: outcome.pool, phase: outcome.phase, status: outcome.status });

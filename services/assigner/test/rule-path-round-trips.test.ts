@@ -13,6 +13,7 @@ import { createScorerClient } from "../src/deciding/scorer-client.js";
 import { createDispatcher } from "../src/dispatcher.js";
 import { createDispatchQueue } from "../src/queue/dispatch-queue.js";
 import { createIntake } from "../src/upstream/intake.js";
+import * as scripts from "../src/queue/lua.js";
 
 let env: TestEnv;
 let client: Redis;
@@ -115,6 +116,9 @@ async function takeInAndDecide(body: string) {
     reservationTtlMs: 60_000, approvalWindowMs: 1_000, pollFreshMs: 60_000, headSize: 32,
   });
   const at = Date.now() - 5_000;
+  // Steady state: the server has the scripts (runScript sends EVALSHA; only the first use after a Redis
+  // start or failover sends the text once more, one extra trip for that script).
+  for (const script of Object.values(scripts)) await client.script("LOAD", script);
   for (const [i, runnerId] of ["r-a", "r-b"].entries()) await queue.markPolling({ pool: "linux", runnerId, systemId: "s_rt", pollId: `p${i}` }, at + i);
 
   trips.start();
@@ -132,12 +136,12 @@ describe("the rule path's round trips", () => {
   it("takes a job in with one Redis step, and decides it with two more and one score request", async () => {
     const { held, takeIn, decided, scoreRequests, queue } = await takeInAndDecide(gitlabJob(501, {}));
     expect(held?.fifoSeq).toBe(1);
-    expect(takeIn).toEqual({ sent: [["eval"]], sequential: 1 });
+    expect(takeIn).toEqual({ sent: [["evalsha"]], sequential: 1 });
     expect(decided).toHaveLength(1);
     expect(decided[0]).toMatchObject({ runnerId: "r-a", mode: "rule" });
     // The round's read, then the placement: nothing else before the decision.
     expect(decided[0]!.redis.sequential).toBeLessThanOrEqual(2);
-    expect(decided[0]!.redis.sent).toEqual([["eval"], ["eval"]]);
+    expect(decided[0]!.redis.sent).toEqual([["evalsha"], ["evalsha"]]);
     expect(scoreRequests).toBe(1);
     expect((await queue.meta(501))?.decisionId).toBe("d-501");
   });
@@ -147,7 +151,7 @@ describe("the rule path's round trips", () => {
     const { decided, scoreRequests, queue } = await takeInAndDecide(gitlabJob(502, { CI_ENVIRONMENT_NAME: "staging", CI_ENVIRONMENT_ACTION: "start" }));
     expect(decided).toHaveLength(1);
     expect(decided[0]!.redis.sequential).toBeLessThanOrEqual(2);
-    expect(decided[0]!.redis.sent).toEqual([["eval"], ["eval"]]);
+    expect(decided[0]!.redis.sent).toEqual([["evalsha"], ["evalsha"]]);
     expect(scoreRequests).toBe(1);
     expect((await queue.highClassUsage("linux", Date.now())).get(7)).toBe(1);
   });

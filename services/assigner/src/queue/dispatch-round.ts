@@ -1,3 +1,4 @@
+import { runScript } from "@switchyard/runtime";
 import type { Redis } from "ioredis";
 import type { RedisKeys } from "@switchyard/runtime";
 import { HIGH_CLASS_WINDOW_MS, highClassCounts, highClassEntry, projectLoadOf } from "./fairness-ledger.js";
@@ -44,7 +45,7 @@ export function createDispatchRound(redis: Redis, keys: RedisKeys): DispatchRoun
   const prefixes = keyPrefixes(keys);
   return {
     async readRound(pool, { since, headSize, now }) {
-      const [runners, metas, oldest, load, high, warm] = (await redis.eval(READ_ROUND, 6, keys.polling(pool), keys.queue(pool),
+      const [runners, metas, oldest, load, high, warm] = (await runScript(redis, READ_ROUND, 6, keys.polling(pool), keys.queue(pool),
         keys.jobMeta, keys.projectLoad(pool), keys.highClassDispatches(pool), keys.warmReserve(pool), String(since),
         String(headSize), String(now - HIGH_CLASS_WINDOW_MS), prefixes.reserved, prefixes.deployOrder)) as RoundReply;
       const polling: PollingRunner[] = [];
@@ -59,7 +60,7 @@ export function createDispatchRound(redis: Redis, keys: RedisKeys): DispatchRoun
     },
     async reserve(pool, jobId, runnerId, deadlineMs, decided) {
       const high = decided?.highClass ? highClassEntry(decided.meta.projectId, jobId, decided.meta.weight, decided.now) : null;
-      const ok = await redis.eval(RESERVE, 6, keys.queue(pool), keys.reserved(runnerId), keys.reservationDeadlines,
+      const ok = await runScript(redis, RESERVE, 6, keys.queue(pool), keys.reserved(runnerId), keys.reservationDeadlines,
         keys.runnerVersions, keys.jobMeta, keys.highClassDispatches(pool), String(jobId), runnerId, String(deadlineMs),
         decided ? JSON.stringify(decided.meta) : "", high?.member ?? "", String(decided?.now ?? 0), String(high?.keepFrom ?? 0));
       return ok === 1;

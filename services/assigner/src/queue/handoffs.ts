@@ -1,3 +1,4 @@
+import { runScript } from "@switchyard/runtime";
 import type { Redis } from "ioredis";
 import { decodeHandoff } from "@switchyard/contracts";
 import type { RedisKeys } from "@switchyard/runtime";
@@ -68,22 +69,22 @@ export function createHandoffs(redis: Redis, keys: RedisKeys, now: () => number 
       const pool = poll?.pool ?? "";
       const keyList = [keys.reserved(runnerId), keys.reservationDeadlines, keys.handoffs, keys.jobs, keys.runnerLoad, keys.jobMeta,
         keys.polling(pool), keys.held(pool), keys.projectLoad(pool), ...(poll ? [keys.collected(pollMember(poll))] : [])];
-      const result = (await redis.eval(COLLECT, keyList.length, ...keyList, runnerId, String(now()), poll ? pollMember(poll) : "", pool,
+      const result = (await runScript(redis, COLLECT, keyList.length, ...keyList, runnerId, String(now()), poll ? pollMember(poll) : "", pool,
         prefixes.held, prefixes.projectLoad, prefixes.deployOrder, String(COLLECTED_TTL_MS))) as [string, string, string, string] | null;
       if (!result) return null;
       return { jobId: Number(result[0]), payload: result[1], meta: parseMeta(result[2]), handedAt: Number(result[3]) };
     },
     async expireReservations(at) {
-      return Number(await redis.eval(EXPIRE_RESERVATIONS, 2, keys.reservationDeadlines, keys.jobMeta, String(at),
+      return Number(await runScript(redis, EXPIRE_RESERVATIONS, 2, keys.reservationDeadlines, keys.jobMeta, String(at),
         prefixes.reserved, prefixes.queue));
     },
     async undoHandoff(jobId, runnerId, handedAt) {
-      const ok = await redis.eval(UNDO_HANDOFF, 3, keys.handoffs, keys.runnerLoad, keys.jobMeta, String(jobId), runnerId, String(handedAt),
+      const ok = await runScript(redis, UNDO_HANDOFF, 3, keys.handoffs, keys.runnerLoad, keys.jobMeta, String(jobId), runnerId, String(handedAt),
         prefixes.queue, prefixes.held, prefixes.projectLoad, prefixes.deployOrder);
       return ok === 1;
     },
     async markAcked(jobId) {
-      const raw = (await redis.eval(MARK_ACKED, 1, keys.handoffs, String(jobId))) as string | null;
+      const raw = (await runScript(redis, MARK_ACKED, 1, keys.handoffs, String(jobId))) as string | null;
       return (raw ? decodeHandoff(raw) : undefined)?.runnerId ?? null;
     },
     async restoreHandoff(runnerId, job) {
@@ -91,7 +92,7 @@ export function createHandoffs(redis: Redis, keys: RedisKeys, now: () => number 
       const deploys = job.meta ? deployKeyOf(keys, job.meta) : null;
       const keyList = [keys.handoffs, keys.jobs, keys.jobMeta, keys.runnerLoad, keys.queue(pool), keys.reserved(runnerId),
         keys.reservationDeadlines, keys.held(pool), keys.projectLoad(pool), ...(deploys ? [deploys] : [])];
-      const found = await redis.eval(RESTORE_HANDOFF, keyList.length, ...keyList, String(job.jobId), runnerId, String(job.handedAt),
+      const found = await runScript(redis, RESTORE_HANDOFF, keyList.length, ...keyList, String(job.jobId), runnerId, String(job.handedAt),
         job.payload, job.meta ? JSON.stringify(job.meta) : "", job.meta ? String(job.meta.projectId) : "");
       return found === 2 ? "restored" : found === 1 ? "present" : "taken";
     },

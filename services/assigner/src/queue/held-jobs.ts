@@ -1,3 +1,4 @@
+import { runScript } from "@switchyard/runtime";
 import type { Redis } from "ioredis";
 import type { DecisionSummary } from "@switchyard/contracts";
 import type { PlacementJob } from "@switchyard/decision";
@@ -77,13 +78,13 @@ export function createHeldJobs(redis: Redis, keys: RedisKeys): HeldJobs {
     const { fifoSeq, ...rest } = meta;
     const keyList = [keys.sequence(meta.pool), keys.jobs, keys.jobMeta, keys.queue(meta.pool), keys.held(meta.pool), keys.handoffs,
       ...(deploys ? [deploys] : [])];
-    return Number(await redis.eval(TAKE_IN, keyList.length, ...keyList, String(meta.jobId), payload, JSON.stringify(rest),
+    return Number(await runScript(redis, TAKE_IN, keyList.length, ...keyList, String(meta.jobId), payload, JSON.stringify(rest),
       String(meta.queueKey), String(meta.arrivedAt), onlyWhereMissing ? "1" : "", fifoSeq === undefined ? "" : String(fifoSeq)));
   }
 
   async function forgetWith(pool: string, jobId: number, outcome: OutboxWrite | null): Promise<{ runner: string | null; written: boolean }> {
     // Without an outcome the outbox key is still passed (scripts name every key they touch) and left alone.
-    const [runner, written] = (await redis.eval(FORGET, 8, keys.queue(pool), keys.held(pool), keys.jobs, keys.jobMeta,
+    const [runner, written] = (await runScript(redis, FORGET, 8, keys.queue(pool), keys.held(pool), keys.jobs, keys.jobMeta,
       keys.handoffs, keys.runnerLoad, outcome?.key ?? keys.outcomeOutbox, keys.projectLoad(pool), String(jobId), outcome?.msgId ?? "",
       outcome?.json ?? "", String(outcome?.maxEntries ?? 0), prefixes.deployOrder)) as [string, number];
     return { runner: runner === "" ? null : runner, written: written === 1 };

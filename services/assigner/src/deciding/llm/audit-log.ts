@@ -1,3 +1,4 @@
+import { runScript } from "@switchyard/runtime";
 import type { Redis } from "@switchyard/runtime";
 
 /** One LLM question and its answer, kept so an LLM-influenced decision can be replayed and audited. */
@@ -49,7 +50,7 @@ export function createRedisLlmAuditLog(redis: Redis, key: string, maxEntries = 1
   const parse = (raw: string | null | undefined): LlmAuditEntry | null => (raw ? (JSON.parse(raw) as LlmAuditEntry) : null);
   return {
     async record(entry) {
-      await redis.eval(RECORD_SCRIPT, 2, key, order, entry.auditId, JSON.stringify(entry), String(maxEntries));
+      await runScript(redis, RECORD_SCRIPT, 2, key, order, entry.auditId, JSON.stringify(entry), String(maxEntries));
     },
     async get(auditId) {
       return parse(await redis.hget(key, auditId));
