@@ -156,3 +156,29 @@ describe("the rule path's round trips", () => {
     expect((await queue.highClassUsage("linux", Date.now())).get(7)).toBe(1);
   });
 });
+
+describe("the upstream poller's room check", () => {
+  // The pool poller asks for the pool's free downstream slots before every jobs/request
+  // (upstream/pool-poller.ts reserveAsk). Read from Node it cost one LLEN per asking runner; under the
+  // live bench (500 runners) that was most of the assigner's Redis traffic.
+  it("reads the free slots of 300 asking runners in one command, less their reservations and stale polls", async () => {
+    const queue = createDispatchQueue(client, env.keys);
+    const at = Date.now();
+    for (let i = 0; i < 300; i++) await queue.markPolling({ pool: "linux", runnerId: `r-${i}`, systemId: "s_rt", pollId: `p${i}` }, at);
+    // A second poll of r-0 (request_concurrency 2): two slots; a stale poll of r-stale: none.
+    await queue.markPolling({ pool: "linux", runnerId: "r-0", systemId: "s_rt", pollId: "p-extra" }, at);
+    await queue.markPolling({ pool: "linux", runnerId: "r-stale", systemId: "s_rt", pollId: "p-old" }, at - 120_000);
+    // Two jobs reserved for r-1 (one poll): r-1 has no free slot and does not go below zero.
+    for (const jobId of [601, 602]) {
+      await createIntake({ queue, classifier: createJobClassifier(undefined, defaultQueueOrderConfig, () => ({})), log })("linux", gitlabJob(jobId, {}));
+      expect(await queue.reserve("linux", jobId, "r-1", at + 60_000)).toBe(true);
+    }
+    await client.script("LOAD", scripts.FREE_SLOTS);
+    const trips = countRoundTrips(client);
+    trips.start();
+    const free = await queue.pollingCount("linux", at - 60_000);
+    expect(trips.stop().sent).toEqual([["evalsha"]]);
+    // 301 polls since the window's start, r-1's one covered by its reservations.
+    expect(free).toBe(300);
+  });
+});

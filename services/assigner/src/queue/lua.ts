@@ -25,6 +25,23 @@ local function deploy_key(prefix, m)
   return nil
 end
 local function project_field(m) return string.format('%d', m.projectId) end
+-- The asking runners of a polling set with their free slots (held polls since \`since\` less their
+-- reservations), longest-waiting first: {runnerId, slots, ...}.
+local function free_slots(polling_key, since, reserved_prefix)
+  local counts, order = {}, {}
+  for _, member in ipairs(redis.call('ZRANGEBYSCORE', polling_key, since, '+inf')) do
+    local bar = string.find(member, '|', 1, true)
+    local runner = bar and string.sub(member, 1, bar - 1) or member
+    if not counts[runner] then counts[runner] = 0; order[#order + 1] = runner end
+    counts[runner] = counts[runner] + 1
+  end
+  local runners = {}
+  for _, runner in ipairs(order) do
+    local free = counts[runner] - redis.call('LLEN', reserved_prefix .. runner)
+    if free > 0 then runners[#runners + 1] = runner; runners[#runners + 1] = free end
+  end
+  return runners
+end
 `;
 
 /**
@@ -55,18 +72,7 @@ return seq`;
  * → {{runnerId, slots, ...}, {meta JSON, ...}, {1 oldest / 0 not, ...}, {projectId, load, ...}, {dispatch, ...}, warm or ''}.
  */
 export const READ_ROUND = PRELUDE + `
-local counts, order = {}, {}
-for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf')) do
-  local bar = string.find(member, '|', 1, true)
-  local runner = bar and string.sub(member, 1, bar - 1) or member
-  if not counts[runner] then counts[runner] = 0; order[#order + 1] = runner end
-  counts[runner] = counts[runner] + 1
-end
-local runners = {}
-for _, runner in ipairs(order) do
-  local free = counts[runner] - redis.call('LLEN', ARGV[4] .. runner)
-  if free > 0 then runners[#runners + 1] = runner; runners[#runners + 1] = free end
-end
+local runners = free_slots(KEYS[1], ARGV[1], ARGV[4])
 local metas, oldest = {}, {}
 local ids = redis.call('ZRANGE', KEYS[2], 0, tonumber(ARGV[2]) - 1)
 if #ids > 0 then
@@ -87,6 +93,18 @@ if #ids > 0 then
 end
 return {runners, metas, oldest, redis.call('HGETALL', KEYS[4]), redis.call('ZRANGEBYSCORE', KEYS[5], ARGV[3], '+inf'),
   redis.call('GET', KEYS[6]) or ''}`;
+
+/**
+ * KEYS: polling(pool); ARGV: polls since (ms), reserved prefix.
+ * The pool's free downstream slots (what READ_ROUND's runner list sums to), which the upstream poller
+ * checks before every jobs/request. Read from Node, this was the whole polling set plus one LLEN per
+ * runner: with 500 runners some 500 commands per check, the assigner's main cost under load.
+ * → the number of free slots.
+ */
+export const FREE_SLOTS = PRELUDE + `
+local runners, free = free_slots(KEYS[1], ARGV[1], ARGV[2]), 0
+for i = 2, #runners, 2 do free = free + runners[i] end
+return free`;
 
 /**
  * KEYS: queue(pool), reserved(runner), reservations, runnerVersions, jobMeta, highClassDispatches(pool);

@@ -1,5 +1,7 @@
+import { runScript, type RedisKeys } from "@switchyard/runtime";
 import type { Redis } from "ioredis";
-import type { RedisKeys } from "@switchyard/runtime";
+import { keyPrefixes } from "./key-prefixes.js";
+import { FREE_SLOTS } from "./lua.js";
 
 /**
  * One held `jobs/request` of a downstream runner: one free slot. gitlab-runner holds up to
@@ -30,35 +32,13 @@ export interface RunnerPresence {
   pollingCount(pool: string, since: number): Promise<number>;
   /** Drops polls that stopped asking without saying so (their broker died). */
   prunePolling(pool: string, since: number): Promise<void>;
-  /** Runners with a free slot (a poll since `since` not yet covered by a reservation), longest-waiting first. */
-  pollingRunners(pool: string, since: number): Promise<PollingRunner[]>;
 }
 
 /** A poll's member in `<p>:polling:<pool>`; the runner id comes first, as in every `|` record here. */
 export const pollMember = (poll: RunnerPoll) => `${poll.runnerId}|${poll.systemId}|${poll.pollId}`;
 
-/** Runner id → held polls, in polling-set order (longest-waiting first). */
-export function pollsByRunner(members: readonly string[]): Map<string, number> {
-  const polls = new Map<string, number>();
-  for (const member of members) {
-    const bar = member.indexOf("|");
-    const runnerId = bar < 0 ? member : member.slice(0, bar);
-    polls.set(runnerId, (polls.get(runnerId) ?? 0) + 1);
-  }
-  return polls;
-}
-
 export function createRunnerPresence(redis: Redis, keys: RedisKeys): RunnerPresence {
-  async function pollingRunners(pool: string, since: number): Promise<PollingRunner[]> {
-    const polls = pollsByRunner(await redis.zrangebyscore(keys.polling(pool), since, "+inf"));
-    if (polls.size === 0) return [];
-    const tx = redis.pipeline();
-    for (const runnerId of polls.keys()) tx.llen(keys.reserved(runnerId));
-    const reserved = (await tx.exec()) ?? [];
-    return [...polls].map(([runnerId, n], i) => ({ runnerId, slots: n - Number(reserved[i]?.[1] ?? 0) }))
-      .filter((r) => r.slots > 0);
-  }
-
+  const reservedPrefix = keyPrefixes(keys).reserved;
   return {
     async runnerVersion(runnerId) {
       return `v${(await redis.hget(keys.runnerVersions, runnerId)) ?? "0"}`;
@@ -70,8 +50,8 @@ export function createRunnerPresence(redis: Redis, keys: RedisKeys): RunnerPrese
     async unmarkPolling(poll) {
       await redis.zrem(keys.polling(poll.pool), pollMember(poll));
     },
-    pollingRunners,
-    pollingCount: async (pool, since) => (await pollingRunners(pool, since)).reduce((n, r) => n + r.slots, 0),
+    // One command: the upstream poller asks before every jobs/request (lua.ts FREE_SLOTS).
+    pollingCount: async (pool, since) => Number(await runScript(redis, FREE_SLOTS, 1, keys.polling(pool), String(since), reservedPrefix)),
     async prunePolling(pool, since) {
       await redis.zremrangebyscore(keys.polling(pool), "-inf", `(${since}`);
     },
