@@ -168,11 +168,10 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
     timeouts: { headersMs: config.headersTimeoutMs, bodyDeadlineMs: config.bodyDeadlineMs }, onSlowBody: (kind) => metrics.slowRequests.inc({ kind }),
     metrics: { requests: metrics.requests, handoffs: metrics.handoffs, handoffSeconds: metrics.handoffSeconds },
     onRunnerPoll: (runner, body) => sightings.polled(runner, body),
+    // The poll is in the polling set already (answerPoll): a round can place a job on it now.
     onRunnerAsking: (_runner, poll) => {
-      queue.markPolling(poll, Date.now()).then(() => {
-        capacity.notify();
-        dispatcher.requestRound(poll.pool);
-      }).catch(rt.background("mark polling"));
+      capacity.notify();
+      dispatcher.requestRound(poll.pool);
     },
     // Redis may be down right when a runner drops its poll: the entry then ages out (pollFreshMs).
     onRunnerGone: (_runner, poll) => { queue.unmarkPolling(poll).catch(rt.background("unmark polling")); },

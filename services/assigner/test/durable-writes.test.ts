@@ -131,6 +131,19 @@ describe("take-ins and hand-offs survive a Redis failover that lost them", () =>
     expect(await repaired("handoff")).toBe(0);
   });
 
+  it("keeps an arriving poll asking when its job went to another runner in the failover (the poll's one-step answer)", async () => {
+    const queue = durable();
+    const { redis, keys } = env;
+    await plain.enqueue(meta(16), '{"id":16}');
+    await plain.reserve("linux", 16, "r-001", Date.now() + 10_000);
+    failover = async () => { await redis.hset(keys.handoffs, "16", `r-002|${Date.now()}|0`); };
+    answer = lostInFailover;
+    const poll = { pool: "linux", runnerId: "r-001", systemId: "s_durable", pollId: "p1" };
+    // No job for this poll, and it counts as a free slot as any poll that collected nothing does.
+    expect(await queue.answerPoll("r-001", poll, true)).toEqual({ job: null, version: "v1" });
+    expect(await plain.pollingCount("linux", Date.now() - 60_000)).toBe(1);
+  });
+
   it("keeps checking while Redis is still failing over", async () => {
     let failures = 2;
     const flaky: DispatchQueue = { ...plain, restoreTakeIn: async (m, p) => { if (failures-- > 0) throw new Error("Connection is closed."); return plain.restoreTakeIn(m, p); } };

@@ -182,3 +182,33 @@ describe("the upstream poller's room check", () => {
     expect(free).toBe(300);
   });
 });
+
+describe("a runner's poll", () => {
+  // The broker's first step of a jobs/request (downstream/broker-server.ts): collect, version and presence
+  // were three Redis round trips in a row before a poll was answered or held.
+  it("is answered or held after one Redis command: the job with the version, or asking with the version", async () => {
+    const queue = createDispatchQueue(client, env.keys);
+    await client.script("LOAD", scripts.COLLECT);
+    const poll = { pool: "linux", runnerId: "r-poll", systemId: "s_rt", pollId: "p1" };
+    const trips = countRoundTrips(client);
+    trips.start();
+    const empty = await queue.answerPoll("r-poll", poll, true);
+    expect(trips.stop().sent).toEqual([["evalsha"]]);
+    expect(empty).toEqual({ job: null, version: "v0" });
+    // Asking now: the pool has its slot, as markPolling would have said.
+    expect(await queue.pollingCount("linux", Date.now() - 60_000)).toBe(1);
+
+    await createIntake({ queue, classifier: createJobClassifier(undefined, defaultQueueOrderConfig, () => ({})), log })("linux", gitlabJob(701, {}));
+    expect(await queue.reserve("linux", 701, "r-poll", Date.now() + 60_000)).toBe(true);
+    trips.start();
+    const answer = await queue.answerPoll("r-poll", poll, false);
+    expect(trips.stop().sent).toEqual([["evalsha"]]);
+    // The reservation bumped the runner's version; collecting took the poll out of the polling set.
+    expect(answer.job?.jobId).toBe(701);
+    expect(answer.version).toBe("v1");
+    expect(await queue.pollingCount("linux", Date.now() - 60_000)).toBe(0);
+    // A held poll checking again (not arriving) does not join the polling set when nothing is there.
+    expect(await queue.answerPoll("r-poll", { ...poll, pollId: "p2" }, false)).toEqual({ job: null, version: "v1" });
+    expect(await queue.pollingCount("linux", Date.now() - 60_000)).toBe(0);
+  });
+});

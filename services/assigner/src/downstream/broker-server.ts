@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Logger } from "@switchyard/runtime";
 import type { Counter, Histogram } from "prom-client";
-import type { Handoffs } from "../queue/handoffs.js";
+import type { CollectedJob, Handoffs } from "../queue/handoffs.js";
 import type { RunnerPoll, RunnerPresence } from "../queue/runner-presence.js";
 import { handoffPayload } from "../protocol/job-payload.js";
 import { HEADER, headerValue } from "../protocol/headers.js";
@@ -22,7 +22,7 @@ export interface BrokerMetrics {
 
 export interface BrokerServerDeps {
   registry: RunnerRegistry;
-  queue: Pick<Handoffs, "collect" | "undoHandoff"> & Pick<RunnerPresence, "runnerVersion">;
+  queue: Pick<Handoffs, "answerPoll" | "undoHandoff"> & Pick<RunnerPresence, "runnerVersion">;
   waiters: PollWaiters;
   proxy: JobProxy;
   log: Logger;
@@ -36,7 +36,10 @@ export interface BrokerServerDeps {
   timeouts?: { headersMs: number; bodyDeadlineMs: number };
   /** Counts requests ended for being too slow. */
   onSlowBody?: (kind: "headers" | "deadline" | "idle") => void;
-  /** A runner's poll asks for work: the pool has one more free slot (each concurrent poll is one). */
+  /**
+   * A runner's poll asks for work: the pool has one more free slot (each concurrent poll is one). The poll
+   * is in the polling set already (answerPoll put it there in the step that found nothing to collect).
+   */
   onRunnerAsking: (runner: RegisteredRunner, poll: RunnerPoll) => void;
   /** That poll stopped asking (answered without a job, or gone). */
   onRunnerGone: (runner: RegisteredRunner, poll: RunnerPoll) => void;
@@ -172,8 +175,10 @@ export async function startBrokerServer(deps: BrokerServerDeps, host: string, po
     // The poll's runner manager, made safe to name a Redis member. Each poll is a slot of its own.
     const systemId = systemIdOf(body)?.replace(/[^A-Za-z0-9_.-]/g, "").slice(0, 64) ?? "-";
     const poll: RunnerPoll = { pool: runner.pool, runnerId: runner.id, systemId, pollId: `${instance}:${++pollSeq}` };
-    if (await handOff(runner, res, poll)) return;
-    const version = await deps.queue.runnerVersion(runner.id);
+    // One Redis step: a reserved job handed down, or the poll marked asking with the runner's version.
+    const first = await deps.queue.answerPoll(runner.id, poll, true);
+    if (first.job) return handOff(runner, res, first.job, first.version);
+    const version = first.version;
     const lastUpdate = lastUpdateOf(body);
     deps.onRunnerAsking(runner, poll);
     if (lastUpdate === version) {
@@ -187,7 +192,8 @@ export async function startBrokerServer(deps: BrokerServerDeps, host: string, po
         // Re-check now and then even without a wake-up: a wake from another replica can be lost.
         await deps.waiters.hold(runner.id, Math.min(RECHECK_MS, deadline - now()), stop);
         if (stop.aborted) break;
-        if (await handOff(runner, res, poll)) { res.off("close", onClose); return; }
+        const answer = await deps.queue.answerPoll(runner.id, poll, false);
+        if (answer.job) { res.off("close", onClose); return handOff(runner, res, answer.job, answer.version); }
       }
       res.off("close", onClose);
       if (gone.signal.aborted) { deps.onRunnerGone(runner, poll); return; }
@@ -199,9 +205,7 @@ export async function startBrokerServer(deps: BrokerServerDeps, host: string, po
     return count(res, "request", 204);
   }
 
-  async function handOff(runner: RegisteredRunner, res: ServerResponse, poll: RunnerPoll): Promise<boolean> {
-    const job = await deps.queue.collect(runner.id, poll);
-    if (!job) return false;
+  function handOff(runner: RegisteredRunner, res: ServerResponse, job: CollectedJob, version: string): void {
     const holdSeconds = job.meta ? Math.max(0, (now() - job.meta.arrivedAt) / 1000) : 0;
     const explanation = job.meta?.decisionRationale
       ? `${job.meta.decisionMode ?? "rule"}: ${job.meta.decisionRationale}`.slice(0, 1000) : null;
@@ -217,14 +221,13 @@ export async function startBrokerServer(deps: BrokerServerDeps, host: string, po
     });
     res.writeHead(201, {
       "content-type": "application/json",
-      [HEADER.lastUpdate]: await deps.queue.runnerVersion(runner.id),
+      [HEADER.lastUpdate]: version,
     });
     res.end(body);
     deps.metrics.requests.inc({ endpoint: "request", status: "201" });
     deps.metrics.handoffs.inc({ pool: runner.pool });
     deps.metrics.handoffSeconds.observe({ pool: runner.pool }, holdSeconds);
     deps.onHandoff(runner, job.jobId, holdSeconds);
-    return true;
   }
 
   function count(res: ServerResponse, endpoint: string, status: number, body?: unknown): void {

@@ -1,7 +1,7 @@
 import type { Logger, ReplicaSettle, ReplicaWait } from "@switchyard/runtime";
 import type { Counter } from "prom-client";
 import type { FairnessLedger } from "./fairness-ledger.js";
-import type { CollectedJob, Handoffs } from "./handoffs.js";
+import type { CollectedJob, Handoffs, PollAnswer } from "./handoffs.js";
 import type { ArrivingJob, HeldJobMeta, HeldJobs } from "./held-jobs.js";
 import type { RunnerPoll, RunnerPresence } from "./runner-presence.js";
 
@@ -21,8 +21,8 @@ import type { RunnerPoll, RunnerPresence } from "./runner-presence.js";
  * (WAIT is not a consensus: docs/OPERATING.md §11); reconcile is the backstop for that.
  */
 /** The parts of the queue whose writes are made durable here, or that are read around them. */
-export type DurableTarget = Pick<HeldJobs, "enqueue" | "restoreTakeIn"> & Pick<Handoffs, "collect" | "restoreHandoff" | "undoHandoff">
-  & Pick<RunnerPresence, "runnerVersion"> & Partial<Pick<FairnessLedger, "nextFifoSeq">>;
+export type DurableTarget = Pick<HeldJobs, "enqueue" | "restoreTakeIn"> & Pick<Handoffs, "collect" | "answerPoll" | "restoreHandoff" | "undoHandoff">
+  & Pick<RunnerPresence, "runnerVersion" | "markPolling"> & Partial<Pick<FairnessLedger, "nextFifoSeq">>;
 
 export interface DurableWritesDeps<Q extends DurableTarget> {
   queue: Q;
@@ -92,10 +92,8 @@ export function withDurableWrites<Q extends DurableTarget>(deps: DurableWritesDe
     return stored;
   }
 
-  async function collect(runnerId: string, poll?: RunnerPoll): Promise<CollectedJob | null> {
-    const since = replica.epoch();
-    const job = await queue.collect(runnerId, poll);
-    if (!job) return null;
+  /** A collected job made durable before the runner hears of it; null when another poll has it now. */
+  async function settleCollected(runnerId: string, job: CollectedJob, since: number): Promise<CollectedJob | null> {
     const settled = await replica.settle(since);
     if (!needsCheck(settled)) return job;
     const again = replica.epoch();
@@ -114,8 +112,25 @@ export function withDurableWrites<Q extends DurableTarget>(deps: DurableWritesDe
     return job;
   }
 
+  async function collect(runnerId: string, poll?: RunnerPoll): Promise<CollectedJob | null> {
+    const since = replica.epoch();
+    const job = await queue.collect(runnerId, poll);
+    return job ? settleCollected(runnerId, job, since) : null;
+  }
+
+  async function answerPoll(runnerId: string, poll: RunnerPoll, arriving: boolean): Promise<PollAnswer> {
+    const since = replica.epoch();
+    const answer = await queue.answerPoll(runnerId, poll, arriving);
+    if (!answer.job) return answer;
+    const job = await settleCollected(runnerId, answer.job, since);
+    if (job) return { job, version: answer.version };
+    // Answered without the job, the poll goes on as one that collected nothing: asking, with the version now.
+    if (arriving) await retrying("mark polling", () => queue.markPolling(poll, Date.now()));
+    return { job: null, version: await retrying("runner version", () => queue.runnerVersion(runnerId)) };
+  }
+
   return {
-    ...queue, enqueue, collect,
+    ...queue, enqueue, collect, answerPoll,
     // A sequence drawn alone (the take-in draws its own in its script) waits out a failover too.
     ...(queue.nextFifoSeq ? { nextFifoSeq: (pool: string) => retrying("fifo sequence", () => queue.nextFifoSeq!(pool)) } : {}),
     // Read between the collect and the runner's answer: failing there answered 500 to a runner whose job

@@ -16,6 +16,13 @@ export interface CollectedJob {
   handedAt: number;
 }
 
+/** A poll's answer from one step: the job it collected, if any, and the runner's long-poll version after it. */
+export interface PollAnswer {
+  job: CollectedJob | null;
+  /** X-GitLab-Last-Update for the runner ("v<n>"). */
+  version: string;
+}
+
 /** A hand-off as recorded: which runner, when, and whether the runner has spoken for the job since. */
 export interface HandoffRecord {
   runnerId: string;
@@ -27,6 +34,11 @@ export interface HandoffRecord {
 export interface Handoffs {
   /** Atomically takes the runner's next reservation as its hand-off (exactly once); the collecting poll stops counting as a slot. */
   collect(runnerId: string, poll?: RunnerPoll): Promise<CollectedJob | null>;
+  /**
+   * collect() with the runner's version in the same step; with `arriving`, a poll that collects nothing
+   * joins the polling set (RunnerPresence.markPolling) in that step too. The broker's whole first step of a poll.
+   */
+  answerPoll(runnerId: string, poll: RunnerPoll, arriving: boolean): Promise<PollAnswer>;
   /** Returns reservations past their deadline to their queue; → how many. */
   expireReservations(now: number): Promise<number>;
   /**
@@ -64,16 +76,22 @@ export function createHandoffs(redis: Redis, keys: RedisKeys, now: () => number 
     return out;
   }
 
+  async function collectStep(runnerId: string, poll: RunnerPoll | undefined, arriving: boolean): Promise<PollAnswer> {
+    const pool = poll?.pool ?? "";
+    const keyList = [keys.reserved(runnerId), keys.reservationDeadlines, keys.handoffs, keys.jobs, keys.runnerLoad, keys.jobMeta,
+      keys.polling(pool), keys.held(pool), keys.projectLoad(pool), keys.runnerVersions, ...(poll ? [keys.collected(pollMember(poll))] : [])];
+    const result = (await runScript(redis, COLLECT, keyList.length, ...keyList, runnerId, String(now()), poll ? pollMember(poll) : "", pool,
+      prefixes.held, prefixes.projectLoad, prefixes.deployOrder, String(COLLECTED_TTL_MS), arriving ? "1" : "")) as string[];
+    if (result.length === 1) return { job: null, version: `v${result[0]}` };
+    return {
+      job: { jobId: Number(result[0]), payload: result[1]!, meta: parseMeta(result[2]!), handedAt: Number(result[3]) },
+      version: `v${result[4]}`,
+    };
+  }
+
   return {
-    async collect(runnerId, poll) {
-      const pool = poll?.pool ?? "";
-      const keyList = [keys.reserved(runnerId), keys.reservationDeadlines, keys.handoffs, keys.jobs, keys.runnerLoad, keys.jobMeta,
-        keys.polling(pool), keys.held(pool), keys.projectLoad(pool), ...(poll ? [keys.collected(pollMember(poll))] : [])];
-      const result = (await runScript(redis, COLLECT, keyList.length, ...keyList, runnerId, String(now()), poll ? pollMember(poll) : "", pool,
-        prefixes.held, prefixes.projectLoad, prefixes.deployOrder, String(COLLECTED_TTL_MS))) as [string, string, string, string] | null;
-      if (!result) return null;
-      return { jobId: Number(result[0]), payload: result[1], meta: parseMeta(result[2]), handedAt: Number(result[3]) };
-    },
+    collect: async (runnerId, poll) => (await collectStep(runnerId, poll, false)).job,
+    answerPoll: collectStep,
     async expireReservations(at) {
       return Number(await runScript(redis, EXPIRE_RESERVATIONS, 2, keys.reservationDeadlines, keys.jobMeta, String(at),
         prefixes.reserved, prefixes.queue));

@@ -128,9 +128,10 @@ end
 return 1`;
 
 /**
- * KEYS: reserved(runner), reservations, handoffs, jobs, load, jobMeta, polling(pool), held(pool), projectLoad(pool)[, collected(poll)];
+ * KEYS: reserved(runner), reservations, handoffs, jobs, load, jobMeta, polling(pool), held(pool), projectLoad(pool),
+ * runnerVersions[, collected(poll)];
  * ARGV: runnerId, nowMs, poll member ('' = none), pool of KEYS 7–9, held prefix, project-load prefix, deploy-order prefix,
- * marker TTL (ms).
+ * marker TTL (ms), '1' = a poll arriving: when nothing is collected it joins the polling set (scored now, NX).
  * Pops the runner's oldest reservation that is still unclaimed and records the hand-off; the poll that
  * collects it leaves the polling set in the same step, so its slot is never counted free and taken at once.
  * The job counts on its project's load and leaves the held set and its deploy order (it is the runner's now).
@@ -138,11 +139,17 @@ return 1`;
  * (its answer lost with the connection) returns that job while that very hand-off stands, instead of
  * taking another. The time matters: a job undone and collected again by another poll of the same runner
  * is that poll's, and returning it here too would hand it down twice.
- * → {jobId, payload, meta JSON or '', handedAt}, or false when nothing is reserved.
+ * The runner's long-poll version comes with the answer, so a poll is answered (or held) after one step.
+ * → {jobId, payload, meta JSON or '', handedAt, version}, or {version} when nothing is collected.
  */
 export const COLLECT = PRELUDE + `
-if KEYS[10] then
-  local done = redis.call('GET', KEYS[10])
+local function version() return redis.call('HGET', KEYS[10], ARGV[1]) or '0' end
+local function nothing()
+  if ARGV[9] == '1' and ARGV[3] ~= '' then redis.call('ZADD', KEYS[7], 'NX', ARGV[2], ARGV[3]) end
+  return {version()}
+end
+if KEYS[11] then
+  local done = redis.call('GET', KEYS[11])
   if done then
     -- 'jobId|handedAt'; a marker without the time (written before it carried one) matches nothing.
     local jobId, at = string.match(done, '^([^|]+)|(.+)$')
@@ -151,15 +158,15 @@ if KEYS[10] then
       local h = redis.call('HGET', KEYS[3], jobId)
       local payload = redis.call('HGET', KEYS[4], jobId)
       if h and payload and string.sub(h, 1, string.len(record)) == record then
-        return {jobId, payload, redis.call('HGET', KEYS[6], jobId) or '', at}
+        return {jobId, payload, redis.call('HGET', KEYS[6], jobId) or '', at, version()}
       end
     end
-    return false
+    return nothing()
   end
 end
 while true do
   local jobId = redis.call('LPOP', KEYS[1])
-  if not jobId then return false end
+  if not jobId then return nothing() end
   redis.call('ZREM', KEYS[2], jobId .. '|' .. ARGV[1])
   if redis.call('HSETNX', KEYS[3], jobId, ARGV[1] .. '|' .. ARGV[2] .. '|0') == 1 then
     local payload = redis.call('HGET', KEYS[4], jobId)
@@ -175,8 +182,8 @@ while true do
         local deploys = deploy_key(ARGV[7], m)
         if deploys then redis.call('ZREM', deploys, jobId) end
       end
-      if KEYS[10] then redis.call('SET', KEYS[10], jobId .. '|' .. ARGV[2], 'PX', ARGV[8]) end
-      return {jobId, payload, raw or '', ARGV[2]}
+      if KEYS[11] then redis.call('SET', KEYS[11], jobId .. '|' .. ARGV[2], 'PX', ARGV[8]) end
+      return {jobId, payload, raw or '', ARGV[2], version()}
     end
     redis.call('HDEL', KEYS[3], jobId)
   end
