@@ -1,6 +1,7 @@
 import { DecisionModeSchema, TrustTierSchema } from "@switchyard/contracts";
 import { initialiseSeries } from "@switchyard/runtime";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { HANDOFF_STAGES } from "./handoff-trace.js";
 import { REPAIRED_RECORDS } from "./queue/durable-writes.js";
 
 /** Results of one `jobs/request` call to GitLab that are known up front (`http_<status>` are added as seen). */
@@ -37,6 +38,10 @@ export function createAssignerMetrics(registry: Registry, known: { pools: readon
     outcomePublishFailures: new Counter({ name: "switchyard_outcome_publish_failures_total", help: "Outcome publishes to JetStream that failed and stay in the outbox for a retry", registers }),
     outcomesDropped: new Counter({ name: "switchyard_outcomes_dropped_total", help: "Job outcomes lost before reaching the outbox (outbox_full)", labelNames: ["reason"] as const, registers }),
     failoverRepairs: new Counter({ name: "switchyard_redis_failover_repairs_total", help: "Take-ins and hand-offs a Redis failover lost, written again on the new primary before anything was acknowledged", labelNames: ["record"] as const, registers }),
+    handoffStageSeconds: new Histogram({
+      name: "switchyard_handoff_stage_seconds", help: "Time each stage of a hand-off took, from the job's jobs/request answer to the 201 written to the runner (handoff-trace.ts names the stages)",
+      labelNames: ["stage"] as const, buckets: [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 3, 10, 60, 300, 1800], registers,
+    }),
     waitingPolls: new Gauge({ name: "switchyard_waiting_polls", help: "Runner long polls held by this broker", registers }),
   };
   const pool = known.pools;
@@ -54,6 +59,7 @@ export function createAssignerMetrics(registry: Registry, known: { pools: readon
   initialiseSeries(metrics.reconciled, { pool, result: RECONCILE_RESULTS });
   initialiseSeries(metrics.slowRequests, { kind: ["headers", "deadline", "idle"] });
   initialiseSeries(metrics.outcomesDropped, { reason: ["outbox_full"] });
+  initialiseSeries(metrics.handoffStageSeconds, { stage: HANDOFF_STAGES });
   initialiseSeries(metrics.failoverRepairs, { record: REPAIRED_RECORDS });
   return metrics;
 }

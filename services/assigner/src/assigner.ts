@@ -12,6 +12,7 @@ import { createScorerClient } from "./deciding/scorer-client.js";
 import { createApprovals } from "./deciding/approvals.js";
 import { createDecisionRecorder, refusalDecision } from "./decision-recorder.js";
 import { createDispatcher, type TieBreakerPort } from "./dispatcher.js";
+import { createHandoffTrace } from "./handoff-trace.js";
 import { createWarmReserveReader } from "./deciding/warm-reserve.js";
 import { startBrokerServer, type BrokerServer } from "./downstream/broker-server.js";
 import { createJobProxy } from "./downstream/job-proxy.js";
@@ -75,6 +76,7 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
   const api = createGitLabRunnerApi({ gitlabUrl: config.gitlabUrl, identity, requestTimeoutMs: 120_000 });
   const capacity = createSignal();
   const waiters = createPollWaiters();
+  const trace = createHandoffTrace(metrics.handoffStageSeconds);
   const pools = config.pools.map((p) => p.name);
 
   const replicas = config.jetstreamReplicas;
@@ -122,7 +124,7 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
     queue, classifier, scorer, tieBreaker, placeable: health.placeable, approvals, recorder, log, wake,
     placement: { marginRatio: config.marginRatio, maxCandidates: config.maxCandidates },
     reservationTtlMs: config.reservationTtlMs, approvalWindowMs: config.approvalWindowMs,
-    pollFreshMs: derived.pollFreshMs, headSize: config.headSize, warmReserve: warmReserve.parse,
+    pollFreshMs: derived.pollFreshMs, headSize: config.headSize, warmReserve: warmReserve.parse, trace,
   });
 
   const outbox = createOutcomeOutbox({
@@ -148,7 +150,14 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
     onRetried: (pool, job) => lifecycle.lostAndRetried(pool, job),
   });
 
-  const intake = createIntake({ queue, classifier, log, onUnreadable: (reason, job) => failUnreadable(api, log, reason, job) });
+  const takeIn = createIntake({ queue, classifier, log, onUnreadable: (reason, job) => failUnreadable(api, log, reason, job) });
+  // The poller calls the intake the moment GitLab's answer with a job is in: its start is the hand-off's first mark.
+  const intake: typeof takeIn = async (pool, body) => {
+    const receivedAt = Date.now();
+    const meta = await takeIn(pool, body);
+    if (meta) { trace.mark(meta.jobId, "received", receivedAt); trace.mark(meta.jobId, "intake", Date.now()); }
+    return meta;
+  };
   const pollers = config.pools.map((pool) => startPoolPoller({
     pool, api, queue, intake, capacity, log, features: () => features.advertised(pool.name), pulled: metrics.upstreamPolls, systemId: identity.systemId,
     concurrency: config.upstreamConcurrency, burst: config.upstreamBurst, checkIntervalMs: config.checkIntervalMs,
@@ -175,7 +184,7 @@ export async function startAssigner(rt: AgentRuntime, config: AssignerConfig, de
     },
     // Redis may be down right when a runner drops its poll: the entry then ages out (pollFreshMs).
     onRunnerGone: (_runner, poll) => { queue.unmarkPolling(poll).catch(rt.background("unmark polling")); },
-    background: rt.background,
+    background: rt.background, trace,
     onHandoff: (runner, jobId) => { sightings.handedOff(runner, jobId); capacity.notify(); },
   }, config.brokerHost, config.brokerPort);
 

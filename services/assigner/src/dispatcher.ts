@@ -7,6 +7,7 @@ import { NO_API_KEY } from "./deciding/llm/index.js";
 import type { ScorerClient } from "./deciding/scorer-client.js";
 import type { WarmReserve } from "./deciding/warm-reserve.js";
 import type { DecisionRecorder } from "./decision-recorder.js";
+import type { HandoffTrace } from "./handoff-trace.js";
 import type { DispatchRound } from "./queue/dispatch-round.js";
 import type { HeldJobMeta, HeldJobs } from "./queue/held-jobs.js";
 
@@ -51,6 +52,8 @@ export interface DispatcherDeps {
    * reserve. Absent = no reserve ever.
    */
   warmReserve?: (pool: string, raw: string | null) => WarmReserve | null;
+  /** Marks the hand-off stages the dispatcher ends (handoff-trace.ts): the round's start, read, score, reservation. */
+  trace?: Pick<HandoffTrace, "mark">;
   now?: () => number;
 }
 
@@ -106,7 +109,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       if (picks.length === 0) return;
       // Score the batch in one request, then place in priority order: each job takes its best
       // candidate whose slots earlier jobs of the batch have not used up.
-      const assessed = await assessBatch(picks, open, view.laterDeploys);
+      const assessed = await assessBatch(picks, open, view.laterDeploys, at);
       const available = [...open];
       let progress = false;
       for (const [i, job] of picks.entries()) {
@@ -149,13 +152,15 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   }
 
   /** A job's placement input once the slow answers are in (deploy order, the scorer's ranking). */
-  interface Assessment { input: PlacementInput; started: number }
+  interface Assessment { input: PlacementInput; started: number; marks: RoundMarks }
+  /** When the round that placed a job started, and when its read and its scoring ended. */
+  interface RoundMarks { round: number; read: number; scored: number }
 
   /**
    * Everything about the batch's jobs that can be worked out before runners are handed out: the slow
    * part (one score request for every job the policy wants scored; the deploy order came with the round's read).
    */
-  async function assessBatch(jobs: readonly HeldJobMeta[], open: string[], laterDeploys: ReadonlySet<number>): Promise<Assessment[]> {
+  async function assessBatch(jobs: readonly HeldJobMeta[], open: string[], laterDeploys: ReadonlySet<number>, round: number): Promise<Assessment[]> {
     const started = now();
     const inputs = jobs.map((job): PlacementInput => ({
       job, available: open, scores: { kind: "not-asked" }, oldestDeploy: !(job.isDeploy && laterDeploys.has(job.jobId)),
@@ -170,7 +175,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       const result = results[k]!;
       inputs[i] = { ...inputs[i]!, scores: result.ok ? { kind: "scored", scored: result.scored } : { kind: "unavailable", reason: result.reason } };
     }
-    return inputs.map((input) => ({ input, started }));
+    const marks = { round, read: started, scored: now() };
+    return inputs.map((input) => ({ input, started, marks }));
   }
 
   /**
@@ -182,7 +188,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const step = placeJob({ ...assessment.input, available });
     switch (step.kind) {
       case "place":
-        return reserve(step.llm ? { ...job, llm: step.llm } : job, step.runnerId, assessment.started, step.placement);
+        return reserve(step.llm ? { ...job, llm: step.llm } : job, step.runnerId, assessment, step.placement);
       case "ask-human":
         ask(job, () => askHuman(job, step.proposedRunnerId, step.fifoRunnerId, step.rationale));
         return ASKED;
@@ -219,7 +225,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   }
 
   /** Reserves the job for the runner; the runner taken, or null when another replica placed the job first. */
-  async function reserve(job: HeldJobMeta, runnerId: string, started: number, placement: Placement): Promise<string | null> {
+  async function reserve(job: HeldJobMeta, runnerId: string, { started, marks }: Assessment, placement: Placement): Promise<string | null> {
     const decision = deps.recorder.build(job, runnerId, started, placement);
     // One Redis step: the reservation with the explanation the hand-off reads and, for a top-class job,
     // its dispatch on the project's budget; nothing is written when another replica placed the job first.
@@ -232,6 +238,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     if (!ok) {
       log.debug({ jobId: job.jobId, runnerId }, "job already placed elsewhere");
       return null;
+    }
+    if (deps.trace) {
+      deps.trace.mark(job.jobId, "queued", marks.round);
+      deps.trace.mark(job.jobId, "read", marks.read);
+      deps.trace.mark(job.jobId, "scored", marks.scored);
+      deps.trace.mark(job.jobId, "reserved", now());
     }
     // One wake per reservation: it frees one held poll; the reservation itself uses up that poll's slot.
     deps.wake(runnerId);

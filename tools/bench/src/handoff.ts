@@ -43,5 +43,11 @@ const rows = results.cases.map((c) => [String(c.runners), formatSpread(c.direct.
 const head = ["runners", "direct p50 ms", "direct p99 ms", "broker p50 ms", "broker p99 ms", "broker − direct p50"];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (r: string[]) => r.map((v, i) => v.padStart(widths[i]!)).join("  ");
-process.stdout.write([`Load driver: ${describeRunnerWork(results.config.runnerWork)}.`, line(head), ...rows.map(line), "", ...results.goals.map((g) => `${g.goal}: ${g.figure} [${g.met === null ? "not measured" : g.met ? "met" : "NOT met"}]`), "", `JSON: ${out}`].join("\n") + "\n");
+// Where the broker's hand-off goes, per runner count: one row per stage, p50 and p99 medians over the runs.
+const stageHead = ["runners", "broker stage", "p50 ms", "p99 ms"];
+const stageRows = results.cases.flatMap((c) => c.broker.stages.map((st) => [String(c.runners), st.stage, formatSpread(st.p50), formatSpread(st.p99)]));
+const stageWidths = stageHead.map((h, i) => Math.max(h.length, ...stageRows.map((r) => r[i]!.length)));
+const stageLine = (r: string[]) => r.map((v, i) => (i === 1 ? v.padEnd(stageWidths[i]!) : v.padStart(stageWidths[i]!))).join("  ");
+const stages = stageRows.length === 0 ? [] : ["", "Broker hand-off by stage (gitlab: job created → handed out on the pool's jobs/request; then switchyard_handoff_stage_seconds):", stageLine(stageHead), ...stageRows.map(stageLine)];
+process.stdout.write([`Load driver: ${describeRunnerWork(results.config.runnerWork)}.`, line(head), ...rows.map(line), ...stages, "", ...results.goals.map((g) => `${g.goal}: ${g.figure} [${g.met === null ? "not measured" : g.met ? "met" : "NOT met"}]`), "", `JSON: ${out}`].join("\n") + "\n");
 process.exit(0);

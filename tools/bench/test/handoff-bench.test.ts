@@ -30,6 +30,10 @@ describe("the hand-off comparison at a tiny scale", () => {
       expect(c![mode].runs[0]!.count).toBeGreaterThanOrEqual(8);
       expect(c![mode].p50.median).toBeGreaterThan(0);
     }
+    // Where the broker's hand-offs went: the sim GitLab's pick, then each of the assigner's stages, every one measured.
+    expect(c!.broker.stages.map((st) => st.stage)).toEqual(["gitlab", "intake", "queued", "read", "scored", "reserved", "woken", "collected", "written"]);
+    for (const st of c!.broker.stages) expect(st.p50.median, st.stage).toBeGreaterThanOrEqual(0);
+    expect(progress.some((l) => /broker, run 1\/1: .*stages p50\/p99 ms: gitlab [\d.]+\/[\d.]+, intake /.test(l))).toBe(true);
     expect(c!.addedP50).toBe(Math.round((c!.broker.p50.median! - c!.direct.p50.median!) * 100) / 100);
     expect(progress.some((l) => /4 runners, direct, run 1\/1/.test(l)) && progress.some((l) => /4 runners, broker, run 1\/1/.test(l))).toBe(true);
   }, 120_000);
@@ -38,7 +42,7 @@ describe("the hand-off comparison at a tiny scale", () => {
 describe("the hand-off goals", () => {
   const spread = (median: number) => ({ median, min: median, max: median, runs: 1 });
   const row = (runners: number, direct: number, broker: number): HandoffCase => ({
-    runners, direct: { runs: [], p50: spread(direct), p99: spread(direct) }, broker: { runs: [], p50: spread(broker), p99: spread(broker) }, addedP50: broker - direct,
+    runners, direct: { runs: [], p50: spread(direct), p99: spread(direct) }, broker: { runs: [], p50: spread(broker), p99: spread(broker), stages: [] }, addedP50: broker - direct,
   });
 
   it("judge the broker's cost with 50 runners and its gain with 500", () => {

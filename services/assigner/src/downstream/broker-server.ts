@@ -12,6 +12,7 @@ import { lastUpdateOf, runnerTokenOf, systemIdOf } from "../protocol/runner-requ
 import { BodyTimeout, BodyTooLarge, parseJsonObject, readBody } from "./http-body.js";
 import type { JobProxy } from "./job-proxy.js";
 import type { PollWaiters } from "./poll-waiters.js";
+import type { HandoffTrace } from "../handoff-trace.js";
 import { newRunnerToken, runnerNumericId, type BackgroundFailure, type RegisteredRunner, type RunnerRegistry } from "@switchyard/runtime";
 
 export interface BrokerMetrics {
@@ -47,6 +48,8 @@ export interface BrokerServerDeps {
   onHandoff: (runner: RegisteredRunner, jobId: number, holdSeconds: number) => void;
   /** Catch handler for calls nobody waits for (counted, logged once). */
   background: BackgroundFailure;
+  /** Marks the hand-off stages the broker ends (handoff-trace.ts): woken, collected, written. */
+  trace?: Pick<HandoffTrace, "mark" | "finish">;
   now?: () => number;
 }
 
@@ -176,8 +179,9 @@ export async function startBrokerServer(deps: BrokerServerDeps, host: string, po
     const systemId = systemIdOf(body)?.replace(/[^A-Za-z0-9_.-]/g, "").slice(0, 64) ?? "-";
     const poll: RunnerPoll = { pool: runner.pool, runnerId: runner.id, systemId, pollId: `${instance}:${++pollSeq}` };
     // One Redis step: a reserved job handed down, or the poll marked asking with the runner's version.
+    const arrivedAt = now();
     const first = await deps.queue.answerPoll(runner.id, poll, true);
-    if (first.job) return handOff(runner, res, first.job, first.version);
+    if (first.job) return handOff(runner, res, first.job, first.version, arrivedAt);
     const version = first.version;
     const lastUpdate = lastUpdateOf(body);
     deps.onRunnerAsking(runner, poll);
@@ -192,8 +196,9 @@ export async function startBrokerServer(deps: BrokerServerDeps, host: string, po
         // Re-check now and then even without a wake-up: a wake from another replica can be lost.
         await deps.waiters.hold(runner.id, Math.min(RECHECK_MS, deadline - now()), stop);
         if (stop.aborted) break;
+        const wokenAt = now();
         const answer = await deps.queue.answerPoll(runner.id, poll, false);
-        if (answer.job) { res.off("close", onClose); return handOff(runner, res, answer.job, answer.version); }
+        if (answer.job) { res.off("close", onClose); return handOff(runner, res, answer.job, answer.version, wokenAt); }
       }
       res.off("close", onClose);
       if (gone.signal.aborted) { deps.onRunnerGone(runner, poll); return; }
@@ -205,7 +210,10 @@ export async function startBrokerServer(deps: BrokerServerDeps, host: string, po
     return count(res, "request", 204);
   }
 
-  function handOff(runner: RegisteredRunner, res: ServerResponse, job: CollectedJob, version: string): void {
+  /** `lookedAt`: when the poll asked Redis for the job it now hands over (a held poll: when it was woken). */
+  function handOff(runner: RegisteredRunner, res: ServerResponse, job: CollectedJob, version: string, lookedAt: number): void {
+    deps.trace?.mark(job.jobId, "woken", lookedAt);
+    deps.trace?.mark(job.jobId, "collected", now());
     const holdSeconds = job.meta ? Math.max(0, (now() - job.meta.arrivedAt) / 1000) : 0;
     const explanation = job.meta?.decisionRationale
       ? `${job.meta.decisionMode ?? "rule"}: ${job.meta.decisionRationale}`.slice(0, 1000) : null;
@@ -224,6 +232,7 @@ export async function startBrokerServer(deps: BrokerServerDeps, host: string, po
       [HEADER.lastUpdate]: version,
     });
     res.end(body);
+    deps.trace?.finish(job.jobId, now());
     deps.metrics.requests.inc({ endpoint: "request", status: "201" });
     deps.metrics.handoffs.inc({ pool: runner.pool });
     deps.metrics.handoffSeconds.observe({ pool: runner.pool }, holdSeconds);

@@ -69,6 +69,8 @@ export interface LiveSystem {
   readonly profileDir: string;
   /** NATS and Redis round trips measured before the agents started. */
   readonly floor: Floor;
+  /** The assigner's HTTP server (/metrics); null in direct mode. */
+  readonly assignerUrl: string | null;
   readonly runnerWork: RunnerWork;
   stop(): Promise<void>;
 }
@@ -166,12 +168,15 @@ export async function startLiveSystem(options: LiveSystemOptions): Promise<LiveS
     const configs: Record<AgentName, string> = {
       scorer: layout.scorerConfig, optimizer: layout.optimizerConfig, monitor: layout.monitorConfig, assigner: layout.assignerConfig,
     };
+    let assignerUrl: string | null = null;
     if (!direct) {
       // Scorer, optimizer and monitor do not depend on each other; the assigner comes last, as in npm start.
       const early = AGENTS.filter((a) => a !== "assigner").map((name) => child(name, `services/${name}/dist/main.js`, agentEnv(name, configs[name])));
       await Promise.all(early.map((c) => c.waitForLine(new RegExp(`${c.name} listening`), 30_000)));
       const assigner = child("assigner", "services/assigner/dist/main.js", agentEnv("assigner", configs.assigner));
-      await assigner.waitForLine(/assigner listening/, 30_000);
+      const up = await assigner.waitForLine(/assigner listening/, 30_000);
+      // The agent logs its HTTP address on that line (runtime agent.ts); it listens on every interface.
+      assignerUrl = /"http":"([^"]+)"/.exec(up.input ?? "")?.[1]?.replace("0.0.0.0", "127.0.0.1") ?? null;
     }
     const runners = child("sim-runners", "libs/gitlab-sim/dist/runners-main.js", {
       SIM_BROKER_URL: direct ? `http://127.0.0.1:${ports.gitlab}` : layout.brokerUrl, SIM_FLEET_FILE: layout.fleetFile, SIM_SPEED: String(options.speed),
@@ -183,7 +188,7 @@ export async function startLiveSystem(options: LiveSystemOptions): Promise<LiveS
     for (const c of children) if (c.process.pid !== undefined) pids[c.name] = c.process.pid;
     return {
       gitlabUrl: `http://127.0.0.1:${ports.gitlab}`, adminToken: fleet.gitlab.adminToken, fleet,
-      poolTags: fleet.pools.map((p) => p.tags), natsUrl: nats.url, nc, pids, logDir, profileDir, floor, runnerWork, stop,
+      poolTags: fleet.pools.map((p) => p.tags), natsUrl: nats.url, nc, pids, logDir, profileDir, floor, runnerWork, stop, assignerUrl,
       runnersUrl: `http://127.0.0.1:${ports.runnersMetrics}`,
     };
   } catch (err) {

@@ -3,6 +3,7 @@ import { createJobOfferer } from "./job-offerer.js";
 import { latencyStats, type LatencyStats } from "./latency-stats.js";
 import { describeRunnerWork, startLiveSystem, type LiveSystem, type LiveSystemOptions } from "./live-system.js";
 import { spread, type Spread } from "./repeat-summary.js";
+import { bucketDelta, parseStageBuckets, stageFigures, type StageFigure } from "./stage-breakdown.js";
 import type { RunnerWork } from "@switchyard/gitlab-sim";
 
 /** What the hand-off comparison varies and holds fixed. */
@@ -28,10 +29,20 @@ export type HandoffMode = "direct" | "broker";
 export interface HandoffCase {
   runners: number;
   direct: { runs: LatencyStats[]; p50: Spread; p99: Spread };
-  broker: { runs: LatencyStats[]; p50: Spread; p99: Spread };
+  broker: { runs: LatencyStats[]; p50: Spread; p99: Spread; stages: StageSummary[] };
   /** Broker p50 − direct p50 (ms), medians. */
   addedP50: number | null;
 }
+
+/**
+ * One stage of the broker's hand-offs over the runs: `gitlab` (the job created → Rails handed it out on the
+ * pool's jobs/request, from the sim's own record of each job), then the assigner's
+ * switchyard_handoff_stage_seconds stages; median (min–max) of each run's p50 and p99, ms.
+ */
+export interface StageSummary { stage: string; p50: Spread; p99: Spread }
+
+/** One measured run: offer → runner, and where the time went. */
+export interface RunMeasure { stats: LatencyStats; stages: StageFigure[] }
 
 export const HANDOFF_SCHEMA = "switchyard.bench.handoff/v1";
 
@@ -55,7 +66,7 @@ async function receivedAt(system: LiveSystem): Promise<Map<number, number>> {
  * Offer → runner got it, for one system: `rate` jobs per second for `warmupSeconds` (not counted, until
  * each reached a runner), then for `seconds`, then every measured job's hand-off.
  */
-async function measure(system: LiveSystem, options: HandoffBenchOptions): Promise<LatencyStats> {
+async function measure(system: LiveSystem, options: HandoffBenchOptions): Promise<RunMeasure> {
   const offerer = createJobOfferer({ gitlabUrl: system.gitlabUrl, adminToken: system.adminToken, poolTags: system.poolTags, jobSeconds: options.jobSeconds });
   const until = async (count: number, ms: number) => {
     const deadline = Date.now() + ms;
@@ -66,17 +77,41 @@ async function measure(system: LiveSystem, options: HandoffBenchOptions): Promis
   await offerer.stop();
   await until(offerer.offered(), 60_000);
   const warmIds = new Set((await receivedAt(system)).keys());
+  const stagesBefore = await scrapeStages(system);
   offerer.run(options.rate);
   await sleep(options.seconds * 1_000);
   await offerer.stop();
   await until(offerer.offered(), 30_000);
   const got = await receivedAt(system);
+  const stagesAfter = await scrapeStages(system);
   const handoffs: number[] = [];
+  const measured: number[] = [];
   for (const [jobId, at] of got) {
     const sent = offerer.offeredAt(jobId);
-    if (sent !== undefined && !warmIds.has(jobId)) handoffs.push(at - sent);
+    if (sent !== undefined && !warmIds.has(jobId)) { handoffs.push(at - sent); measured.push(jobId); }
   }
-  return latencyStats(handoffs);
+  const gitlab = latencyStats(await gitlabPickMs(system, measured, options.speed));
+  const assigner = stagesBefore && stagesAfter ? bucketDelta(stagesBefore, stagesAfter) : new Map();
+  const stages = [{ stage: "gitlab", count: gitlab.count, p50: gitlab.p50, p99: gitlab.p99 }, ...stageFigures(assigner, [...assigner.keys()])];
+  return { stats: latencyStats(handoffs), stages };
+}
+
+/** The assigner's hand-off stage histograms now; null without an assigner (direct mode). */
+async function scrapeStages(system: LiveSystem): Promise<ReturnType<typeof parseStageBuckets> | null> {
+  if (!system.assignerUrl) return null;
+  return parseStageBuckets(await (await fetch(`${system.assignerUrl}/metrics`)).text());
+}
+
+/** Per job, created → picked by a jobs/request (wall ms), from the sim GitLab's times (its clock runs `speed` times faster). */
+async function gitlabPickMs(system: LiveSystem, jobIds: readonly number[], speed: number): Promise<number[]> {
+  const out: number[] = [];
+  for (const id of jobIds) {
+    const res = await fetch(`${system.gitlabUrl}/sim/jobs/${id}`, { headers: { "PRIVATE-TOKEN": system.adminToken } });
+    if (res.status !== 200) { await res.arrayBuffer(); continue; }
+    const job = (await res.json()) as { createdAt: string; startedAt: string | null };
+    if (job.startedAt !== null) out.push((Date.parse(job.startedAt) - Date.parse(job.createdAt)) / speed);
+  }
+  return out;
 }
 
 /**
@@ -90,13 +125,16 @@ export async function runHandoffBench(options: HandoffBenchOptions, deps: { log:
   deps.progress(`load driver: ${describeRunnerWork(runnerWork)}`);
   for (const runners of options.runnerCounts) {
     const byMode: Record<HandoffMode, LatencyStats[]> = { direct: [], broker: [] };
+    const brokerStages: StageFigure[][] = [];
     for (let run = 1; run <= options.repeat; run++) {
       for (const mode of ["direct", "broker"] as const) {
         const system = await startLiveSystem({ ...options, runnerWork, runners, mode, prefix: options.prefixFor(`${mode}${runners}r${run}`), log: deps.log });
         try {
-          const stats = await measure(system, options);
+          const { stats, stages } = await measure(system, options);
           byMode[mode].push(stats);
-          deps.progress(`${runners} runners, ${mode}, run ${run}/${options.repeat}: hand-off p50 ${stats.p50} ms, p99 ${stats.p99} ms (${stats.count} jobs)`);
+          if (mode === "broker") brokerStages.push(stages);
+          const where = stages.filter((st) => st.count > 0).map((st) => `${st.stage} ${st.p50}/${st.p99}`).join(", ");
+          deps.progress(`${runners} runners, ${mode}, run ${run}/${options.repeat}: hand-off p50 ${stats.p50} ms, p99 ${stats.p99} ms (${stats.count} jobs); stages p50/p99 ms: ${where}`);
         } finally {
           await system.stop();
         }
@@ -104,7 +142,7 @@ export async function runHandoffBench(options: HandoffBenchOptions, deps: { log:
     }
     const over = (runs: LatencyStats[], key: "p50" | "p99") => spread(runs.map((r) => r[key]));
     const direct = { runs: byMode.direct, p50: over(byMode.direct, "p50"), p99: over(byMode.direct, "p99") };
-    const broker = { runs: byMode.broker, p50: over(byMode.broker, "p50"), p99: over(byMode.broker, "p99") };
+    const broker = { runs: byMode.broker, p50: over(byMode.broker, "p50"), p99: over(byMode.broker, "p99"), stages: summarizeStages(brokerStages) };
     const addedP50 = direct.p50.median !== null && broker.p50.median !== null ? Math.round((broker.p50.median - direct.p50.median) * 100) / 100 : null;
     cases.push({ runners, direct, broker, addedP50 });
   }
@@ -116,6 +154,13 @@ export async function runHandoffBench(options: HandoffBenchOptions, deps: { log:
     },
     cases, goals: handoffGoals(cases),
   };
+}
+
+/** Each stage's p50 and p99 over the runs (the stage order of the first run). */
+export function summarizeStages(runs: readonly StageFigure[][]): StageSummary[] {
+  const names = runs[0]?.map((st) => st.stage) ?? [];
+  const figures = (stage: string, key: "p50" | "p99") => runs.map((r) => r.find((st) => st.stage === stage)?.[key] ?? null).filter((v): v is number => v !== null);
+  return names.map((stage) => ({ stage, p50: spread(figures(stage, "p50")), p99: spread(figures(stage, "p99")) }));
 }
 
 /** Issue 16's hand-off goals: ≤ 5 ms added at p50 with 50 runners; faster than direct with 500. */
