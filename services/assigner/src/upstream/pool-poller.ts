@@ -49,10 +49,11 @@ export interface PoolPollerDeps {
 const MAX_RETRY_AFTER_MS = 15 * 60_000;
 const FORBIDDEN_HOLD_MS = 30_000;
 /**
- * Least time between the starts of two requests that Workhorse answered with its own 204. A held poll
- * released because the queue changed is re-sent at once (a job for the pool is likely there); a Workhorse
- * whose polling duration is (mis)set near zero answers every request at once, and this spacing keeps that
- * to 10 requests a second per worker, all answered by Workhorse from Redis without reaching Rails.
+ * Least time between the starts of two requests that Workhorse answered with its own 204 one after the
+ * other. The first such 204 after an answer from Rails is re-sent at once (a job for the pool is likely
+ * there); a second one in a row shows Workhorse is not passing the requests on, e.g. one whose polling
+ * duration is (mis)set near zero, and this spacing keeps that to 10 requests a second per worker, all
+ * answered by Workhorse from Redis without reaching Rails.
  */
 export const WORKHORSE_REPOLL_SPACING_MS = 100;
 
@@ -69,17 +70,21 @@ export function upstreamRetryDelayMs(status: number | "network", retryAfterMs: n
 /**
  * The least time from the start of a request that found no job to the start of the next one.
  * - Workhorse's own 204 (no X-GitLab-Last-Update; workhorse/internal/builds/register.go) ends a held poll
- *   when the runner's queue key changed, so a job for the pool may be there now: ask again at once, only
- *   spaced by WORKHORSE_REPOLL_SPACING_MS. gitlab-runner waits for its next check_interval here; a broker
- *   that did so missed every job offered during that wait.
+ *   when the runner's queue key changed (WatchKeyStatusSeenChange), so a job for the pool may be there now:
+ *   ask again at once. The request re-sent with the old value then reaches Rails (WatchKeyStatusAlreadyChanged),
+ *   so a second Workhorse 204 in a row (`afterWorkhorseEmpty`) means the key did not change (its timeout, or a
+ *   polling duration near zero): only that one is spaced by WORKHORSE_REPOLL_SPACING_MS from its ask. Spacing
+ *   the first one too delayed every job GitLab created less than that after the held poll was sent: at 10 jobs
+ *   a second, nearly all of them, by 50 ms on average. gitlab-runner waits for its next check_interval here; a
+ *   broker that did so missed every job offered during that wait.
  * - Rails' 204 carrying a queue value other than the one sent (lib/api/ci/runner.rb POST /jobs/request,
  *   ensure_runner_queue_value): the next request, with the new value, parks at Workhorse until the queue
  *   changes, so it costs Rails nothing: send it now. (A 201 carries no value, so the ask after a job is stale.)
  * - Rails' 204 with the value sent (GitLab without long polling): like gitlab-runner (commands/multi.go, one
  *   request per runner per check_interval), wait the check interval.
  */
-export function emptyAnswerWaitMs(answered: string | null, sent: string | null, checkIntervalMs: number): number {
-  if (answered === null) return Math.min(WORKHORSE_REPOLL_SPACING_MS, checkIntervalMs);
+export function emptyAnswerWaitMs(answered: string | null, sent: string | null, checkIntervalMs: number, afterWorkhorseEmpty = false): number {
+  if (answered === null) return afterWorkhorseEmpty ? Math.min(WORKHORSE_REPOLL_SPACING_MS, checkIntervalMs) : 0;
   if (answered !== sent) return 0;
   return checkIntervalMs;
 }
@@ -147,6 +152,8 @@ export function startPoolPoller(deps: PoolPollerDeps): { stop(graceMs?: number):
     // A place among the requests in flight lasts until the job it brought is held (intake done), so
     // other workers cannot ask for a place that job is about to fill.
     let reserved = false;
+    /** The last answer this worker got was Workhorse's own 204 (see emptyAnswerWaitMs). */
+    let workhorseEmpty = false;
     const release = () => { if (reserved) { reserved = false; asking--; } };
     while (!stopped) {
       try {
@@ -160,6 +167,8 @@ export function startPoolPoller(deps: PoolPollerDeps): { stop(graceMs?: number):
         const sentLastUpdate = isBurst ? null : lastUpdate;
         const result = await deps.api.requestJob(deps.pool.upstreamToken, deps.systemId, sentLastUpdate, deps.features(), abortRequests.signal);
         if (result.kind !== "job") release();
+        const afterWorkhorseEmpty = workhorseEmpty;
+        workhorseEmpty = result.kind === "empty" && result.lastUpdate === null;
         if (isBurst && result.kind !== "job") {
           // Park, whatever the answer: a burst worker never waits at Workhorse nor adds to a retry. A 409 here
           // is likely our own workers contending for the pool's queue (Ci::RegisterJobService), not GitLab
@@ -185,7 +194,7 @@ export function startPoolPoller(deps: PoolPollerDeps): { stop(graceMs?: number):
             lastUpdate = result.lastUpdate ?? lastUpdate;
             deps.pulled.inc({ pool: deps.pool.name, result: "empty" });
             warned = false;
-            const rest = emptyAnswerWaitMs(result.lastUpdate, sentLastUpdate, deps.checkIntervalMs) - (now() - askedAt);
+            const rest = emptyAnswerWaitMs(result.lastUpdate, sentLastUpdate, deps.checkIntervalMs, afterWorkhorseEmpty) - (now() - askedAt);
             if (rest > 0) await sleep(rest, abort.signal);
             break;
           }
@@ -205,6 +214,7 @@ export function startPoolPoller(deps: PoolPollerDeps): { stop(graceMs?: number):
         }
       } catch (err) {
         release();
+        workhorseEmpty = false;
         if (stopped) return;
         parkedAt = now();
         deps.pulled.inc({ pool: deps.pool.name, result: "error" });
