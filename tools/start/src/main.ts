@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { contracts, type Decision } from "@switchyard/contracts";
 import { generateFleet } from "@switchyard/gitlab-sim";
 import { connectNats, connectRedis, createBus, createLogger, createMetrics, deletePrefixKeys, deleteStream, formatDecision, freePort, redisKeys, withoutCredentials } from "@switchyard/runtime";
-import { agentExecArgv, startChild, type Child } from "./children.js";
+import { agentExecArgv, agentProcessEnv, startChild, type Child } from "./children.js";
 import { writeDemoConfig } from "./demo-config.js";
 import { formatWaitSummary, olderJobsWaiting, readShadowReport } from "./demo-report.js";
 import { findOrStartNats } from "./local-nats.js";
@@ -89,7 +89,7 @@ try {
   const layout = writeDemoConfig(workDir, fleet, ports, { speed: Number(values.speed), ...(bursts ? { lookahead: 100 } : {}) });
   const onImportantLine = (name: string, line: string) => say(`[${name}] ${line.slice(0, 400)}`);
   const child = (name: string, script: string, env: Record<string, string>) => {
-    const c = startChild({ name, script: join(root, script), env, execArgv: agentExecArgv(name), logFile: join(workDir, "logs", `${name}.log`), onImportantLine });
+    const c = startChild({ name, script: join(root, script), env: { ...agentProcessEnv(name), ...env }, execArgv: agentExecArgv(name), logFile: join(workDir, "logs", `${name}.log`), onImportantLine });
     children.push(c);
     return c;
   };
