@@ -2,6 +2,11 @@ import { describe, expect, it } from "vitest";
 import { latencyStats } from "../src/live/latency-stats.js";
 import { LIVE_SCHEMA, cpuSplit, summarize, type LiveResults, type LiveStep } from "../src/live/live-results.js";
 import { formatSpread, spread, summarizeRuns } from "../src/live/repeat-summary.js";
+import { peakMemorySample } from "../src/live/memory-stats.js";
+import type { MemorySample } from "../src/live/memory-sampler.js";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const step = (rate: number, p99: number, keptUp: boolean, rssMb = 160): LiveStep => {
   const s = { count: 1, p50: 1, p99, max: p99, mean: 1 };
@@ -73,5 +78,32 @@ describe("repeated live runs", () => {
     const usage = (cpuPercent: number) => ({ pid: 1, rssMb: 1, maxRssMb: 1, cpuPercent });
     const processes = { assigner: usage(60.2), scorer: usage(5.1), "sim-gitlab": usage(12), "sim-runners": usage(20.5) };
     expect(cpuSplit(processes, ["scorer", "optimizer", "assigner"], ["sim-gitlab", "sim-runners"])).toEqual({ agents: 65.3, simulators: 32.5 });
+  });
+});
+
+describe("agent memory samples", () => {
+  const sample = (at: number, rssMb: number): MemorySample => ({
+    at, rssMb, rssAnonMb: rssMb - 50, rssFileMb: 50, heapTotalMb: 40, heapUsedMb: 30, externalMb: 5, arrayBuffersMb: 2,
+    spaces: { old_space: { sizeMb: 30, usedMb: 25 }, new_space: { sizeMb: 8, usedMb: 1 } }, anonByMapping: { v8Pages: 40, brk: 10, other: 5 },
+  });
+
+  it("picks the highest-RSS sample within the step, skipping torn lines", () => {
+    const dir = mkdtempSync(join(tmpdir(), "memory-"));
+    try {
+      const file = join(dir, "assigner.jsonl");
+      writeFileSync(file, [sample(1, 200), sample(10, 120), sample(11, 150), sample(12, 130), sample(30, 300)].map((s) => JSON.stringify(s)).join("\n") + "\n{\"at\":");
+      expect(peakMemorySample(file, 10, 20)?.rssMb).toBe(150);
+      expect(peakMemorySample(file, 40, 50)).toBeNull();
+      expect(peakMemorySample(join(dir, "missing.jsonl"), 0, 100)).toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("folds each agent's peak sample over runs", () => {
+    const withMemory = (rssMb: number) => ({ ...step(50, 10, true, rssMb), memory: { assigner: sample(1, rssMb) } });
+    const summary = summarizeRuns([run([withMemory(150)], 0.3), run([withMemory(170)], 0.3), run([withMemory(160)], 0.3)]);
+    expect(summary.memory.assigner?.rssMb).toEqual({ median: 160, min: 150, max: 170, runs: 3 });
+    expect(summary.memory.assigner?.old_space).toEqual({ median: 30, min: 30, max: 30, runs: 3 });
   });
 });

@@ -2,6 +2,7 @@ import type { Floor } from "./floor.js";
 import type { LatencyStats } from "./latency-stats.js";
 import type { RunnerWork } from "@switchyard/gitlab-sim";
 import type { ProcUsage } from "./proc-stats.js";
+import type { MemorySample } from "./memory-sampler.js";
 
 /** Schema id of bench-results/live.json (documented in tools/bench/README.md). */
 export const LIVE_SCHEMA = "switchyard.bench.live/v1";
@@ -46,6 +47,8 @@ export interface LiveStep {
   processes: Record<string, ProcUsage>;
   /** CPU % of one core summed over the four agents, and over the load driver (sim GitLab + sim runners). */
   cpuPercent: { agents: number; simulators: number };
+  /** With `--memory`: per agent, its own memory sample at its highest RSS in the step. */
+  memory?: Record<string, MemorySample>;
 }
 
 /** The whole result file. */
@@ -59,6 +62,11 @@ export interface LiveResults {
     runners: number; pools: number; limit: number; slots: number; speed: number; jobSeconds: number; stepSeconds: number; rates: number[]; warmupSeconds: number;
     /** What the sim runners did per job (SIM_RUNNER_WORK). */
     runnerWork: RunnerWork;
+    /** The node flags the agents ran with (AGENT_NODE_FLAGS unless --agent-node-flags), and NODE_OPTIONS if set. */
+    agentNodeFlags?: string[];
+    /** The extra environment the agents ran with (AGENT_ENV unless --agent-env). */
+    agentEnv?: Record<string, string>;
+    nodeOptions?: string;
   };
   steps: LiveStep[];
   stoppedBecause: string;

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { generateFleet, type Fleet, type PoolTemplate, type RunnerWork } from "@switchyard/gitlab-sim";
 import { connectNats, connectRedis, deletePrefixKeys, deleteStream, freePort, type Logger, type NatsConnection } from "@switchyard/runtime";
 import { subjects } from "@switchyard/contracts";
-import { agentExecArgv, startChild, type Child } from "../../../start/dist/children.js";
+import { agentExecArgv, agentProcessEnv, startChild, type Child } from "../../../start/dist/children.js";
 import { writeDemoConfig } from "../../../start/dist/demo-config.js";
 import { findOrStartNats } from "../../../start/dist/local-nats.js";
 import { findOrStartRedis, type LocalService } from "../../../start/dist/local-services.js";
@@ -40,6 +40,15 @@ export interface LiveSystemOptions {
   /** Agents started with `node --cpu-prof` (profiles land in workDir/profiles). */
   profile?: readonly string[];
   /**
+   * The agents' node flags in place of tools/start's AGENT_NODE_FLAGS (to compare heap settings); unset:
+   * what npm start passes.
+   */
+  agentNodeFlags?: readonly string[];
+  /** The agents' extra environment in place of tools/start's AGENT_ENV (e.g. {} to run without it). */
+  agentEnv?: Readonly<Record<string, string>>;
+  /** Preload the memory sampler into each agent: a line a second in workDir/memory/<agent>.jsonl. */
+  memory?: boolean;
+  /**
    * `broker` (default): the runners ask Switchyard. `direct`: no agent runs, and each runner is registered
    * with the simulated GitLab under its own token and asks it straight, as a fleet without Switchyard does.
    */
@@ -67,6 +76,8 @@ export interface LiveSystem {
   readonly runnersUrl: string;
   readonly logDir: string;
   readonly profileDir: string;
+  /** Each agent's memory-sampler file (empty without `memory`). */
+  readonly memoryFiles: Record<string, string>;
   /** NATS and Redis round trips measured before the agents started. */
   readonly floor: Floor;
   /** The assigner's HTTP server (/metrics); null in direct mode. */
@@ -103,6 +114,8 @@ export async function startLiveSystem(options: LiveSystemOptions): Promise<LiveS
   const cleanups: (() => Promise<void>)[] = [];
   const logDir = join(options.workDir, "logs");
   const profileDir = join(options.workDir, "profiles");
+  const memoryDir = join(options.workDir, "memory");
+  const memoryFiles: Record<string, string> = {};
   const stop = async () => {
     for (const child of [...children].reverse()) await child.stop();
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
@@ -112,6 +125,7 @@ export async function startLiveSystem(options: LiveSystemOptions): Promise<LiveS
     rmSync(options.workDir, { recursive: true, force: true });
     mkdirSync(logDir, { recursive: true });
     mkdirSync(profileDir, { recursive: true });
+    mkdirSync(memoryDir, { recursive: true });
     const nats = await findOrStartNats(options.natsUrl, { prefix: options.prefix, logFile: join(logDir, "nats-server.log"), warn: (line) => options.log.warn(line) });
     services.push(nats);
     const redisService = await findOrStartRedis(options.redisUrl);
@@ -151,8 +165,14 @@ export async function startLiveSystem(options: LiveSystemOptions): Promise<LiveS
     const onImportantLine = (name: string, line: string) => options.log.warn({ process: name }, line.slice(0, 400));
     const child = (name: string, script: string, env: Record<string, string>) => {
       const profile = options.profile?.includes(name) ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
-      const execArgv = [...agentExecArgv(name), ...profile];
-      const c = startChild({ name, script: join(options.root, script), env, execArgv, logFile: join(logDir, `${name}.log`), onImportantLine });
+      const agent = (AGENTS as readonly string[]).includes(name);
+      const heap = agent && options.agentNodeFlags ? [...options.agentNodeFlags] : agentExecArgv(name);
+      const memory = agent && options.memory ? ["--import", new URL("./memory-sampler.js", import.meta.url).href] : [];
+      if (memory.length) memoryFiles[name] = join(memoryDir, `${name}.jsonl`);
+      const execArgv = [...heap, ...memory, ...profile];
+      const extraEnv = agent ? { ...(options.agentEnv ?? agentProcessEnv(name)), ...(memoryFiles[name] ? { SWITCHYARD_BENCH_MEMORY_FILE: memoryFiles[name] } : {}) } : {};
+      const childEnv = { ...extraEnv, ...env };
+      const c = startChild({ name, script: join(options.root, script), env: childEnv, execArgv, logFile: join(logDir, `${name}.log`), onImportantLine });
       children.push(c);
       return c;
     };
@@ -188,7 +208,7 @@ export async function startLiveSystem(options: LiveSystemOptions): Promise<LiveS
     for (const c of children) if (c.process.pid !== undefined) pids[c.name] = c.process.pid;
     return {
       gitlabUrl: `http://127.0.0.1:${ports.gitlab}`, adminToken: fleet.gitlab.adminToken, fleet,
-      poolTags: fleet.pools.map((p) => p.tags), natsUrl: nats.url, nc, pids, logDir, profileDir, floor, runnerWork, stop, assignerUrl,
+      poolTags: fleet.pools.map((p) => p.tags), natsUrl: nats.url, nc, pids, logDir, profileDir, memoryFiles, floor, runnerWork, stop, assignerUrl,
       runnersUrl: `http://127.0.0.1:${ports.runnersMetrics}`,
     };
   } catch (err) {

@@ -1,7 +1,7 @@
 import { AGENTS, SIMULATORS, describeRunnerWork } from "./live-system.js";
 import type { LatencyStats } from "./latency-stats.js";
 import type { LiveResults } from "./live-results.js";
-import { formatSpread, type RepeatSummary } from "./repeat-summary.js";
+import { MEMORY_FIGURES, formatSpread, memoryFigure, type RepeatSummary } from "./repeat-summary.js";
 
 const pad = (cells: string[], widths: number[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
 const fmt = (x: number | null) => (x === null ? "-" : x >= 100 ? x.toFixed(0) : x.toFixed(1));
@@ -31,6 +31,9 @@ export function liveTables(results: LiveResults): string {
       return u ? `${u.maxRssMb.toFixed(0)}/${u.cpuPercent.toFixed(0)}%` : "-";
     }), `${s.cpuPercent.agents.toFixed(0)}%`, `${s.cpuPercent.simulators.toFixed(0)}%`]),
   );
+  const memory = results.steps.flatMap((s) => Object.entries(s.memory ?? {}).map(([name, m]) => [
+    String(s.rate), name, ...MEMORY_FIGURES.map((f) => fmt(memoryFigure(m, f))),
+  ]));
   const goals = table(
     ["goal", "figure", "target", "met"],
     results.summary.goals.map((g) => [g.name, g.figure === null ? "-" : String(g.figure), g.goal, g.met === null ? "n/a" : g.met ? "yes" : "NO"]),
@@ -51,6 +54,7 @@ export function liveTables(results: LiveResults): string {
     "Cost per step (peak RSS MB / CPU % of one core); agents = the four agents, simulators = sim GitLab + sim runners (the load driver, not Switchyard):",
     cost,
     "",
+    ...(memory.length ? [`${MEMORY_NOTE} Node ${results.machine.node}, agent flags ${results.config.agentNodeFlags?.join(" ") ?? "-"}:`, table(["jobs/s", "agent", ...MEMORY_HEAD], memory), ""] : []),
     `Sustained rate: ${results.summary.sustainedRate ?? "none"} jobs/s (p99 queued→decided ≤ 50 ms and kept up). Stopped: ${results.stoppedBecause}.`,
     goals,
   ].join("\n");
@@ -67,6 +71,7 @@ export function repeatTables(summary: RepeatSummary): string {
     ]),
   );
   const rss = table(["process", "peak RSS MB"], Object.entries(summary.maxRssMb).map(([n, v]) => [n, s(v)]));
+  const memory = Object.entries(summary.memory).map(([name, figures]) => [name, ...MEMORY_FIGURES.map((f) => s(figures[f]!))]);
   const goals = table(
     ["goal", "figure", "target", "met"],
     summary.goals.map((g) => [g.name, s(g.figure), g.goal, g.met === null ? "n/a" : g.met ? "yes" : "NO"]),
@@ -81,6 +86,11 @@ export function repeatTables(summary: RepeatSummary): string {
     "",
     rss,
     "",
+    ...(memory.length ? [MEMORY_NOTE, table(["agent", ...MEMORY_HEAD], memory), ""] : []),
     goals,
   ].join("\n");
 }
+
+const MEMORY_NOTE = "Memory at each agent's highest RSS (MiB; --memory): RSS = file-backed (node's binary) + anonymous; V8 heap committed and used, new/old/code space committed; "
+  + "external (Buffers, native objects); anonymous memory by mapping: V8's heap pages (kept ones included), the main malloc heap (brk), every other mapping (thread arenas, stacks, V8 tables).";
+const MEMORY_HEAD = ["RSS", "file", "anon", "heap total", "heap used", "new space", "old space", "code space", "external", "V8 pages", "brk", "other"];

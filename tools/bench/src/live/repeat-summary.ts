@@ -1,5 +1,6 @@
 import type { RunnerWork } from "@switchyard/gitlab-sim";
 import type { LiveResults } from "./live-results.js";
+import type { MemorySample } from "./memory-sampler.js";
 
 /** A figure over repeated runs: the median is reported, min and max show the spread. */
 export interface Spread {
@@ -40,6 +41,8 @@ export interface RepeatSummary {
   goals: { name: string; goal: string; figure: Spread; met: boolean | null }[];
   rates: RateSpread[];
   maxRssMb: Record<string, Spread>;
+  /** With `--memory`: per agent, each figure of its highest-RSS sample of a run (MiB), over the runs. */
+  memory: Record<string, Record<string, Spread>>;
   floor: { natsP50: Spread; natsP99: Spread; redisP50: Spread; redisP99: Spread };
 }
 
@@ -71,12 +74,37 @@ export function summarizeRuns(runs: readonly LiveResults[]): RepeatSummary {
   const names = [...new Set(runs.flatMap((r) => Object.keys(r.summary.maxRssMb)))];
   const maxRssMb = Object.fromEntries(names.map((n) => [n, spread(runs.map((r) => r.summary.maxRssMb[n]))]));
   return {
-    runs: runs.length, runnerWork: runs[0]?.config.runnerWork ?? null, goals, rates, maxRssMb,
+    runs: runs.length, runnerWork: runs[0]?.config.runnerWork ?? null, goals, rates, maxRssMb, memory: memorySpread(runs),
     floor: {
       natsP50: spread(runs.map((r) => r.floor.natsRequestMs.p50)), natsP99: spread(runs.map((r) => r.floor.natsRequestMs.p99)),
       redisP50: spread(runs.map((r) => r.floor.redisEvalMs.p50)), redisP99: spread(runs.map((r) => r.floor.redisEvalMs.p99)),
     },
   };
+}
+
+/** The memory figures the README quotes: the OS's, V8's heap and its main spaces, and the anonymous memory by mapping. */
+export const MEMORY_FIGURES = [
+  "rssMb", "rssFileMb", "rssAnonMb", "heapTotalMb", "heapUsedMb", "new_space", "old_space", "code_space", "externalMb", "v8Pages", "brk", "other",
+] as const;
+
+/** One of MEMORY_FIGURES from a sample (MiB); null when the sample lacks it. */
+export function memoryFigure(sample: MemorySample, figure: (typeof MEMORY_FIGURES)[number]): number | null {
+  switch (figure) {
+    case "rssMb": case "rssFileMb": case "rssAnonMb": case "heapTotalMb": case "heapUsedMb": case "externalMb": return sample[figure];
+    case "v8Pages": case "brk": case "other": return sample.anonByMapping?.[figure] ?? null;
+    default: return sample.spaces[figure]?.sizeMb ?? null;
+  }
+}
+
+function memorySpread(runs: readonly LiveResults[]): RepeatSummary["memory"] {
+  const names = [...new Set(runs.flatMap((r) => r.steps.flatMap((s) => Object.keys(s.memory ?? {}))))];
+  const out: RepeatSummary["memory"] = {};
+  for (const name of names) {
+    // Per run, the sample at the agent's highest RSS over its steps.
+    const peaks = runs.map((r) => r.steps.map((s) => s.memory?.[name]).filter((m) => m !== undefined).sort((a, b) => b.rssMb - a.rssMb)[0]);
+    out[name] = Object.fromEntries(MEMORY_FIGURES.map((f) => [f, spread(peaks.map((p) => (p ? memoryFigure(p, f) : null)))]));
+  }
+  return out;
 }
 
 const num = (x: number | null) => (x === null ? "-" : x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(1) : x.toFixed(2));

@@ -7,6 +7,8 @@ import { LIVE_GOALS, LIVE_SCHEMA, cpuSplit, summarize, type LiveResults, type Li
 import { createObserver } from "./observer.js";
 import { waitUntilPlacing } from "./placing-probe.js";
 import { createProcSampler } from "./proc-stats.js";
+import { peakMemorySample } from "./memory-stats.js";
+import { agentExecArgv, agentProcessEnv } from "../../../start/dist/children.js";
 
 /** Everything one live bench run needs. */
 export interface LiveBenchOptions extends Omit<LiveSystemOptions, "log"> {
@@ -35,6 +37,10 @@ export async function runLiveBench(options: LiveBenchOptions, deps: LiveBenchDep
   deps.progress(`starting NATS/Redis, sim GitLab, 4 agents and ${options.runners} sim runners (${options.pools} pool(s), ${options.limit} slots each)…`);
   const system = await startLiveSystem({ ...options, log: deps.log });
   deps.progress(`load driver: ${describeRunnerWork(system.runnerWork)}`);
+  const agentNodeFlags = options.agentNodeFlags ? [...options.agentNodeFlags] : agentExecArgv("assigner");
+  const agentEnv = { ...(options.agentEnv ?? agentProcessEnv("assigner")) };
+  const envText = Object.entries(agentEnv).map(([k, v]) => `${k}=${v}`).join(" ");
+  deps.progress(`agents: node ${process.version} (${process.execPath}), flags ${agentNodeFlags.join(" ") || "none"}, env ${envText || "none"}${process.env.NODE_OPTIONS ? `, NODE_OPTIONS ${process.env.NODE_OPTIONS}` : ""}`);
   deps.progress(`system up in ${((now() - began) / 1000).toFixed(1)} s; logs in ${system.logDir}`);
   const f = system.floor;
   deps.progress(`floor: NATS request/reply p50 ${f.natsRequestMs.p50} p99 ${f.natsRequestMs.p99} ms, Redis EVALSHA p50 ${f.redisEvalMs.p50} p99 ${f.redisEvalMs.p99} ms`);
@@ -89,6 +95,7 @@ export async function runLiveBench(options: LiveBenchOptions, deps: LiveBenchDep
     config: {
       runners: system.fleet.runners.length, pools: options.pools, limit: options.limit, slots, speed: options.speed, jobSeconds: options.jobSeconds,
       stepSeconds: options.stepSeconds, rates: options.rates, warmupSeconds: options.warmupSeconds, runnerWork: system.runnerWork,
+      agentNodeFlags, agentEnv, ...(process.env.NODE_OPTIONS ? { nodeOptions: process.env.NODE_OPTIONS } : {}),
     },
     steps,
     stoppedBecause,
@@ -113,6 +120,11 @@ export async function runLiveBench(options: LiveBenchOptions, deps: LiveBenchDep
     const seconds = (now() - startedAt) / 1000;
     const w = observer.cut();
     const processes = sampler.window();
+    const memory: NonNullable<LiveStep["memory"]> = {};
+    for (const [name, file] of Object.entries(system.memoryFiles)) {
+      const peak = peakMemorySample(file, startedAt, now());
+      if (peak) memory[name] = peak;
+    }
     const offered = offerer.offered() - offeredBefore;
     const backlog = offerer.offered() - observer.totals().decisions;
     const meanRunning = samples ? runningSum / samples : 0;
@@ -129,6 +141,7 @@ export async function runLiveBench(options: LiveBenchOptions, deps: LiveBenchDep
       utilization: { meanRunning: round1(meanRunning), slots, ratio: Math.round((meanRunning / slots) * 1000) / 1000 },
       processes,
       cpuPercent: cpuSplit(processes, AGENTS, SIMULATORS),
+      ...(Object.keys(memory).length ? { memory } : {}),
     };
     const l = step.latencyMs;
     deps.progress(`step ${rate} jobs/s: ${step.decisionsPerSec} decisions/s, queued→decided p50 ${l.queuedToDecided.p50} p99 ${l.queuedToDecided.p99} ms, hand-off p99 ${l.handoff.p99} ms, CPU agents ${step.cpuPercent.agents}% simulators ${step.cpuPercent.simulators}%${step.keptUp ? "" : " (fell behind)"}`);
