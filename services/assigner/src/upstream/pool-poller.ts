@@ -72,8 +72,8 @@ export function upstreamRetryDelayMs(status: number | "network", retryAfterMs: n
  * - Workhorse's own 204 (no X-GitLab-Last-Update; workhorse/internal/builds/register.go) ends a held poll
  *   when the runner's queue key changed (WatchKeyStatusSeenChange), so a job for the pool may be there now:
  *   ask again at once. The request re-sent with the old value then reaches Rails (WatchKeyStatusAlreadyChanged),
- *   so a second Workhorse 204 in a row (`afterWorkhorseEmpty`) means the key did not change (its timeout, or a
- *   polling duration near zero): only that one is spaced by WORKHORSE_REPOLL_SPACING_MS from its ask. Spacing
+ *   so a second Workhorse 204 in a row for the same value (`afterWorkhorseEmpty`) means the key did not change (its
+ *   timeout, or a polling duration near zero): only that one is spaced by WORKHORSE_REPOLL_SPACING_MS from its ask. Spacing
  *   the first one too delayed every job GitLab created less than that after the held poll was sent: at 10 jobs
  *   a second, nearly all of them, by 50 ms on average. gitlab-runner waits for its next check_interval here; a
  *   broker that did so missed every job offered during that wait.
@@ -152,8 +152,12 @@ export function startPoolPoller(deps: PoolPollerDeps): { stop(graceMs?: number):
     // A place among the requests in flight lasts until the job it brought is held (intake done), so
     // other workers cannot ask for a place that job is about to fill.
     let reserved = false;
-    /** The last answer this worker got was Workhorse's own 204 (see emptyAnswerWaitMs). */
-    let workhorseEmpty = false;
+    /**
+     * The value this worker's last request sent, when Workhorse answered it with its own 204 (see
+     * emptyAnswerWaitMs); undefined after any other answer. A request sending another value (one a sibling
+     * worker's answer brought) is a new watch, so a Workhorse 204 to it is a first one again.
+     */
+    let workhorseEmptyFor: string | null | undefined;
     const release = () => { if (reserved) { reserved = false; asking--; } };
     while (!stopped) {
       try {
@@ -167,8 +171,8 @@ export function startPoolPoller(deps: PoolPollerDeps): { stop(graceMs?: number):
         const sentLastUpdate = isBurst ? null : lastUpdate;
         const result = await deps.api.requestJob(deps.pool.upstreamToken, deps.systemId, sentLastUpdate, deps.features(), abortRequests.signal);
         if (result.kind !== "job") release();
-        const afterWorkhorseEmpty = workhorseEmpty;
-        workhorseEmpty = result.kind === "empty" && result.lastUpdate === null;
+        const afterWorkhorseEmpty = workhorseEmptyFor !== undefined && workhorseEmptyFor === sentLastUpdate;
+        workhorseEmptyFor = result.kind === "empty" && result.lastUpdate === null ? sentLastUpdate : undefined;
         if (isBurst && result.kind !== "job") {
           // Park, whatever the answer: a burst worker never waits at Workhorse nor adds to a retry. A 409 here
           // is likely our own workers contending for the pool's queue (Ci::RegisterJobService), not GitLab
@@ -214,7 +218,7 @@ export function startPoolPoller(deps: PoolPollerDeps): { stop(graceMs?: number):
         }
       } catch (err) {
         release();
-        workhorseEmpty = false;
+        workhorseEmptyFor = undefined;
         if (stopped) return;
         parkedAt = now();
         deps.pulled.inc({ pool: deps.pool.name, result: "error" });
