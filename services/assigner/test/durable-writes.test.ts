@@ -119,13 +119,17 @@ describe("take-ins and hand-offs survive a Redis failover that lost them", () =>
     expect(await queue.forget("linux", 14)).toBe("r-001");
   });
 
+  /** A job reserved for r-001 whose hand-off the coming failover loses, and that r-002 collected on the promoted primary. */
+  async function reservedThenCollectedElsewhere(jobId: number): Promise<void> {
+    await plain.enqueue(meta(jobId), `{"id":${jobId}}`);
+    await plain.reserve("linux", jobId, "r-001", Date.now() + 10_000);
+    failover = async () => { await env.redis.hset(env.keys.handoffs, String(jobId), `r-002|${Date.now()}|0`); };
+    answer = lostInFailover;
+  }
+
   it("answers the runner without the job when another runner collected it on the promoted primary meanwhile", async () => {
     const queue = durable();
-    const { redis, keys } = env;
-    await plain.enqueue(meta(15), '{"id":15}');
-    await plain.reserve("linux", 15, "r-001", Date.now() + 10_000);
-    failover = async () => { await redis.hset(keys.handoffs, "15", `r-002|${Date.now()}|0`); };
-    answer = lostInFailover;
+    await reservedThenCollectedElsewhere(15);
     expect(await queue.collect("r-001")).toBeNull();
     expect(await queue.handoffOf(15)).toMatchObject({ runnerId: "r-002" });
     expect(await repaired("handoff")).toBe(0);
@@ -133,11 +137,7 @@ describe("take-ins and hand-offs survive a Redis failover that lost them", () =>
 
   it("keeps an arriving poll asking when its job went to another runner in the failover (the poll's one-step answer)", async () => {
     const queue = durable();
-    const { redis, keys } = env;
-    await plain.enqueue(meta(16), '{"id":16}');
-    await plain.reserve("linux", 16, "r-001", Date.now() + 10_000);
-    failover = async () => { await redis.hset(keys.handoffs, "16", `r-002|${Date.now()}|0`); };
-    answer = lostInFailover;
+    await reservedThenCollectedElsewhere(16);
     const poll = { pool: "linux", runnerId: "r-001", systemId: "s_durable", pollId: "p1" };
     // No job for this poll, and it counts as a free slot as any poll that collected nothing does.
     expect(await queue.answerPoll("r-001", poll, true)).toEqual({ job: null, version: "v1" });
